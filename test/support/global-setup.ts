@@ -1,0 +1,19 @@
+import type { TestProject } from "vitest/node";
+import { startControlPlane } from "./control-plane/index.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Admin kubeconfig of the control plane shared by the integration suites. */
+    kubeconfigPath: string;
+    /** etcd of that control plane, for suites that also need a ModelMesh registry (use a prefix of your own). */
+    etcdEndpoint: string;
+  }
+}
+
+/** Starts one real control plane for the integration project; suites that restart it start their own. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const plane = await startControlPlane();
+  project.provide("kubeconfigPath", plane.kubeconfigPath);
+  project.provide("etcdEndpoint", plane.etcdEndpoint);
+  return () => plane.stop();
+}
