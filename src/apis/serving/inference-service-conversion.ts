@@ -1,0 +1,225 @@
+import { z } from "zod";
+import { isRecord } from "../kubernetes.js";
+import {
+  DEPLOYMENT_MODE_ANNOTATION,
+  DEPLOYMENT_MODE_MODEL_MESH,
+  SCHEMA_PATH_ANNOTATION,
+  SECRET_KEY_ANNOTATION,
+  SERVING_RUNTIME_ANNOTATION,
+} from "./annotations.js";
+import { type ParsedStorageUri, parseStorageUri } from "./storage-uri.js";
+import type { PredictorSpec, StorageSpec } from "./v1alpha1/predictor.js";
+import {
+  type FrameworkSpec,
+  type InferenceService,
+  IsvcPredictorSpecSchema,
+  type IsvcStorageSpec,
+} from "./v1beta1/inference-service.js";
+
+/** Outcome of turning an InferenceService into the internal predictor spec; never thrown. */
+export type InferenceServiceConversion = { ok: true; spec: PredictorSpec } | { ok: false; error: string };
+
+/** Framework fields ModelMesh recognises in the old form, in the order that decides which one wins. */
+export const MODEL_MESH_FRAMEWORK_PRECEDENCE = [
+  "xgboost",
+  "lightgbm",
+  "sklearn",
+  "tensorflow",
+  "onnx",
+  "pytorch",
+  "triton",
+  "pmml",
+] as const;
+
+const AZURE_BLOB_HOST_SUFFIX = "blob.core.windows.net";
+
+function annotationsOf(isvc: unknown): Record<string, string> {
+  const metadata = isRecord(isvc) && isRecord(isvc.metadata) ? isvc.metadata : {};
+  const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
+  return Object.fromEntries(
+    Object.entries(annotations).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
+}
+
+function namesOf(isvc: unknown): { name: string; namespacedName: string } {
+  const metadata = isRecord(isvc) && isRecord(isvc.metadata) ? isvc.metadata : {};
+  const name = typeof metadata.name === "string" ? metadata.name : "";
+  const namespace = typeof metadata.namespace === "string" ? metadata.namespace : "";
+  return { name, namespacedName: `${namespace}/${name}` };
+}
+
+/** Only InferenceServices annotated `serving.kserve.io/deploymentMode: ModelMesh` (exactly) belong to ModelMesh. */
+export function isModelMeshInferenceService(isvc: InferenceService): boolean {
+  return annotationsOf(isvc)[DEPLOYMENT_MODE_ANNOTATION] === DEPLOYMENT_MODE_MODEL_MESH;
+}
+
+interface UriStorage {
+  path: string;
+  parameters: Record<string, string>;
+}
+
+function storageFromUri(
+  uri: ParsedStorageUri,
+  namespacedName: string,
+): { ok: true; value: UriStorage } | { ok: false; error: string } {
+  const trimmedPath = uri.path.replace(/^\//, "");
+  switch (uri.scheme) {
+    case "pvc":
+      return { ok: true, value: { path: trimmedPath, parameters: { type: "pvc", name: uri.host } } };
+    case "s3":
+      return { ok: true, value: { path: trimmedPath, parameters: { type: "s3", bucket: uri.host } } };
+    case "gs":
+      return { ok: true, value: { path: trimmedPath, parameters: { type: "gcs", bucket: uri.host } } };
+    case "http":
+    case "https": {
+      if (uri.host.endsWith(AZURE_BLOB_HOST_SUFFIX)) {
+        const [container = "", ...rest] = trimmedPath.split("/");
+        const accountName = uri.host.split(".")[0] ?? "";
+        return {
+          ok: true,
+          value: {
+            path: rest.join("/"),
+            parameters: { type: "azure", account_name: accountName, container },
+          },
+        };
+      }
+      const userinfo = uri.userinfo !== undefined ? `${uri.userinfo}@` : "";
+      const query = uri.rawQuery !== undefined ? `?${uri.rawQuery}` : "";
+      const fragment = uri.rawFragment ? `#${uri.rawFragment}` : "";
+      const url = `${uri.scheme}://${userinfo}${uri.rawHost}${query}${fragment}`;
+      return { ok: true, value: { path: trimmedPath, parameters: { type: "http", url } } };
+    }
+    default:
+      return {
+        ok: false,
+        error: `the InferenceService ${namespacedName} has an unsupported storageUri scheme ${uri.scheme}`,
+      };
+  }
+}
+
+function buildStorage(
+  extension: { storageUri?: string | undefined; storage?: IsvcStorageSpec | undefined },
+  annotations: Record<string, string>,
+  namespacedName: string,
+): { ok: true; storage: StorageSpec } | { ok: false; error: string } {
+  const { storageUri, storage } = extension;
+  let modelPath: string;
+  let uriParameters: Record<string, string> = {};
+  if (storageUri === undefined) {
+    if (storage?.path === undefined) {
+      return {
+        ok: false,
+        error: `the InferenceService ${namespacedName} must have either the storageUri or the storage.path`,
+      };
+    }
+    modelPath = storage.path;
+  } else {
+    if (storage?.path !== undefined) {
+      return {
+        ok: false,
+        error: `the InferenceService ${namespacedName} cannot have both the storageUri and the storage.path`,
+      };
+    }
+    const parsed = parseStorageUri(storageUri);
+    if (!parsed.ok) {
+      return {
+        ok: false,
+        error: `could not parse storageUri in InferenceService ${namespacedName}: ${parsed.error}`,
+      };
+    }
+    const fromUri = storageFromUri(parsed.uri, namespacedName);
+    if (!fromUri.ok) return fromUri;
+    modelPath = fromUri.value.path;
+    uriParameters = fromUri.value.parameters;
+  }
+
+  // URI parameters win over storage.parameters.
+  const parameters = { ...(storage?.parameters ?? {}), ...uriParameters };
+  const key = storage?.key ?? annotations[SECRET_KEY_ANNOTATION];
+  const schemaPath = storage?.schemaPath ?? annotations[SCHEMA_PATH_ANNOTATION];
+  return {
+    ok: true,
+    storage: {
+      path: modelPath,
+      ...(schemaPath !== undefined && { schemaPath }),
+      parameters,
+      ...(key !== undefined && { key }),
+    },
+  };
+}
+
+/**
+ * Converts a ModelMesh InferenceService into the internal predictor spec (reference §1.4): the new form
+ * (`spec.predictor.model`) or the old framework form, plus storage from `storageUri` or `storage.path`.
+ * Any input, however malformed, yields a result rather than an exception.
+ */
+export function convertInferenceService(isvc: InferenceService): InferenceServiceConversion {
+  const { name, namespacedName } = namesOf(isvc);
+  const annotations = annotationsOf(isvc);
+  const rawSpec: Record<string, unknown> = isRecord(isvc) && isRecord(isvc.spec) ? isvc.spec : {};
+  const parsedPredictor = IsvcPredictorSpecSchema.safeParse(rawSpec.predictor);
+  if (!parsedPredictor.success) {
+    return {
+      ok: false,
+      error: `the InferenceService ${namespacedName} has an invalid spec.predictor: ${z.prettifyError(parsedPredictor.error).replaceAll("\n", " ")}`,
+    };
+  }
+  const predictor = parsedPredictor.data;
+  const framework = MODEL_MESH_FRAMEWORK_PRECEDENCE.find((candidate) => predictor[candidate] !== undefined);
+  const runtimeAnnotation = annotations[SERVING_RUNTIME_ANNOTATION];
+
+  let spec: Omit<PredictorSpec, "storage">;
+  let extension: FrameworkSpec;
+  if (predictor.model !== undefined) {
+    const { model } = predictor;
+    if (framework !== undefined) {
+      return {
+        ok: false,
+        error: `the InferenceService ${name} cannot have both the model spec and a framework spec (${framework})`,
+      };
+    }
+    if (runtimeAnnotation !== undefined) {
+      return {
+        ok: false,
+        error: `the InferenceService ${name} cannot have both the model spec and the runtime annotation ${SERVING_RUNTIME_ANNOTATION}`,
+      };
+    }
+    spec = {
+      modelType: {
+        name: model.modelFormat.name,
+        ...(model.modelFormat.version !== undefined && { version: model.modelFormat.version }),
+      },
+      path: "",
+      ...(model.runtime !== undefined && { runtime: { name: model.runtime } }),
+      ...(model.protocolVersion && { protocolVersion: model.protocolVersion }),
+    };
+    extension = model;
+  } else {
+    const frameworkSpec = framework === undefined ? undefined : predictor[framework];
+    if (framework === undefined || frameworkSpec === undefined) {
+      return { ok: false, error: "no valid InferenceService predictor framework found" };
+    }
+    spec = {
+      modelType: { name: framework },
+      path: "",
+      ...(runtimeAnnotation !== undefined && { runtime: { name: runtimeAnnotation } }),
+      ...(frameworkSpec.protocolVersion && { protocolVersion: frameworkSpec.protocolVersion }),
+    };
+    extension = frameworkSpec;
+  }
+
+  const storage = buildStorage(extension, annotations, namespacedName);
+  if (!storage.ok) return storage;
+  const { modelType, path, runtime, protocolVersion } = spec;
+  // Field order follows the upstream struct, which the model-id hash serialises in.
+  return {
+    ok: true,
+    spec: {
+      modelType,
+      path,
+      storage: storage.storage,
+      ...(runtime !== undefined && { runtime }),
+      ...(protocolVersion !== undefined && { protocolVersion }),
+    },
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * Parses a storageUri the way Go's `net/url.Parse` does, for the parts the InferenceService conversion uses,
+ * so that scheme, host, decoded path and errors match what the upstream controller produced.
+ */
+
+export interface ParsedStorageUri {
+  /** Lower-cased scheme, `""` when the URI has none. */
+  scheme: string;
+  /** `user[:password]` as written, when present. */
+  userinfo?: string;
+  /** Host with its port, percent-decoded; `""` for opaque or host-less URIs. */
+  host: string;
+  /** Host with its port as written. */
+  rawHost: string;
+  /** Percent-decoded path including its leading `/`. */
+  path: string;
+  /** Query text after `?`, `undefined` when there is no `?`. */
+  rawQuery?: string;
+  /** Fragment text after `#` as written, `undefined` when there is no `#`. */
+  rawFragment?: string;
+}
+
+export type StorageUriParseResult = { ok: true; uri: ParsedStorageUri } | { ok: false; error: string };
+
+const goQuote = (text: string) => JSON.stringify(text);
+
+const HEX = /^[0-9a-fA-F]$/;
+const HOST_SAFE_PUNCTUATION = new Set("-._~!$&'()*+,;=:[]<>\"");
+const USERINFO_SAFE_PUNCTUATION = new Set("-._:~!$&'()*+,;=%@");
+
+function isAsciiAlphanumeric(char: string): boolean {
+  return /^[a-zA-Z0-9]$/.test(char);
+}
+
+type Decoded = { ok: true; text: string } | { ok: false; error: string };
+
+function percentDecode(text: string, mode: "path" | "host" | "fragment"): Decoded {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charAt(i);
+    if (char === "%") {
+      const sequence = text.slice(i, i + 3);
+      if (sequence.length < 3 || !HEX.test(sequence.charAt(1)) || !HEX.test(sequence.charAt(2))) {
+        return { ok: false, error: `invalid URL escape ${goQuote(sequence)}` };
+      }
+      bytes.push(Number.parseInt(sequence.slice(1), 16));
+      i += 2;
+      continue;
+    }
+    if (mode === "host" && char.charCodeAt(0) < 0x80 && !isAsciiAlphanumeric(char)) {
+      if (!HOST_SAFE_PUNCTUATION.has(char)) {
+        return { ok: false, error: `invalid character ${goQuote(char)} in host name` };
+      }
+    }
+    bytes.push(...Buffer.from(char, "utf8"));
+  }
+  return { ok: true, text: Buffer.from(bytes).toString("utf8") };
+}
+
+/** Splits `scheme:rest`; `scheme` is empty when the text does not start with one. */
+function splitScheme(
+  text: string,
+): { ok: true; scheme: string; rest: string } | { ok: false; error: string } {
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charAt(i);
+    if (/[a-zA-Z]/.test(char)) continue;
+    if (/[0-9+.-]/.test(char)) {
+      if (i === 0) return { ok: true, scheme: "", rest: text };
+      continue;
+    }
+    if (char === ":") {
+      if (i === 0) return { ok: false, error: "missing protocol scheme" };
+      return { ok: true, scheme: text.slice(0, i).toLowerCase(), rest: text.slice(i + 1) };
+    }
+    return { ok: true, scheme: "", rest: text };
+  }
+  return { ok: true, scheme: "", rest: text };
+}
+
+function isControlCharacter(char: string): boolean {
+  const code = char.charCodeAt(0);
+  return code < 0x20 || code === 0x7f;
+}
+
+function validPort(port: string): boolean {
+  return port === "" || /^[0-9]+$/.test(port);
+}
+
+function parseHost(host: string): Decoded {
+  if (host.startsWith("[")) {
+    const close = host.lastIndexOf("]");
+    if (close < 0) return { ok: false, error: "missing ']' in host" };
+    const afterBracket = host.slice(close + 1);
+    if (afterBracket !== "" && !(afterBracket.startsWith(":") && validPort(afterBracket.slice(1)))) {
+      return { ok: false, error: `invalid port ${goQuote(afterBracket)} after host` };
+    }
+  } else {
+    const colon = host.lastIndexOf(":");
+    if (colon >= 0 && !validPort(host.slice(colon + 1))) {
+      return { ok: false, error: `invalid port ${goQuote(host.slice(colon))} after host` };
+    }
+  }
+  return percentDecode(host, "host");
+}
+
+function validUserinfo(userinfo: string): boolean {
+  for (const char of userinfo) {
+    if (isAsciiAlphanumeric(char) || USERINFO_SAFE_PUNCTUATION.has(char)) continue;
+    return false;
+  }
+  return true;
+}
+
+export function parseStorageUri(raw: string): StorageUriParseResult {
+  const fail = (error: string): StorageUriParseResult => ({
+    ok: false,
+    error: `parse ${goQuote(raw)}: ${error}`,
+  });
+  // Go rejects ASCII control characters (and DEL) anywhere in the URL.
+  if ([...raw].some(isControlCharacter)) return fail("net/url: invalid control character in URL");
+
+  const hashAt = raw.indexOf("#");
+  const beforeFragment = hashAt < 0 ? raw : raw.slice(0, hashAt);
+  const rawFragment = hashAt < 0 ? undefined : raw.slice(hashAt + 1);
+  if (rawFragment !== undefined) {
+    const fragment = percentDecode(rawFragment, "fragment");
+    if (!fragment.ok) return fail(fragment.error);
+  }
+
+  const split = splitScheme(beforeFragment);
+  if (!split.ok) return fail(split.error);
+  const { scheme } = split;
+  let rest = split.rest;
+
+  let rawQuery: string | undefined;
+  const questionAt = rest.indexOf("?");
+  if (questionAt >= 0) {
+    rawQuery = rest.slice(questionAt + 1);
+    rest = rest.slice(0, questionAt);
+  }
+
+  const base = {
+    scheme,
+    ...(rawQuery !== undefined && { rawQuery }),
+    ...(rawFragment !== undefined && { rawFragment }),
+  };
+
+  if (!rest.startsWith("/")) {
+    if (scheme !== "") return { ok: true, uri: { ...base, host: "", rawHost: "", path: "" } }; // opaque, e.g. "s3:bucket"
+    const firstSegment = rest.split("/", 1)[0] ?? "";
+    if (firstSegment.includes(":")) return fail("first path segment in URL cannot contain colon");
+  }
+
+  let userinfo: string | undefined;
+  let host = "";
+  let rawHost = "";
+  if ((scheme !== "" || !rest.startsWith("///")) && rest.startsWith("//")) {
+    const afterSlashes = rest.slice(2);
+    const slashAt = afterSlashes.indexOf("/");
+    const authority = slashAt < 0 ? afterSlashes : afterSlashes.slice(0, slashAt);
+    rest = slashAt < 0 ? "" : afterSlashes.slice(slashAt);
+    const atAt = authority.lastIndexOf("@");
+    const hostText = atAt < 0 ? authority : authority.slice(atAt + 1);
+    if (atAt >= 0) {
+      userinfo = authority.slice(0, atAt);
+      if (!validUserinfo(userinfo)) return fail("net/url: invalid userinfo");
+    }
+    const parsedHost = parseHost(hostText);
+    if (!parsedHost.ok) return fail(parsedHost.error);
+    host = parsedHost.text;
+    rawHost = hostText;
+  }
+
+  const path = percentDecode(rest, "path");
+  if (!path.ok) return fail(path.error);
+  return {
+    ok: true,
+    uri: { ...base, ...(userinfo !== undefined && { userinfo }), host, rawHost, path: path.text },
+  };
+}
