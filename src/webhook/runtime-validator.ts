@@ -1,0 +1,334 @@
+import { z } from "zod";
+import { isRecord } from "../apis/kubernetes.js";
+import {
+  AUTOSCALER_CLASS_ANNOTATION,
+  AUTOSCALER_CLASS_EXTERNAL,
+  AUTOSCALER_CLASS_HPA,
+  AUTOSCALER_CLASS_NONE,
+  AUTOSCALER_METRIC_CPU,
+  AUTOSCALER_METRIC_MEMORY,
+  MAX_SCALE_ANNOTATION,
+  METRICS_ANNOTATION,
+  MIN_SCALE_ANNOTATION,
+  TARGET_UTILIZATION_PERCENTAGE_ANNOTATION,
+} from "../apis/serving/annotations.js";
+import {
+  type ServingRuntimeSpec,
+  ServingRuntimeSpecSchema,
+} from "../apis/serving/v1alpha1/serving-runtime.js";
+import { CONTAINERS, PORT_NAMES, PORTS, VOLUMES } from "../modelmesh/constants.js";
+
+/** Result of a runtime check; `message` says exactly what is wrong. Checks never throw. */
+export type RuntimeCheck = { ok: true } | { ok: false; message: string };
+
+/** Admission outcome for a (Cluster)ServingRuntime. */
+export interface AdmissionDecision {
+  allowed: boolean;
+  message: string;
+}
+
+/** The parts of a (Cluster)ServingRuntime the checks look at. */
+export interface RuntimeUnderValidation {
+  metadata?: { annotations?: Record<string, string> | undefined } | undefined;
+  spec: ServingRuntimeSpec;
+}
+
+export const NOT_MODEL_MESH_MESSAGE = "Not validating ServingRuntime because it is not ModelMesh compatible";
+export const PASSED_MESSAGE = "Passed all validation checks for ServingRuntime";
+
+const ACCEPTED_AUTOSCALER_CLASSES = [AUTOSCALER_CLASS_HPA, AUTOSCALER_CLASS_NONE];
+const SUPPORTED_METRICS = [AUTOSCALER_METRIC_CPU, AUTOSCALER_METRIC_MEMORY];
+
+const RESERVED_CONTAINER_NAMES = new Set<string>([
+  CONTAINERS.modelMesh,
+  CONTAINERS.restProxy,
+  CONTAINERS.puller,
+]);
+const RESERVED_MOUNT_NAMES = new Set<string>([
+  VOLUMES.storageConfig,
+  VOLUMES.etcdConfig,
+  VOLUMES.typeConstraints,
+  VOLUMES.domainSocket,
+]);
+const RESERVED_VOLUME_NAMES = new Set<string>([...RESERVED_MOUNT_NAMES, VOLUMES.modelsDir]);
+const RESERVED_PORT_NAMES = new Set<string>([PORT_NAMES.grpc, PORT_NAMES.http, PORT_NAMES.prometheus]);
+/** 8080 carries model-mesh's internal (litelinks) traffic. */
+const RESERVED_CONTAINER_PORTS = new Set<number>([
+  8080,
+  PORTS.defaultAdapter,
+  PORTS.modelMeshProbe,
+  PORTS.preStop,
+]);
+const RESERVED_PORT_RANGE = { from: 11881, below: 11900 };
+const RESERVED_PREFIX = "mm-";
+
+const OK: RuntimeCheck = { ok: true };
+const fail = (message: string): RuntimeCheck => ({ ok: false, message });
+
+/** Integer parsing with Go `strconv.Atoi` rules (optional sign, decimal digits only). */
+function parseGoInt(text: string): number | undefined {
+  if (!/^[+-]?[0-9]+$/.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+/** A runtime endpoint: `port:<N>`, or `unix:<path>` / `unix://<path>`. */
+export type RuntimeEndpoint = { kind: "port"; port: number } | { kind: "unix"; path: string };
+
+export function parseRuntimeEndpoint(endpoint: string): RuntimeEndpoint | undefined {
+  const port = /^port:([0-9]+)$/.exec(endpoint);
+  if (port?.[1] !== undefined) return { kind: "port", port: Number(port[1]) };
+  if (endpoint.startsWith("unix:")) {
+    const path = endpoint.slice("unix:".length);
+    return { kind: "unix", path: path.startsWith("//") ? path.slice(2) : path };
+  }
+  return undefined;
+}
+
+function parentDirectory(path: string): string {
+  const slash = path.lastIndexOf("/");
+  if (slash < 0) return ".";
+  return slash === 0 ? "/" : path.slice(0, slash);
+}
+
+function annotationsOf(runtime: unknown): Record<string, string> {
+  const metadata = isRecord(runtime) && isRecord(runtime.metadata) ? runtime.metadata : {};
+  const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
+  return Object.fromEntries(
+    Object.entries(annotations).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
+}
+
+function arrayOf(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter(isRecord) : [];
+}
+
+function stringOf(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Autoscaling annotations (admission rules of reference §5.1)
+
+function checkAutoscalerClass(annotations: Record<string, string>): RuntimeCheck {
+  const autoscalerClass = annotations[AUTOSCALER_CLASS_ANNOTATION];
+  if (autoscalerClass === undefined || autoscalerClass === AUTOSCALER_CLASS_NONE) return OK;
+  if (autoscalerClass === AUTOSCALER_CLASS_EXTERNAL)
+    return fail(`unknown autoscaler class [${autoscalerClass}]`);
+  if (autoscalerClass !== AUTOSCALER_CLASS_HPA) {
+    return fail(`[${autoscalerClass}] is not a supported autoscaler class type.\n`);
+  }
+  return checkMetric(annotations);
+}
+
+function checkMetric(annotations: Record<string, string>): RuntimeCheck {
+  const metric = annotations[METRICS_ANNOTATION] ?? AUTOSCALER_METRIC_CPU;
+  return SUPPORTED_METRICS.includes(metric) ? OK : fail(`[${metric}] is not a supported metric.\n`);
+}
+
+function checkTargetUtilization(annotations: Record<string, string>): RuntimeCheck {
+  const text = annotations[TARGET_UTILIZATION_PERCENTAGE_ANNOTATION];
+  if (text === undefined) return OK;
+  const target = parseGoInt(text);
+  return target !== undefined && target >= 1 && target <= 100
+    ? OK
+    : fail("The target utilization percentage should be a [1-100] integer.");
+}
+
+/** min-scale must not exceed max-scale; an absent max-scale follows min-scale (the HPA gets max = min). */
+function checkScaleBounds(annotations: Record<string, string>): RuntimeCheck {
+  let minReplicas = 1;
+  const minText = annotations[MIN_SCALE_ANNOTATION];
+  if (minText !== undefined) {
+    const parsed = parseGoInt(minText);
+    if (parsed === undefined) return fail("The min replicas should be a integer.");
+    if (parsed < 1) return fail("The min replicas should be more than 0");
+    minReplicas = parsed;
+  }
+  const maxText = annotations[MAX_SCALE_ANNOTATION];
+  if (maxText !== undefined) {
+    const maxReplicas = parseGoInt(maxText);
+    if (maxReplicas === undefined) return fail("The max replicas should be a integer.");
+    if (minReplicas > maxReplicas)
+      return fail("The max replicas should be same or bigger than min replicas.");
+  }
+  return OK;
+}
+
+function checkHpaSettings(annotations: Record<string, string>, replicas: unknown): RuntimeCheck {
+  if (annotations[AUTOSCALER_CLASS_ANNOTATION] !== AUTOSCALER_CLASS_HPA) return OK;
+  // Upstream reads an unset replicas field as 65535, so that value counts as unset.
+  if (replicas !== undefined && replicas !== 65535) {
+    return fail("Autoscaler is enabled and also replicas variable set. You can not set both.");
+  }
+  return firstFailure([() => checkScaleBounds(annotations), () => checkMetric(annotations)]);
+}
+
+function firstFailure(checks: (() => RuntimeCheck)[]): RuntimeCheck {
+  for (const check of checks) {
+    const result = check();
+    if (!result.ok) return result;
+  }
+  return OK;
+}
+
+/** The admission rules for the autoscaling annotations of a multi-model runtime, in upstream order. */
+export function validateAutoscaling(annotations: Record<string, string>, replicas: unknown): RuntimeCheck {
+  return firstFailure([
+    () => checkAutoscalerClass(annotations),
+    () => checkTargetUtilization(annotations),
+    () => checkHpaSettings(annotations, replicas),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Spec rules (reference §5.2) and the inputs that crashed the upstream controller
+
+function checkReservedName(name: string, reserved: Set<string>, what: string): RuntimeCheck {
+  if (reserved.has(name)) return fail(`${what} ${name} is reserved for internal use`);
+  if (name.startsWith(RESERVED_PREFIX)) {
+    return fail(`${what} cannot start with "${RESERVED_PREFIX}", which is reserved for internal use`);
+  }
+  return OK;
+}
+
+function checkBuiltInAdapter(spec: ServingRuntimeSpec, builtInServerTypes: readonly string[]): RuntimeCheck {
+  const adapter = spec.builtInAdapter;
+  if (adapter === undefined) return OK;
+  const serverType = adapter.serverType ?? "";
+  if (!builtInServerTypes.includes(serverType)) {
+    return fail(`unrecognized built-in runtime server type ${serverType}`);
+  }
+  return spec.containers.some((container) => container.name === serverType)
+    ? OK
+    : fail(`must include runtime container with name ${serverType}`);
+}
+
+function checkContainer(container: Record<string, unknown>): RuntimeCheck {
+  const named = checkReservedName(stringOf(container.name), RESERVED_CONTAINER_NAMES, "container name");
+  if (!named.ok) return named;
+  if (container.readinessProbe != null || container.lifecycle != null) {
+    return fail("ReadinessProbe and Lifecycle are managed by modelmesh and cannot be set");
+  }
+  for (const mount of arrayOf(container.volumeMounts)) {
+    const result = checkReservedName(stringOf(mount.name), RESERVED_MOUNT_NAMES, "volume");
+    if (!result.ok) return result;
+  }
+  for (const port of arrayOf(container.ports)) {
+    const result = checkReservedName(stringOf(port.name), RESERVED_PORT_NAMES, "port name");
+    if (!result.ok) return result;
+    const containerPort = port.containerPort;
+    if (typeof containerPort !== "number") continue;
+    if (RESERVED_CONTAINER_PORTS.has(containerPort))
+      return fail(`Port ${containerPort} is reserved for internal use`);
+    if (containerPort >= RESERVED_PORT_RANGE.from && containerPort < RESERVED_PORT_RANGE.below) {
+      return fail("Port range [11881-11899] is reserved for internal use");
+    }
+  }
+  return OK;
+}
+
+function checkContainers(spec: ServingRuntimeSpec): RuntimeCheck {
+  for (const container of arrayOf(spec.containers)) {
+    const result = checkContainer(container);
+    if (!result.ok)
+      return fail(`container spec for ${stringOf(container.name)} is invalid: ${result.message}`);
+  }
+  return OK;
+}
+
+function checkVolumes(spec: ServingRuntimeSpec): RuntimeCheck {
+  for (const volume of arrayOf(spec.volumes)) {
+    const result = checkReservedName(stringOf(volume.name), RESERVED_VOLUME_NAMES, "volume");
+    if (!result.ok) return result;
+  }
+  return OK;
+}
+
+function checkEndpoints(spec: ServingRuntimeSpec): RuntimeCheck {
+  const endpoints = { grpcEndpoint: spec.grpcEndpoint, grpcDataEndpoint: spec.grpcDataEndpoint };
+  const socketDirectories = new Set<string>();
+  for (const [field, endpoint] of Object.entries(endpoints)) {
+    if (endpoint === undefined) continue;
+    const parsed = parseRuntimeEndpoint(endpoint);
+    if (parsed === undefined)
+      return fail(`${field} must be of the form "port:N" or "unix:<path>": ${endpoint}`);
+    if (parsed.kind === "unix") socketDirectories.add(parentDirectory(parsed.path));
+  }
+  if (socketDirectories.size > 1) {
+    return fail(`Only one unix domain socket path is allowed. Found [${[...socketDirectories].join(" ")}]`);
+  }
+  if (spec.builtInAdapter !== undefined && spec.grpcEndpoint !== undefined) {
+    if (parseRuntimeEndpoint(spec.grpcEndpoint)?.kind !== "port") {
+      return fail(`Built-in adapter grpcEndpoint must be of the form "port:N": ${spec.grpcEndpoint}`);
+    }
+  }
+  const usesPuller = spec.builtInAdapter === undefined && spec.storageHelper?.disabled !== true;
+  if (!usesPuller && spec.grpcEndpoint === undefined) {
+    return fail(
+      spec.builtInAdapter !== undefined
+        ? "grpcEndpoint is required for a runtime with a built-in adapter"
+        : "grpcEndpoint is required for a runtime whose storage helper is disabled",
+    );
+  }
+  return OK;
+}
+
+function parseSpec(spec: unknown): { ok: true; spec: ServingRuntimeSpec } | { ok: false; message: string } {
+  const parsed = ServingRuntimeSpecSchema.safeParse(spec);
+  if (parsed.success) return { ok: true, spec: parsed.data };
+  return { ok: false, message: `invalid spec: ${z.prettifyError(parsed.error).replaceAll("\n", " ")}` };
+}
+
+/**
+ * The checks the runtime reconciler applies before rendering anything (reference §5.2, plus the inputs that
+ * crashed upstream). A failure means: leave existing objects alone and report `Invalid runtime Spec: <message>`.
+ */
+export function validateRuntimeSpec(
+  runtime: RuntimeUnderValidation,
+  builtInServerTypes: readonly string[],
+): RuntimeCheck {
+  const parsed = parseSpec(isRecord(runtime) ? runtime.spec : undefined);
+  if (!parsed.ok) return parsed;
+  const { spec } = parsed;
+  const annotations = annotationsOf(runtime);
+  return firstFailure([
+    () => checkBuiltInAdapter(spec, builtInServerTypes),
+    () => checkContainers(spec),
+    () => checkVolumes(spec),
+    () => checkEndpoints(spec),
+    () => checkReconcilableAutoscaling(annotations),
+  ]);
+}
+
+/** The reconciler can only act on the `hpa` and `none` classes and on consistent scale bounds. */
+function checkReconcilableAutoscaling(annotations: Record<string, string>): RuntimeCheck {
+  const autoscalerClass = annotations[AUTOSCALER_CLASS_ANNOTATION];
+  if (autoscalerClass !== undefined && !ACCEPTED_AUTOSCALER_CLASSES.includes(autoscalerClass)) {
+    return fail(`[${autoscalerClass}] is not a supported autoscaler class type.`);
+  }
+  if (autoscalerClass !== AUTOSCALER_CLASS_HPA) return OK;
+  const min = parseGoInt(annotations[MIN_SCALE_ANNOTATION] ?? "");
+  const max = parseGoInt(annotations[MAX_SCALE_ANNOTATION] ?? "");
+  if (min !== undefined && max !== undefined && min > max) {
+    return fail("The max replicas should be same or bigger than min replicas.");
+  }
+  return OK;
+}
+
+/**
+ * Admission of a ServingRuntime or ClusterServingRuntime: runtimes that are not multi-model are let through
+ * untouched; multi-model ones must pass the autoscaling rules, then the spec rules.
+ */
+export function admitServingRuntime(
+  runtime: unknown,
+  builtInServerTypes: readonly string[],
+): AdmissionDecision {
+  const spec = isRecord(runtime) && isRecord(runtime.spec) ? runtime.spec : {};
+  if (spec.multiModel !== true) return { allowed: true, message: NOT_MODEL_MESH_MESSAGE };
+  const autoscaling = validateAutoscaling(annotationsOf(runtime), spec.replicas);
+  if (!autoscaling.ok) return { allowed: false, message: autoscaling.message };
+  const specCheck = validateRuntimeSpec(runtime as RuntimeUnderValidation, builtInServerTypes);
+  if (!specCheck.ok) return { allowed: false, message: specCheck.message };
+  return { allowed: true, message: PASSED_MESSAGE };
+}
