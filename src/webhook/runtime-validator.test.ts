@@ -13,7 +13,7 @@ const BUILT_IN = ["triton", "mlserver", "ovms", "torchserve"];
 
 function runtime(spec: Partial<ServingRuntimeSpec> = {}, annotations: Record<string, string> = {}) {
   return {
-    metadata: { name: "rt", annotations },
+    metadata: { annotations },
     spec: {
       multiModel: true,
       grpcEndpoint: "port:8001",
@@ -51,7 +51,7 @@ describe("admitServingRuntime: autoscaling annotations (reference §5.1)", () =>
     { title: "no annotations", annotations: {} },
     { title: "target without class", annotations: { "serving.kserve.io/targetUtilizationPercentage": "1" } },
   ])("allows $title", ({ annotations }) => {
-    expect(admitServingRuntime(runtime({}, annotations), BUILT_IN)).toStrictEqual({
+    expect(admitServingRuntime(runtime({}, annotations as Record<string, string>), BUILT_IN)).toStrictEqual({
       allowed: true,
       message: PASSED_MESSAGE,
     });
