@@ -116,6 +116,10 @@ export class Informer<T extends KubernetesObject> {
     if (this.#synced) for (const object of this.store.list()) this.#call(handler, "onAdd", object, true);
   }
 
+  hasIndexer(name: string): boolean {
+    return this.#options.indexers?.[name] !== undefined;
+  }
+
   hasSynced(): boolean {
     return this.#synced;
   }

@@ -1,0 +1,84 @@
+import type { KubernetesObject } from "@kubernetes/client-node";
+import type { KubeClient, ResourceType } from "./kube-client.js";
+
+/** The one field manager under which the controller applies every object it owns. */
+export const FIELD_MANAGER = "modelmesh-controller";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Equal as JSON: key order does not matter and a key holding `undefined` counts as absent. */
+export function semanticEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => semanticEqual(item, b[i]));
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keysA = Object.keys(a).filter((key) => a[key] !== undefined);
+    const keysB = Object.keys(b).filter((key) => b[key] !== undefined);
+    if (keysA.length !== keysB.length) return false;
+    return keysA.every((key) => semanticEqual(a[key], b[key]));
+  }
+  return false;
+}
+
+/**
+ * The JSON merge patch (RFC 7386) that turns `from` into `to`: changed keys with their new value, removed keys
+ * as `null`, nested objects recursively; arrays are replaced whole. `undefined` when nothing changed.
+ */
+export function mergePatchDiff(from: unknown, to: unknown): Json | undefined {
+  if (semanticEqual(from, to)) return undefined;
+  if (!isPlainObject(from) || !isPlainObject(to)) return (to ?? null) as Json;
+  const patch: Record<string, Json> = {};
+  for (const key of Object.keys(from)) {
+    if (from[key] !== undefined && to[key] === undefined) patch[key] = null;
+  }
+  for (const [key, value] of Object.entries(to)) {
+    if (value === undefined) continue;
+    const change = mergePatchDiff(from[key], value);
+    if (change !== undefined) patch[key] = change;
+  }
+  return patch;
+}
+
+/** Server-side apply under `FIELD_MANAGER`, forcing ownership: the controller is the authority on these fields. */
+export function applyOwned<T extends KubernetesObject>(
+  client: KubeClient,
+  type: ResourceType,
+  object: T,
+): Promise<T> {
+  return client.apply(
+    type,
+    { ...object, apiVersion: type.apiVersion, kind: type.kind },
+    {
+      fieldManager: FIELD_MANAGER,
+      force: true,
+    },
+  );
+}
+
+/**
+ * Writes `status` to the status subresource only if it differs from the status of `current` (the cached
+ * object), so a resync of unchanged objects writes nothing. The write is a merge patch of the difference,
+ * guarded by the cached resourceVersion: a stale cache gets a 409 Conflict and the key is retried.
+ * Returns whether it wrote.
+ */
+export async function writeStatusIfChanged<T extends KubernetesObject & { status?: unknown }>(
+  client: KubeClient,
+  type: ResourceType,
+  current: T,
+  status: T["status"],
+): Promise<boolean> {
+  const patch = mergePatchDiff(current.status ?? {}, status ?? {});
+  if (patch === undefined) return false;
+  await client.mergePatch(
+    type,
+    { namespace: current.metadata?.namespace, name: current.metadata?.name, subresource: "status" },
+    { metadata: { resourceVersion: current.metadata?.resourceVersion }, status: patch },
+  );
+  return true;
+}

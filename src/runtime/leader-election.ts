@@ -1,0 +1,206 @@
+import type { V1Lease, V1LeaseSpec } from "@kubernetes/client-node";
+import { sleep } from "./backoff.js";
+import { isStatus, type KubeClient, type ResourceType, resourcePath } from "./kube-client.js";
+import { createLogger, type Logger } from "./logging.js";
+import { defaultMetrics, type RuntimeMetrics } from "./metrics.js";
+
+export const LEASE: ResourceType = {
+  apiVersion: "coordination.k8s.io/v1",
+  kind: "Lease",
+  plural: "leases",
+  namespaced: true,
+};
+
+export interface LeaderElectionOptions {
+  client: KubeClient;
+  namespace: string;
+  /** Lease name; upstream uses `modelmesh-controller-leader-lock`. */
+  name: string;
+  /** Unique per process, for example the pod name plus a random suffix. */
+  identity: string;
+  /** How long a lease holds without renewal before others may take it (controller-runtime: 15 s). */
+  leaseDurationMs?: number;
+  /** How long the leader keeps retrying a failing renewal before it gives up leadership (10 s). */
+  renewDeadlineMs?: number;
+  /** Pause between attempts to acquire or renew (2 s). */
+  retryPeriodMs?: number;
+  metrics?: RuntimeMetrics;
+}
+
+export interface LeadershipCallbacks {
+  onStartedLeading(): void;
+  /** Leadership was lost (renewals failed past the deadline); the process must stop acting as leader. */
+  onStoppedLeading(): void;
+}
+
+/** RFC 3339 with microseconds, the `MicroTime` format the API server expects in a Lease. */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
+function sameRecord(a: V1LeaseSpec | undefined, b: V1LeaseSpec | undefined): boolean {
+  return (
+    a?.holderIdentity === b?.holderIdentity &&
+    String(a?.renewTime ?? "") === String(b?.renewTime ?? "") &&
+    a?.leaseTransitions === b?.leaseTransitions
+  );
+}
+
+/**
+ * Leader election on a `coordination.k8s.io/v1` Lease, following client-go: a lease counts as expired when its
+ * record has not changed for its duration as measured on this process's own clock, so clock skew between
+ * candidates does not matter. Writes are compare-and-swap on the Lease's resourceVersion.
+ */
+export class LeaderElector {
+  readonly #options: Required<Omit<LeaderElectionOptions, "metrics">>;
+  readonly #metrics: RuntimeMetrics;
+  readonly #log: Logger;
+  readonly #abort = new AbortController();
+  #observedRecord: V1LeaseSpec | undefined;
+  #observedAt = 0;
+  #leading = false;
+  #loop: Promise<void> | undefined;
+
+  constructor(options: LeaderElectionOptions) {
+    this.#options = {
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+      ...options,
+    };
+    this.#metrics = options.metrics ?? defaultMetrics();
+    this.#log = createLogger("leader-election", {
+      lease: `${options.namespace}/${options.name}`,
+      identity: options.identity,
+    });
+    this.#metrics.leaderElectionMasterStatus.set({ name: options.name }, 0);
+  }
+
+  isLeader(): boolean {
+    return this.#leading;
+  }
+
+  start(callbacks: LeadershipCallbacks): void {
+    this.#loop ??= this.#run(callbacks, this.#abort.signal);
+  }
+
+  /** Stops competing and, if leading, releases the Lease so that another candidate takes over at once. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.#loop;
+    if (!this.#leading) return;
+    this.#setLeading(false);
+    try {
+      await this.#release();
+      this.#log.info("released the lease");
+    } catch (error) {
+      this.#log.warn({ err: error }, "could not release the lease; it expires on its own");
+    }
+  }
+
+  async #run(callbacks: LeadershipCallbacks, signal: AbortSignal): Promise<void> {
+    const { retryPeriodMs, renewDeadlineMs } = this.#options;
+    this.#log.info("attempting to acquire the lease");
+    while (!signal.aborted && !(await this.#tryAcquireOrRenew())) {
+      await sleep(retryPeriodMs * (1 + 0.2 * Math.random()), signal);
+    }
+    if (signal.aborted) return;
+    this.#log.info("acquired the lease; now leading");
+    this.#setLeading(true);
+    callbacks.onStartedLeading();
+    let lastRenewal = performance.now();
+    while (!signal.aborted) {
+      await sleep(retryPeriodMs, signal);
+      if (signal.aborted) return;
+      if (await this.#tryAcquireOrRenew()) {
+        lastRenewal = performance.now();
+      } else if (performance.now() - lastRenewal >= renewDeadlineMs) {
+        this.#log.error(
+          { renewDeadlineMs },
+          "failed to renew the lease within the deadline; leadership lost",
+        );
+        this.#setLeading(false);
+        callbacks.onStoppedLeading();
+        return;
+      }
+    }
+  }
+
+  async #tryAcquireOrRenew(): Promise<boolean> {
+    const { client, namespace, name, identity, leaseDurationMs, retryPeriodMs } = this.#options;
+    const now = Date.now();
+    const path = resourcePath(LEASE, { namespace, name });
+    const timeoutMs = Math.max(1_000, retryPeriodMs);
+    const spec = (record: V1LeaseSpec | undefined): V1LeaseSpec => {
+      const renewing = record?.holderIdentity === identity;
+      return {
+        holderIdentity: identity,
+        leaseDurationSeconds: Math.ceil(leaseDurationMs / 1000),
+        acquireTime: (renewing ? record?.acquireTime : undefined) ?? (microTime(now) as unknown as Date),
+        renewTime: microTime(now) as unknown as Date,
+        leaseTransitions: (record?.leaseTransitions ?? 0) + (renewing || record === undefined ? 0 : 1),
+      };
+    };
+    try {
+      let lease: V1Lease;
+      try {
+        lease = await client.request<V1Lease>({ method: "GET", path, timeoutMs });
+      } catch (error) {
+        if (!isStatus(error, 404)) throw error;
+        const created = {
+          apiVersion: LEASE.apiVersion,
+          kind: LEASE.kind,
+          metadata: { name, namespace },
+          spec: spec(undefined),
+        };
+        await client.request({
+          method: "POST",
+          path: resourcePath(LEASE, { namespace }),
+          body: created,
+          timeoutMs,
+        });
+        this.#observe(created.spec, now);
+        return true;
+      }
+      const record = lease.spec;
+      if (!sameRecord(record, this.#observedRecord)) this.#observe(record, now);
+      const holder = record?.holderIdentity;
+      const durationMs = (record?.leaseDurationSeconds ?? leaseDurationMs / 1000) * 1000;
+      if (holder && holder !== identity && this.#observedAt + durationMs > now) return false;
+      const next = spec(record);
+      await client.request({ method: "PUT", path, body: { ...lease, spec: next }, timeoutMs });
+      this.#observe(next, now);
+      if (holder !== identity) this.#log.info({ previousHolder: holder ?? "" }, "took over the lease");
+      return true;
+    } catch (error) {
+      if (!isStatus(error, 409)) this.#log.warn({ err: error }, "lease update failed");
+      return false;
+    }
+  }
+
+  async #release(): Promise<void> {
+    const { client, namespace, name, identity } = this.#options;
+    const path = resourcePath(LEASE, { namespace, name });
+    const lease = await client.request<V1Lease>({ method: "GET", path, timeoutMs: 5_000 });
+    if (lease.spec?.holderIdentity !== identity) return;
+    const now = microTime(Date.now()) as unknown as Date;
+    const spec: V1LeaseSpec = {
+      ...lease.spec,
+      holderIdentity: "",
+      leaseDurationSeconds: 1,
+      renewTime: now,
+      acquireTime: now,
+    };
+    await client.request({ method: "PUT", path, body: { ...lease, spec }, timeoutMs: 5_000 });
+  }
+
+  #observe(record: V1LeaseSpec | undefined, at: number): void {
+    this.#observedRecord = record;
+    this.#observedAt = at;
+  }
+
+  #setLeading(leading: boolean): void {
+    this.#leading = leading;
+    this.#metrics.leaderElectionMasterStatus.set({ name: this.#options.name }, leading ? 1 : 0);
+  }
+}

@@ -1,0 +1,201 @@
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
+import type { Registry } from "prom-client";
+import type { Controller } from "./controller.js";
+import { type RunningServer, serveMetrics, serveProbes } from "./health.js";
+import { Informer, listWatchFor } from "./informer.js";
+import { KubeClient, type ResourceType } from "./kube-client.js";
+import { type LeaderElectionOptions, LeaderElector } from "./leader-election.js";
+import { createLogger } from "./logging.js";
+import { createMetricsRegistry, type RuntimeMetrics } from "./metrics.js";
+import type { IndexFunc } from "./store.js";
+
+/** Something that runs beside the controllers on every replica, leader or not (the webhook server). */
+export interface Runnable {
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
+}
+
+export interface ManagerOptions {
+  kubeConfig: KubeConfig;
+  /** `/metrics` port (upstream `:8080`); `undefined` serves no metrics. */
+  metricsPort?: number;
+  /** `/healthz` and `/readyz` port (upstream `:8081`); `undefined` serves no probes. */
+  healthPort?: number;
+  bindHost?: string;
+  /** Compete for a Lease before reconciling; without it this process reconciles at once. */
+  leaderElection?: Omit<LeaderElectionOptions, "client" | "metrics" | "identity"> & { identity?: string };
+  /** How long to wait for the caches' first lists before giving up (controller-runtime: 2 min). */
+  cacheSyncTimeoutMs?: number;
+  /** Called when leadership is lost; by default the process exits with status 1, as controller-runtime does. */
+  onLeadershipLost?: () => void;
+  /** Registry and metrics to use; by default a fresh registry with Node's process metrics. */
+  metrics?: { registry: Registry; metrics: RuntimeMetrics };
+}
+
+export interface InformerRequest<T> {
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  indexers?: Record<string, IndexFunc<T>>;
+}
+
+/** A process identity unique across restarts: host name plus a random suffix, as client-go's default. */
+export function defaultIdentity(): string {
+  return `${process.env.POD_NAME ?? os.hostname()}_${randomBytes(6).toString("hex")}`;
+}
+
+/**
+ * Wires caches, controllers and extra servers into one process: starts the caches, waits for them to sync,
+ * then (as leader, if leader election is on) starts the controllers; on shutdown stops taking work, lets the
+ * reconciles in flight finish and releases the Lease.
+ */
+export class Manager {
+  readonly client: KubeClient;
+  readonly metrics: RuntimeMetrics;
+  readonly registry: Registry;
+  readonly #options: ManagerOptions;
+  readonly #log = createLogger("manager");
+  readonly #informers = new Map<string, Informer<KubernetesObject>>();
+  readonly #controllers: Controller[] = [];
+  readonly #runnables: Runnable[] = [];
+  readonly #servers: RunningServer[] = [];
+  #elector: LeaderElector | undefined;
+  #ready = false;
+  #controllersStarted = false;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: ManagerOptions) {
+    this.#options = options;
+    const { registry, metrics } = options.metrics ?? createMetricsRegistry();
+    this.registry = registry;
+    this.metrics = metrics;
+    this.client = new KubeClient(options.kubeConfig, metrics);
+  }
+
+  /**
+   * The shared informer for a kind and scope; asking twice returns the same cache. Declare every indexer the
+   * first time: a later request with an unknown indexer is refused.
+   */
+  informer<T extends KubernetesObject>(type: ResourceType, request: InformerRequest<T> = {}): Informer<T> {
+    const id = [
+      type.apiVersion,
+      type.plural,
+      request.namespace,
+      request.labelSelector,
+      request.fieldSelector,
+    ].join("|");
+    const existing = this.#informers.get(id) as Informer<T> | undefined;
+    if (existing !== undefined) {
+      for (const name of Object.keys(request.indexers ?? {})) {
+        if (!existing.hasIndexer(name)) {
+          throw new Error(
+            `the ${type.kind} informer exists without indexer "${name}"; declare it on first use`,
+          );
+        }
+      }
+      return existing;
+    }
+    const informer = new Informer<T>({ type, listWatcher: listWatchFor<T>(this.client, type), ...request });
+    this.#informers.set(id, informer as unknown as Informer<KubernetesObject>);
+    return informer;
+  }
+
+  addController(controller: Controller): void {
+    this.#controllers.push(controller);
+  }
+
+  addRunnable(runnable: Runnable): void {
+    this.#runnables.push(runnable);
+  }
+
+  isReady(): boolean {
+    return this.#ready;
+  }
+
+  isLeader(): boolean {
+    return this.#elector?.isLeader() ?? true;
+  }
+
+  /** Resolves once the caches are synced and leader election (if any) runs; rejects if the sync times out. */
+  async start(): Promise<void> {
+    const { metricsPort, healthPort, bindHost, cacheSyncTimeoutMs = 120_000 } = this.#options;
+    if (metricsPort !== undefined) {
+      this.#servers.push(await serveMetrics({ port: metricsPort, host: bindHost, registry: this.registry }));
+    }
+    if (healthPort !== undefined) {
+      this.#servers.push(await serveProbes({ port: healthPort, host: bindHost, isReady: () => this.#ready }));
+    }
+    for (const runnable of this.#runnables) await runnable.start();
+    for (const informer of this.#informers.values()) informer.start();
+    const synced = await Promise.all(
+      [...this.#informers.values()].map((i) => i.waitForSync(cacheSyncTimeoutMs)),
+    );
+    const unsynced = [...this.#informers.values()].filter((_, i) => !synced[i]).map((i) => i.type.kind);
+    if (unsynced.length > 0) {
+      throw new Error(
+        `timed out after ${cacheSyncTimeoutMs} ms waiting for caches to sync: ${unsynced.join(", ")}`,
+      );
+    }
+    this.#ready = true;
+    this.#log.info({ caches: this.#informers.size }, "caches synced");
+    const election = this.#options.leaderElection;
+    if (election === undefined) {
+      this.#startControllers();
+      return;
+    }
+    this.#elector = new LeaderElector({
+      ...election,
+      identity: election.identity ?? defaultIdentity(),
+      client: this.client,
+      metrics: this.metrics,
+    });
+    this.#elector.start({
+      onStartedLeading: () => this.#startControllers(),
+      onStoppedLeading: () => {
+        this.#log.error("leader election lost");
+        (this.#options.onLeadershipLost ?? (() => process.exit(1)))();
+      },
+    });
+  }
+
+  /** Stops taking work, waits for reconciles in flight, releases the Lease, then stops caches and servers. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  /** On SIGTERM or SIGINT: a graceful `stop`, then exit; a second signal exits at once. */
+  stopOnSignals(): void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      this.#log.info({ signal }, "shutting down");
+      process.once(signal, () => process.exit(1));
+      this.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          this.#log.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
+    };
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+  }
+
+  #startControllers(): void {
+    if (this.#controllersStarted || this.#stopping !== undefined) return;
+    this.#controllersStarted = true;
+    for (const controller of this.#controllers) controller.start();
+  }
+
+  async #stop(): Promise<void> {
+    this.#ready = false;
+    await Promise.all(this.#controllers.map((controller) => controller.stop()));
+    await this.#elector?.stop();
+    await Promise.all([...this.#informers.values()].map((informer) => informer.stop()));
+    for (const runnable of this.#runnables) await runnable.stop();
+    await Promise.all(this.#servers.map((server) => server.close()));
+    this.#log.info("stopped");
+  }
+}
