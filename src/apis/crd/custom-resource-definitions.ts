@@ -1,0 +1,194 @@
+import { stringify } from "yaml";
+import type { z } from "zod";
+import {
+  KIND_CLUSTER_SERVING_RUNTIME,
+  KIND_INFERENCE_SERVICE,
+  KIND_PREDICTOR,
+  KIND_SERVING_RUNTIME,
+  PLURAL_CLUSTER_SERVING_RUNTIMES,
+  PLURAL_INFERENCE_SERVICES,
+  PLURAL_PREDICTORS,
+  PLURAL_SERVING_RUNTIMES,
+  SERVING_GROUP,
+  V1ALPHA1,
+  V1BETA1,
+} from "../serving/group.js";
+import { PredictorSchema } from "../serving/v1alpha1/predictor.js";
+import { ClusterServingRuntimeSchema, ServingRuntimeSchema } from "../serving/v1alpha1/serving-runtime.js";
+import { InferenceServiceSchema } from "../serving/v1beta1/inference-service.js";
+import type { JsonSchema, KubernetesOpenApi } from "./kubernetes-definitions.js";
+import { crdSchemaFromZod } from "./structural-schema.js";
+
+interface PrinterColumn {
+  name: string;
+  type: "string" | "boolean" | "integer" | "date";
+  jsonPath: string;
+  priority?: number;
+}
+
+interface CrdSource {
+  kind: string;
+  plural: string;
+  shortNames?: string[];
+  scope: "Namespaced" | "Cluster";
+  version: string;
+  schema: z.ZodType;
+  printerColumns: PrinterColumn[];
+}
+
+const AGE: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
+
+const RUNTIME_COLUMNS: PrinterColumn[] = [
+  { name: "Disabled", type: "boolean", jsonPath: ".spec.disabled" },
+  { name: "ModelType", type: "string", jsonPath: ".spec.supportedModelFormats[*].name" },
+  { name: "Containers", type: "string", jsonPath: ".spec.containers[*].name" },
+  AGE,
+];
+
+/** Every CRD this project ships, in the order `config/crd/kustomization.yaml` lists them. */
+export const CRD_SOURCES: CrdSource[] = [
+  {
+    kind: KIND_CLUSTER_SERVING_RUNTIME,
+    plural: PLURAL_CLUSTER_SERVING_RUNTIMES,
+    scope: "Cluster",
+    version: V1ALPHA1,
+    schema: ClusterServingRuntimeSchema,
+    printerColumns: RUNTIME_COLUMNS,
+  },
+  {
+    kind: KIND_INFERENCE_SERVICE,
+    plural: PLURAL_INFERENCE_SERVICES,
+    shortNames: ["isvc"],
+    scope: "Namespaced",
+    version: V1BETA1,
+    schema: InferenceServiceSchema,
+    printerColumns: [
+      { name: "URL", type: "string", jsonPath: ".status.url" },
+      { name: "Ready", type: "string", jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
+      {
+        name: "Prev",
+        type: "integer",
+        jsonPath: ".status.components.predictor.traffic[?(@.tag=='prev')].percent",
+      },
+      {
+        name: "Latest",
+        type: "integer",
+        jsonPath: ".status.components.predictor.traffic[?(@.latestRevision==true)].percent",
+      },
+      {
+        name: "PrevRolledoutRevision",
+        type: "string",
+        jsonPath: ".status.components.predictor.traffic[?(@.tag=='prev')].revisionName",
+      },
+      {
+        name: "LatestReadyRevision",
+        type: "string",
+        jsonPath: ".status.components.predictor.traffic[?(@.latestRevision==true)].revisionName",
+      },
+      AGE,
+    ],
+  },
+  {
+    kind: KIND_PREDICTOR,
+    plural: PLURAL_PREDICTORS,
+    scope: "Namespaced",
+    version: V1ALPHA1,
+    schema: PredictorSchema,
+    printerColumns: [
+      { name: "Type", type: "string", jsonPath: ".spec.modelType.name" },
+      { name: "Available", type: "boolean", jsonPath: ".status.available" },
+      { name: "ActiveModel", type: "string", jsonPath: ".status.activeModelState" },
+      { name: "TargetModel", type: "string", jsonPath: ".status.targetModelState" },
+      { name: "Transition", type: "string", jsonPath: ".status.transitionStatus" },
+      AGE,
+    ],
+  },
+  {
+    kind: KIND_SERVING_RUNTIME,
+    plural: PLURAL_SERVING_RUNTIMES,
+    scope: "Namespaced",
+    version: V1ALPHA1,
+    schema: ServingRuntimeSchema,
+    printerColumns: RUNTIME_COLUMNS,
+  },
+];
+
+export type CustomResourceDefinition = JsonSchema & { metadata: { name: string } };
+
+export function crdName(source: Pick<CrdSource, "plural">): string {
+  return `${source.plural}.${SERVING_GROUP}`;
+}
+
+/** The file each CRD is written to under `crds/`. */
+export function crdFileName(source: Pick<CrdSource, "plural">): string {
+  return `${SERVING_GROUP}_${source.plural}.yaml`;
+}
+
+export function buildCustomResourceDefinition(
+  source: CrdSource,
+  openapi: KubernetesOpenApi,
+): CustomResourceDefinition {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: crdName(source) },
+    spec: {
+      group: SERVING_GROUP,
+      names: {
+        kind: source.kind,
+        listKind: `${source.kind}List`,
+        plural: source.plural,
+        singular: source.kind.toLowerCase(),
+        ...(source.shortNames && { shortNames: source.shortNames }),
+      },
+      scope: source.scope,
+      versions: [
+        {
+          name: source.version,
+          served: true,
+          storage: true,
+          additionalPrinterColumns: source.printerColumns,
+          schema: { openAPIV3Schema: crdSchemaFromZod(source.schema, openapi) },
+          subresources: { status: {} },
+        },
+      ],
+    },
+  };
+}
+
+const GENERATED_HEADER =
+  "# Generated by `npm run generate:crds` from the zod schemas in src/apis. Do not edit.\n";
+
+export function renderCrdYaml(crd: CustomResourceDefinition): string {
+  return GENERATED_HEADER + stringify(crd, { aliasDuplicateObjects: false, lineWidth: 0 });
+}
+
+/** Every generated file under `crds/`, keyed by file name. */
+export function renderAllCrds(openapi: KubernetesOpenApi): Map<string, string> {
+  return new Map(
+    CRD_SOURCES.map((source) => [
+      crdFileName(source),
+      renderCrdYaml(buildCustomResourceDefinition(source, openapi)),
+    ]),
+  );
+}
+
+function kustomization(resources: string[]): string {
+  return (
+    GENERATED_HEADER +
+    stringify(
+      { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources },
+      { lineWidth: 0 },
+    )
+  );
+}
+
+/** `crds/kustomization.yaml`, listing the generated CRD files. */
+export function renderCrdsKustomization(): string {
+  return kustomization(CRD_SOURCES.map(crdFileName));
+}
+
+/** `config/crd/kustomization.yaml`, which installs the generated CRDs. */
+export function renderConfigCrdKustomization(): string {
+  return kustomization(["../../crds"]);
+}
