@@ -7,11 +7,11 @@ import { KubeClient } from "../../src/runtime/kube-client.js";
 import { createMetricsRegistry } from "../../src/runtime/metrics.js";
 import {
   CONFIG_MAP,
-  NAMESPACE,
   configMap,
   createNamespace,
   eventually,
   inParallel,
+  NAMESPACE,
 } from "./fixtures/runtime-support.js";
 
 type ConfigMap = KubernetesObject & { data?: Record<string, string> };
@@ -83,7 +83,9 @@ describe("controller over a real API server", () => {
     expect(peak).toBeGreaterThan(1);
     expect(peak).toBeLessThanOrEqual(8);
     const text = await registry.metrics();
-    expect(text).toMatch(/controller_runtime_reconcile_total\{controller="thousand",result="success"\} \d{4}/);
+    expect(text).toMatch(
+      /controller_runtime_reconcile_total\{controller="thousand",result="success"\} \d{4}/,
+    );
     expect(text).toMatch(/rest_client_requests_total\{code="200",method="GET",host="127\.0\.0\.1:\d+"\} \d/);
   });
 

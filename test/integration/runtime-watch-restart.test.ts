@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Informer, listWatchFor } from "../../src/runtime/informer.js";
+import { KubeClient } from "../../src/runtime/kube-client.js";
+import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import { type ControlPlane, startControlPlane } from "../support/control-plane/index.js";
+import {
+  CONFIG_MAP,
+  configMap,
+  createNamespace,
+  eventually,
+  handlerView,
+  inParallel,
+  listedVersions,
+} from "./fixtures/runtime-support.js";
+
+// This suite restarts kube-apiserver, so it runs its own control plane.
+let plane: ControlPlane;
+let client: KubeClient;
+
+beforeAll(async () => {
+  plane = await startControlPlane();
+  client = new KubeClient(plane.kubeConfig, createMetricsRegistry().metrics);
+});
+
+afterAll(async () => {
+  await plane?.stop();
+});
+
+describe("informer across a kube-apiserver restart", () => {
+  it("resumes the broken watch and misses no create, update or delete", async () => {
+    const namespace = await createNamespace(client, "runtime-restart");
+    const names = Array.from({ length: 60 }, (_, i) => `before-${i}`);
+    await inParallel(names, 8, (name) => client.create(CONFIG_MAP, configMap(namespace, name, { v: "1" })));
+
+    const informer = new Informer({
+      type: CONFIG_MAP,
+      listWatcher: listWatchFor(
+        new KubeClient(plane.kubeConfig, createMetricsRegistry().metrics),
+        CONFIG_MAP,
+      ),
+      namespace,
+    });
+    const { view, deleted, handler } = handlerView();
+    informer.addEventHandler(handler);
+    informer.start();
+    expect(await informer.waitForSync(30_000)).toBe(true);
+    expect(view.size).toBe(60);
+
+    await plane.restartApiServer();
+
+    const added = Array.from({ length: 40 }, (_, i) => `after-${i}`);
+    await inParallel(added, 8, (name) => client.create(CONFIG_MAP, configMap(namespace, name, { v: "1" })));
+    await inParallel(names.slice(0, 20), 8, (name) =>
+      client.mergePatch(CONFIG_MAP, { namespace, name }, { data: { v: "2" } }),
+    );
+    await inParallel(names.slice(20, 30), 8, (name) => client.delete(CONFIG_MAP, name, namespace));
+
+    const expected = await listedVersions(client, namespace);
+    expect(expected.size).toBe(90);
+    await eventually(
+      () => view.size === expected.size && [...expected].every(([key, version]) => view.get(key) === version),
+      60_000,
+      "the handlers to have seen every change made around the restart",
+    );
+    await informer.stop();
+    expect([...deleted].sort()).toEqual(
+      names
+        .slice(20, 30)
+        .map((name) => `${namespace}/${name}`)
+        .sort(),
+    );
+    expect(informer.store.size).toBe(90);
+  });
+});
