@@ -67,11 +67,13 @@ export function quantityValue(amount: QuantityAmount): bigint {
 }
 
 /**
- * Go `resource.NewQuantity(value, BinarySI).String()`: below 1024 in magnitude a plain integer, otherwise the
- * largest power-of-1024 suffix that divides the value exactly (`1536Mi`, `1Gi`, `1500`).
+ * Go `resource.NewQuantity(value, BinarySI).String()`: below 1024 in magnitude decimal notation (`500`, `1k`),
+ * otherwise the largest power-of-1024 suffix that divides the value exactly (`1536Mi`, `1Gi`, `1500`).
  */
 export function formatBinaryQuantity(value: bigint): string {
-  if (value > -1024n && value < 1024n) return value.toString();
+  if (value > -1024n && value < 1024n) {
+    return value !== 0n && value % 1000n === 0n ? `${value / 1000n}k` : value.toString();
+  }
   let mantissa = value;
   let power = 0;
   while (power < BINARY_SUFFIXES.length - 1 && mantissa % 1024n === 0n) {

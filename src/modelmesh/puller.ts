@@ -1,0 +1,47 @@
+/** The standalone storage helper ("puller"): fetches models for runtimes without a built-in adapter (§3.5). */
+import type { V1Container, V1VolumeMount } from "@kubernetes/client-node";
+import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
+import { imageReference, type ServingConfig } from "../config/serving-config.js";
+import { CONTAINERS, ENV, PATHS, PORT_NAMES, PORTS } from "./constants.js";
+import type { RuntimeEndpoints } from "./endpoints.js";
+import { envVar } from "./env.js";
+import { containerResources } from "./resources.js";
+import { type BuildResult, built, failed } from "./result.js";
+import { modelsDirMount, pvcMounts, socketMount, storageConfigMount } from "./volumes.js";
+
+/** The puller is used unless the runtime has a built-in adapter or disables the storage helper. */
+export function usesPuller(spec: Pick<ServingRuntimeSpec, "builtInAdapter" | "storageHelper">): boolean {
+  return spec.builtInAdapter === undefined && spec.storageHelper?.disabled !== true;
+}
+
+export function buildPullerContainer(
+  spec: ServingRuntimeSpec,
+  endpoints: RuntimeEndpoints,
+  config: ServingConfig,
+  pvcNames: readonly string[],
+): BuildResult<V1Container> {
+  const management = endpoints.management;
+  if (spec.grpcEndpoint === undefined || management === undefined) {
+    return failed(
+      'spec.grpcEndpoint ("port:<number>" or "unix:<path>") is required: the puller forwards model loads to it',
+    );
+  }
+  const volumeMounts: V1VolumeMount[] = [modelsDirMount(), storageConfigMount()];
+  if (management.kind === "unix") volumeMounts.push(socketMount(management.directory));
+  volumeMounts.push(...pvcMounts(pvcNames));
+  return built({
+    name: CONTAINERS.puller,
+    image: imageReference(config.storageHelperImage),
+    command: [...config.storageHelperImage.command],
+    env: [
+      envVar(ENV.pullerPort, PORTS.puller),
+      envVar(ENV.modelServerEndpoint, spec.grpcEndpoint),
+      envVar(ENV.rootModelDir, PATHS.modelsDir),
+      envVar(ENV.storageConfigDir, PATHS.storageConfigDir),
+      envVar(ENV.pvcMountsDir, PATHS.pvcMountsDir),
+    ],
+    ports: [{ name: PORT_NAMES.grpc, containerPort: PORTS.puller }],
+    resources: containerResources(config.storageHelperResources),
+    volumeMounts,
+  });
+}

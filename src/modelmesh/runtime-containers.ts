@@ -1,0 +1,47 @@
+/** The runtime's own (model server) containers, passed through with the mounts and hooks ModelMesh needs (§3.5). */
+import type { V1Container } from "@kubernetes/client-node";
+import { PATHS, PORTS } from "./constants.js";
+import { modelsDirMount, pvcMounts, socketMount } from "./volumes.js";
+
+export interface RuntimeContainerInputs {
+  pvcNames: readonly string[];
+  socketDirectory: string | undefined;
+}
+
+/** Model-mesh's `/prestop` blocks until the models are unloaded, so the model server outlives it on shutdown. */
+export function preStopHook(): V1Container["lifecycle"] {
+  return { preStop: { httpGet: { path: PATHS.preStopPath, port: PORTS.preStop } } };
+}
+
+export function dropAllCapabilities(): V1Container["securityContext"] {
+  return { capabilities: { drop: ["ALL"] } };
+}
+
+export function buildRuntimeContainer(container: V1Container, inputs: RuntimeContainerInputs): V1Container {
+  const result: V1Container = structuredClone(container);
+  result.securityContext ??= dropAllCapabilities();
+  result.lifecycle = preStopHook();
+  // Each container gets its own list (upstream could share one list between containers: quirk 9.4.8).
+  result.volumeMounts = [
+    modelsDirMount(),
+    ...pvcMounts(inputs.pvcNames),
+    ...structuredClone(container.volumeMounts ?? []),
+  ];
+  if (inputs.socketDirectory !== undefined) result.volumeMounts.push(socketMount(inputs.socketDirectory));
+  return result;
+}
+
+/** The runtime containers in spec order; a repeated name replaces the earlier container in its place. */
+export function buildRuntimeContainers(
+  containers: readonly V1Container[],
+  inputs: RuntimeContainerInputs,
+): V1Container[] {
+  const result: V1Container[] = [];
+  for (const container of containers) {
+    const built = buildRuntimeContainer(container, inputs);
+    const index = result.findIndex((existing) => existing.name === container.name);
+    if (index >= 0) result[index] = built;
+    else result.push(built);
+  }
+  return result;
+}
