@@ -31,8 +31,8 @@ LABEL org.opencontainers.image.title="modelmesh-serving" \
       org.opencontainers.image.revision="${COMMIT_SHA}"
 # `modelmesh-serving version` reports these two.
 ENV NODE_ENV=production \
-    MMS_VERSION=${IMAGE_VERSION} \
-    MMS_COMMIT=${COMMIT_SHA}
+    MODELMESH_SERVING_VERSION=${IMAGE_VERSION} \
+    MODELMESH_SERVING_COMMIT=${COMMIT_SHA}
 WORKDIR /app
 COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src

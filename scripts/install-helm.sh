@@ -40,10 +40,22 @@ log="$cache_root/tools/helm-$HELM_VERSION.build.log"
 echo "install-helm: building helm $HELM_VERSION (once per machine; log: $log)" >&2
 rm -rf "$out"
 mkdir -p "$out/bin"
-# helm reports the version it was stamped with; `go install pkg@version` would leave its built-in default.
+: >"$log"
+# Stamp what helm's own release build stamps: its version, and the Kubernetes version that `helm template` and
+# `helm lint` assume (from the client-go it is built with); `go install pkg@version` would leave old defaults.
+helm_gomod=$(GOFLAGS=-mod=mod go list -m -f '{{.GoMod}}' "helm.sh/helm/v3@$HELM_VERSION" 2>>"$log") ||
+  fail "could not fetch the go.mod of helm.sh/helm/v3@$HELM_VERSION from the Go module proxy (log: $log)." \
+    "check that 'go env GOPROXY' is reachable, then run this again."
+client_go=$(awk '$1 == "k8s.io/client-go" { print $2; exit }' "$helm_gomod")
+[ -n "$client_go" ] || fail "helm.sh/helm/v3@$HELM_VERSION's go.mod names no k8s.io/client-go version."
+kube_major=$(($(echo "$client_go" | sed -E 's/^v([0-9]+)\..*/\1/') + 1))
+kube_minor=$(echo "$client_go" | sed -E 's/^v[0-9]+\.([0-9]+)\..*/\1/')
 ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+  ldflags="$ldflags -X $pkg.k8sVersionMajor=$kube_major -X $pkg.k8sVersionMinor=$kube_minor"
+done
 if ! CGO_ENABLED=0 GOFLAGS= GOBIN="$out/bin" go install -trimpath -ldflags "$ldflags" \
-  "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >"$log" 2>&1; then
+  "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >>"$log" 2>&1; then
   tail -n 30 "$log" >&2
   fail "'go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION' failed (full log: $log)." \
     "read the log above; a network error means the Go module proxy was unreachable."
