@@ -52,6 +52,19 @@ describe("WorkQueue", () => {
     expect(order).toEqual(["live", "initial-2", "initial-1"]);
   });
 
+  it("hands out a promoted key once, also when it comes back at low priority", async () => {
+    const queue = newQueue();
+    queue.add("a", "low");
+    queue.add("b", "low");
+    queue.add("a", "high");
+    expect(await queue.get()).toBe("a");
+    queue.done("a");
+    queue.add("a", "low");
+    const handedOut = [await queue.get(), await queue.get()];
+    expect(handedOut.sort()).toEqual(["a", "b"]);
+    expect(queue.length).toBe(0);
+  });
+
   it("adds after a delay, and of two delays for one key the earlier wins", async () => {
     vi.useFakeTimers();
     try {

@@ -19,7 +19,10 @@ export class WorkQueue {
   readonly name: string;
   readonly #rateLimiter: RateLimiter;
   readonly #metrics: RuntimeMetrics | undefined;
-  readonly #ready: Record<Priority, Set<string>> = { high: new Set(), low: new Set() };
+  /** Keys waiting to be handed out, with their priority: the truth the FIFOs below are checked against. */
+  readonly #waiting = new Map<string, Priority>();
+  /** Arrival order per priority; may hold stale entries (a promoted key, a key already taken) that are skipped. */
+  readonly #fifo: Record<Priority, Fifo> = { high: new Fifo(), low: new Fifo() };
   /** Keys that need processing, whether they wait in `#ready` or behind their own in-flight run. */
   readonly #dirty = new Map<string, Priority>();
   /** Keys handed to a worker, with the time they were handed out. */
@@ -46,7 +49,10 @@ export class WorkQueue {
     if (current !== undefined) {
       if (current === "low" && priority === "high") {
         this.#dirty.set(key, "high");
-        if (this.#ready.low.delete(key)) this.#ready.high.add(key);
+        if (this.#waiting.get(key) === "low") {
+          this.#waiting.set(key, "high");
+          this.#fifo.high.push(key);
+        }
       }
       return;
     }
@@ -114,7 +120,7 @@ export class WorkQueue {
 
   /** Keys waiting to be handed out (not those in flight or delayed). */
   get length(): number {
-    return this.#ready.high.size + this.#ready.low.size;
+    return this.#waiting.size;
   }
 
   get inFlight(): number {
@@ -146,17 +152,17 @@ export class WorkQueue {
   }
 
   #enqueue(key: string, priority: Priority): void {
-    this.#ready[priority].add(key);
+    this.#waiting.set(key, priority);
+    this.#fifo[priority].push(key);
     this.#updateDepth();
     const worker = this.#waitingWorkers.shift();
     if (worker !== undefined) worker(this.#take());
   }
 
   #take(): string | undefined {
-    const key = first(this.#ready.high) ?? first(this.#ready.low);
+    const key = this.#next("high") ?? this.#next("low");
     if (key === undefined) return undefined;
-    this.#ready.high.delete(key);
-    this.#ready.low.delete(key);
+    this.#waiting.delete(key);
     this.#dirty.delete(key);
     const now = performance.now();
     this.#processing.set(key, now);
@@ -169,6 +175,14 @@ export class WorkQueue {
     return key;
   }
 
+  #next(priority: Priority): string | undefined {
+    const fifo = this.#fifo[priority];
+    for (let key = fifo.shift(); key !== undefined; key = fifo.shift()) {
+      if (this.#waiting.get(key) === priority) return key;
+    }
+    return undefined;
+  }
+
   #updateDepth(): void {
     this.#metrics?.workqueueDepth.set({ name: this.name }, this.length);
   }
@@ -178,7 +192,22 @@ export class WorkQueue {
   }
 }
 
-function first(keys: Set<string>): string | undefined {
-  for (const key of keys) return key;
-  return undefined;
+/** An array queue with a moving head: O(1) shift, compacted once the consumed part dominates. */
+class Fifo {
+  #items: string[] = [];
+  #head = 0;
+
+  push(item: string): void {
+    this.#items.push(item);
+  }
+
+  shift(): string | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head++];
+    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
 }
