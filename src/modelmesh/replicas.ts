@@ -47,8 +47,13 @@ export function runtimeInUse(runtimeLabels: ReadonlySet<string>, modelTypeLabels
   return false;
 }
 
+/** Pods of a runtime that is scaled up: its own `replicas`, else the config's `podsPerRuntime`. */
+export function scaledUpReplicas(spec: Pick<ServingRuntimeSpec, "replicas">, config: ServingConfig): number {
+  return spec.replicas ?? config.podsPerRuntime;
+}
+
 export function decideReplicas(inputs: ReplicaInputs): ReplicaDecision {
-  const scaledUp = inputs.spec.replicas ?? inputs.config.podsPerRuntime;
+  const scaledUp = scaledUpReplicas(inputs.spec, inputs.config);
   const { enabled, gracePeriodSeconds } = inputs.config.scaleToZero;
   if (!enabled)
     return { replicas: scaledUp, requeueAfterMs: 0, noModelsSince: null, reason: "scale-to-zero-disabled" };
