@@ -1,0 +1,301 @@
+import { CustomObjectsApi, KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { convertInferenceService } from "../../src/apis/serving/inference-service-conversion.js";
+import { INITIAL_PREDICTOR_STATUS } from "../../src/apis/serving/v1alpha1/predictor.js";
+import type { ServingRuntime } from "../../src/apis/serving/v1alpha1/serving-runtime.js";
+import type { InferenceService } from "../../src/apis/serving/v1beta1/inference-service.js";
+import {
+  createObject,
+  createTestNamespace,
+  installCrds,
+  readYamlDocuments,
+  refusal,
+} from "../fixtures/api/cluster.js";
+
+const kubeConfig = new KubeConfig();
+kubeConfig.loadFromFile(inject("kubeconfigPath"));
+const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+
+const BUILT_IN_RUNTIME_FILES = ["mlserver-1.x", "ovms-1.x", "torchserve-0.x", "triton-2.x"].map(
+  (name) => `config/runtimes/${name}.yaml`,
+);
+
+let namespace: string;
+const suffix = Math.random().toString(36).slice(2, 8);
+
+beforeAll(async () => {
+  await installCrds(inject("kubeconfigPath"));
+  namespace = await createTestNamespace(kubeConfig, "api-crds");
+});
+
+function inNamespace<T extends KubernetesObject>(object: T): T {
+  return { ...object, metadata: { ...object.metadata, namespace } };
+}
+
+function nameOf(object: KubernetesObject): string {
+  return object.metadata?.name ?? "";
+}
+
+describe("the generated CRDs on a real API server", () => {
+  it("are structural, established, with the upstream scopes, columns and status subresources", async () => {
+    const crds = await installCrds(inject("kubeconfigPath"));
+    const summary = Object.fromEntries(
+      crds.map((crd) => [
+        crd.metadata?.name,
+        {
+          scope: crd.spec.scope,
+          columns: crd.spec.versions[0]?.additionalPrinterColumns?.map((column) => column.name),
+          status: crd.spec.versions[0]?.subresources?.status !== undefined,
+          problems: crd.status?.conditions?.filter((c) => c.type === "NonStructuralSchema").length,
+        },
+      ]),
+    );
+    const runtimeColumns = ["Disabled", "ModelType", "Containers", "Age"];
+    expect(summary).toStrictEqual({
+      "clusterservingruntimes.serving.kserve.io": {
+        scope: "Cluster",
+        columns: runtimeColumns,
+        status: true,
+        problems: 0,
+      },
+      "servingruntimes.serving.kserve.io": {
+        scope: "Namespaced",
+        columns: runtimeColumns,
+        status: true,
+        problems: 0,
+      },
+      "predictors.serving.kserve.io": {
+        scope: "Namespaced",
+        columns: ["Type", "Available", "ActiveModel", "TargetModel", "Transition", "Age"],
+        status: true,
+        problems: 0,
+      },
+      "inferenceservices.serving.kserve.io": {
+        scope: "Namespaced",
+        columns: ["URL", "Ready", "Prev", "Latest", "PrevRolledoutRevision", "LatestReadyRevision", "Age"],
+        status: true,
+        problems: 0,
+      },
+    });
+  });
+});
+
+describe("valid resources apply unchanged", () => {
+  const predictors = readYamlDocuments("test/fixtures/api/valid/predictors.yaml");
+
+  it.each(predictors.map((p) => [nameOf(p), p] as const))(
+    "Predictor %s, with the status defaults",
+    async (_, p) => {
+      const created = await createObject(kubeConfig, inNamespace(p));
+      expect((created as unknown as { spec: unknown }).spec).toStrictEqual(
+        (p as unknown as { spec: unknown }).spec,
+      );
+      expect((created as unknown as { status: unknown }).status).toStrictEqual(INITIAL_PREDICTOR_STATUS);
+    },
+  );
+
+  it("covers every model format of the reference", () => {
+    const formats = predictors.map(
+      (p) => (p as unknown as { spec: { modelType: { name: string } } }).spec.modelType.name,
+    );
+    expect(formats.sort()).toStrictEqual(
+      ["keras", "lightgbm", "onnx", "openvino_ir", "pytorch", "sklearn", "tensorflow", "xgboost"].sort(),
+    );
+  });
+
+  const inferenceServices = readYamlDocuments("test/fixtures/api/valid/inferenceservices.yaml");
+
+  it.each(inferenceServices.map((i) => [nameOf(i), i] as const))("InferenceService %s", async (_, isvc) => {
+    const created = (await createObject(kubeConfig, inNamespace(isvc))) as unknown as InferenceService;
+    // Nothing is pruned, KServe-only fields included.
+    expect(created.spec).toStrictEqual((isvc as unknown as InferenceService).spec);
+    if (created.metadata.annotations?.["serving.kserve.io/deploymentMode"] === "ModelMesh") {
+      expect(convertInferenceService(created)).toMatchObject({ ok: true });
+    }
+  });
+
+  const runtimes = readYamlDocuments("test/fixtures/api/valid/servingruntimes.yaml");
+
+  it.each(runtimes.map((r) => [nameOf(r), r] as const))("custom ServingRuntime %s", async (_, runtime) => {
+    const created = (await createObject(kubeConfig, inNamespace(runtime))) as unknown as ServingRuntime;
+    expect(created.spec.containers.map((c) => c.name)).toStrictEqual(
+      (runtime as unknown as ServingRuntime).spec.containers.map((c) => c.name),
+    );
+    expect(created.spec.supportedModelFormats).toStrictEqual(
+      (runtime as unknown as ServingRuntime).spec.supportedModelFormats,
+    );
+  });
+
+  it("keeps pod-spec details Kubernetes accepts (an empty toleration effect, env sources, volume sources)", async () => {
+    const live = (await custom.getNamespacedCustomObject({
+      group: "serving.kserve.io",
+      version: "v1alpha1",
+      namespace,
+      plural: "servingruntimes",
+      name: "pullerless-runtime",
+    })) as ServingRuntime;
+    expect(live.spec.tolerations).toContainEqual({ operator: "Exists", effect: "" });
+    expect(live.spec.volumes?.[0]).toStrictEqual({
+      name: "scratch",
+      emptyDir: { medium: "Memory", sizeLimit: "1Gi" },
+    });
+    expect(live.spec.containers[0]?.env?.[1]?.valueFrom).toStrictEqual({
+      resourceFieldRef: { containerName: "modelserver", resource: "requests.memory" },
+    });
+  });
+
+  it("defaults container port protocols like the Pod API does", async () => {
+    const live = (await custom.getNamespacedCustomObject({
+      group: "serving.kserve.io",
+      version: "v1alpha1",
+      namespace,
+      plural: "servingruntimes",
+      name: "custom-runtime-1.x",
+    })) as ServingRuntime;
+    expect(live.spec.containers[0]?.ports).toStrictEqual([
+      { containerPort: 9000, name: "my-port", protocol: "TCP" },
+    ]);
+  });
+
+  it.each(BUILT_IN_RUNTIME_FILES)(
+    "built-in runtime %s as a ClusterServingRuntime and as a ServingRuntime",
+    async (file) => {
+      const [runtime] = readYamlDocuments(file);
+      if (runtime === undefined) throw new Error(`${file} is empty`);
+      const clusterWide = {
+        ...runtime,
+        metadata: { ...runtime.metadata, name: `${nameOf(runtime)}-${suffix}` },
+      };
+      const created = (await createObject(kubeConfig, clusterWide)) as unknown as ServingRuntime;
+      expect(created.spec).toStrictEqual((runtime as unknown as ServingRuntime).spec);
+      const namespaced = inNamespace({ ...runtime, kind: "ServingRuntime" });
+      const createdInNamespace = (await createObject(kubeConfig, namespaced)) as unknown as ServingRuntime;
+      expect(createdInNamespace.spec).toStrictEqual((runtime as unknown as ServingRuntime).spec);
+    },
+  );
+});
+
+const predictor = (name: string, spec: Record<string, unknown>) => ({
+  apiVersion: "serving.kserve.io/v1alpha1",
+  kind: "Predictor",
+  metadata: { name },
+  spec,
+});
+const servingRuntime = (name: string, spec: Record<string, unknown>, kind = "ServingRuntime") => ({
+  apiVersion: "serving.kserve.io/v1alpha1",
+  kind,
+  metadata: { name },
+  spec,
+});
+const inferenceService = (name: string, spec: Record<string, unknown>) => ({
+  apiVersion: "serving.kserve.io/v1beta1",
+  kind: "InferenceService",
+  metadata: { name, annotations: { "serving.kserve.io/deploymentMode": "ModelMesh" } },
+  spec,
+});
+const container = { name: "server", image: "example/server:1" };
+
+describe("invalid resources are refused by the API server with a readable message", () => {
+  it.each([
+    {
+      object: predictor("no-model-type", { path: "x" }),
+      message: "spec.modelType: Required value",
+    },
+    {
+      object: predictor("no-model-name", { modelType: { version: "1" } }),
+      message: "spec.modelType.name: Required value",
+    },
+    {
+      object: predictor("bad-gpu", { modelType: { name: "sklearn" }, gpu: "sometimes" }),
+      message: 'spec.gpu: Unsupported value: "sometimes": supported values: "required", "preferred"',
+    },
+    {
+      object: predictor("runtime-without-name", { modelType: { name: "sklearn" }, runtime: {} }),
+      message: "spec.runtime.name: Required value",
+    },
+    {
+      object: predictor("s3-without-key", {
+        modelType: { name: "sklearn" },
+        storage: { s3: { bucket: "b" } },
+      }),
+      message: "spec.storage.s3.secretKey: Required value",
+    },
+    {
+      object: servingRuntime("no-containers", { multiModel: true }),
+      message: "spec.containers: Required value",
+    },
+    {
+      object: servingRuntime("priority-zero", {
+        containers: [container],
+        supportedModelFormats: [{ name: "x", priority: 0 }],
+      }),
+      message:
+        "spec.supportedModelFormats[0].priority: Invalid value: 0: spec.supportedModelFormats[0].priority in body should be greater than or equal to 1",
+    },
+    {
+      object: servingRuntime("format-without-name", {
+        containers: [container],
+        supportedModelFormats: [{ version: "1" }],
+      }),
+      message: "spec.supportedModelFormats[0].name: Required value",
+    },
+    {
+      object: servingRuntime(
+        `csr-priority-zero-${suffix}`,
+        { containers: [container], supportedModelFormats: [{ name: "x", priority: 0 }] },
+        "ClusterServingRuntime",
+      ),
+      message: "should be greater than or equal to 1",
+    },
+    {
+      object: servingRuntime("container-without-name", { containers: [{ image: "x" }] }),
+      message: "spec.containers[0].name: Required value",
+    },
+    {
+      object: servingRuntime("port-as-text", {
+        containers: [{ ...container, ports: [{ containerPort: "http" }] }],
+      }),
+      message:
+        'spec.containers[0].ports[0].containerPort: Invalid value: "string": spec.containers[0].ports[0].containerPort in body must be of type integer: "string"',
+    },
+    {
+      object: servingRuntime("duplicate-env", {
+        containers: [{ ...container, env: [{ name: "A" }, { name: "A" }] }],
+      }),
+      message: 'spec.containers[0].env[1]: Duplicate value: {"name":"A"}',
+    },
+    {
+      object: servingRuntime("bad-quantity", {
+        containers: [{ ...container, resources: { limits: { memory: "lots" } } }],
+      }),
+      message: "spec.containers[0].resources.limits.memory",
+    },
+    {
+      object: servingRuntime("volume-without-name", { containers: [container], volumes: [{ emptyDir: {} }] }),
+      message: "spec.volumes[0].name: Required value",
+    },
+    {
+      object: servingRuntime("too-many-replicas", { containers: [container], replicas: 70000 }),
+      message:
+        "spec.replicas: Invalid value: 70000: spec.replicas in body should be less than or equal to 65535",
+    },
+    {
+      object: inferenceService("no-predictor", {}),
+      message: "spec.predictor: Required value",
+    },
+    {
+      object: inferenceService("no-model-format", { predictor: { model: { storageUri: "s3://b/p" } } }),
+      message: "spec.predictor.model.modelFormat: Required value",
+    },
+    {
+      object: inferenceService("storage-uri-not-text", { predictor: { sklearn: { storageUri: 42 } } }),
+      message:
+        'spec.predictor.sklearn.storageUri: Invalid value: "integer": spec.predictor.sklearn.storageUri in body must be of type string',
+    },
+  ])("$object.kind $object.metadata.name: $message", async ({ object, message }) => {
+    const target = object.kind === "ClusterServingRuntime" ? object : inNamespace(object);
+    const refused = await refusal(createObject(kubeConfig, target));
+    expect(refused.code).toBe(422);
+    expect(refused.message).toContain(message);
+  });
+});
