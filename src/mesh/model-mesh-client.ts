@@ -1,0 +1,181 @@
+import { rootCertificates } from "node:tls";
+import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import {
+  type ChannelCredentials,
+  Client,
+  credentials,
+  Metadata,
+  type ServiceError,
+  status,
+} from "@grpc/grpc-js";
+import { type EndpointSource, publishSource, RESOLVER_SCHEME } from "./endpoint-resolver.js";
+import type { MeshAddress } from "./endpoint-slices.js";
+import {
+  DeleteVModelRequestSchema,
+  GetStatusRequestSchema,
+  GetVModelStatusRequestSchema,
+  ModelMesh,
+  type ModelStatusInfo,
+  SetVModelRequestSchema,
+  type VModelStatusInfo,
+} from "./gen/mmesh/model-mesh_pb.js";
+import { grpcServiceDefinition } from "./grpc-service.js";
+
+/** Upstream gave every management call 10 s; a call never waits longer than its deadline. */
+export const DEFAULT_CALL_DEADLINE_MS = 10_000;
+
+const SERVICE = grpcServiceDefinition(ModelMesh);
+
+/** The PEM material of the TLS Secret named by `tls.secretName`. */
+export interface MeshTlsOptions {
+  /** `tls.crt`: trusted as a root (it may be self-signed) and presented as the client certificate (mTLS). */
+  readonly certPem: string;
+  /** `tls.key`. */
+  readonly keyPem: string;
+  /** `ca.crt`, when the Secret has one: trusted as a root too. */
+  readonly caPem?: string;
+}
+
+export interface ModelMeshClientOptions {
+  /** Service fronting the ModelMesh pods, `modelmesh-serving` by default config. */
+  readonly serviceName: string;
+  readonly namespace: string;
+  /** The Service port (8033); only used for the authority. */
+  readonly port: number;
+  /** Where the pods are; the controller keeps it current from the Service's EndpointSlices. */
+  readonly endpoints: EndpointSource;
+  readonly tls?: MeshTlsOptions;
+  readonly defaultDeadlineMs?: number;
+}
+
+export interface CallOptions {
+  readonly deadlineMs?: number;
+}
+
+/** A failed ModelMesh call; `noEndpoints` means no ModelMesh pod is ready (upstream: "produced zero addresses"). */
+export class ModelMeshCallError extends Error {
+  override readonly name = "ModelMeshCallError";
+
+  constructor(
+    readonly method: string,
+    readonly code: status,
+    readonly details: string,
+    readonly noEndpoints = false,
+  ) {
+    super(`ModelMesh ${method} failed (${status[code] ?? code}): ${details}`);
+  }
+}
+
+export function isNoEndpoints(error: unknown): boolean {
+  return error instanceof ModelMeshCallError && error.noEndpoints;
+}
+
+function channelCredentials(tls: MeshTlsOptions | undefined): ChannelCredentials {
+  if (!tls) return credentials.createInsecure();
+  const roots = [...rootCertificates, tls.certPem, ...(tls.caPem ? [tls.caPem] : [])].join("\n");
+  return credentials.createSsl(Buffer.from(roots), Buffer.from(tls.keyPem), Buffer.from(tls.certPem));
+}
+
+/**
+ * Client of `mmesh.ModelMesh` for one namespace. Calls round-robin over the ready pods of the Service; with TLS the
+ * server certificate must be issued for `<service>.<namespace>`. When no pod is ready a call fails at once with
+ * {@link isNoEndpoints} true instead of waiting for its deadline.
+ */
+export class ModelMeshClient {
+  /** `<service>.<namespace>`: the name the mesh's certificate must carry. */
+  readonly authority: string;
+  private readonly client: Client;
+  private readonly unpublish: () => void;
+  private readonly endpoints: EndpointSource;
+  private readonly defaultDeadlineMs: number;
+
+  constructor(options: ModelMeshClientOptions) {
+    this.authority = `${options.serviceName}.${options.namespace}`;
+    this.endpoints = options.endpoints;
+    this.defaultDeadlineMs = options.defaultDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
+    const published = publishSource(options.endpoints);
+    this.unpublish = published.unpublish;
+    this.client = new Client(
+      `${RESOLVER_SCHEME}:///${this.authority}:${options.port}`,
+      channelCredentials(options.tls),
+      {
+        ...published.options,
+        "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+      },
+    );
+  }
+
+  setVModel(
+    request: MessageInitShape<typeof SetVModelRequestSchema>,
+    options?: CallOptions,
+  ): Promise<VModelStatusInfo> {
+    return this.unary("setVModel", create(SetVModelRequestSchema, request), options);
+  }
+
+  deleteVModel(
+    request: MessageInitShape<typeof DeleteVModelRequestSchema>,
+    options?: CallOptions,
+  ): Promise<void> {
+    return this.unary("deleteVModel", create(DeleteVModelRequestSchema, request), options).then(
+      () => undefined,
+    );
+  }
+
+  /** A missing vmodel is not an error: the answer has status NOT_FOUND. */
+  getVModelStatus(
+    request: MessageInitShape<typeof GetVModelStatusRequestSchema>,
+    options?: CallOptions,
+  ): Promise<VModelStatusInfo> {
+    return this.unary("getVModelStatus", create(GetVModelStatusRequestSchema, request), options);
+  }
+
+  getModelStatus(
+    request: MessageInitShape<typeof GetStatusRequestSchema>,
+    options?: CallOptions,
+  ): Promise<ModelStatusInfo> {
+    return this.unary("getModelStatus", create(GetStatusRequestSchema, request), options);
+  }
+
+  /** In-flight calls finish; new calls fail. */
+  close(): void {
+    this.unpublish();
+    this.client.close();
+  }
+
+  private unary<Req extends DescMessage, Res>(
+    method: keyof typeof ModelMesh.method,
+    request: MessageShape<Req>,
+    options: CallOptions | undefined,
+  ): Promise<Res> {
+    const addresses: readonly MeshAddress[] = this.endpoints.current ?? [];
+    if (addresses.length === 0) {
+      return Promise.reject(
+        new ModelMeshCallError(
+          method,
+          status.UNAVAILABLE,
+          `no ready endpoint of Service ${this.authority}: resolver produced zero addresses`,
+          true,
+        ),
+      );
+    }
+    const definition = SERVICE[method];
+    if (!definition) return Promise.reject(new Error(`unknown ModelMesh method ${method}`));
+    const deadline = Date.now() + (options?.deadlineMs ?? this.defaultDeadlineMs);
+    return new Promise<Res>((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        definition.path,
+        definition.requestSerialize,
+        definition.responseDeserialize as (bytes: Buffer) => Res,
+        request,
+        new Metadata(),
+        { deadline },
+        (error: ServiceError | null, response?: Res) => {
+          if (error) reject(new ModelMeshCallError(method, error.code, error.details || error.message));
+          else if (response === undefined)
+            reject(new ModelMeshCallError(method, status.INTERNAL, "empty response"));
+          else resolve(response);
+        },
+      );
+    });
+  }
+}
