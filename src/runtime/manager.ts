@@ -61,6 +61,8 @@ export class Manager {
   readonly #controllers: Controller[] = [];
   readonly #runnables: Runnable[] = [];
   readonly #servers: RunningServer[] = [];
+  #metricsServer: RunningServer | undefined;
+  #probeServer: RunningServer | undefined;
   #elector: LeaderElector | undefined;
   #ready = false;
   #controllersStarted = false;
@@ -110,6 +112,11 @@ export class Manager {
     this.#runnables.push(runnable);
   }
 
+  /** Bound ports of the metrics and probe servers once started (useful when asked for port 0). */
+  get ports(): { metrics?: number; health?: number } {
+    return { metrics: this.#metricsServer?.port, health: this.#probeServer?.port };
+  }
+
   isReady(): boolean {
     return this.#ready;
   }
@@ -122,10 +129,16 @@ export class Manager {
   async start(): Promise<void> {
     const { metricsPort, healthPort, bindHost, cacheSyncTimeoutMs = 120_000 } = this.#options;
     if (metricsPort !== undefined) {
-      this.#servers.push(await serveMetrics({ port: metricsPort, host: bindHost, registry: this.registry }));
+      this.#metricsServer = await serveMetrics({
+        port: metricsPort,
+        host: bindHost,
+        registry: this.registry,
+      });
+      this.#servers.push(this.#metricsServer);
     }
     if (healthPort !== undefined) {
-      this.#servers.push(await serveProbes({ port: healthPort, host: bindHost, isReady: () => this.#ready }));
+      this.#probeServer = await serveProbes({ port: healthPort, host: bindHost, isReady: () => this.#ready });
+      this.#servers.push(this.#probeServer);
     }
     for (const runnable of this.#runnables) await runnable.start();
     for (const informer of this.#informers.values()) informer.start();

@@ -1,0 +1,141 @@
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { applyOwned, FIELD_MANAGER, writeStatusIfChanged } from "../../src/runtime/apply.js";
+import { Informer, listWatchFor } from "../../src/runtime/informer.js";
+import { KubeApiError, KubeClient, type ResourceType } from "../../src/runtime/kube-client.js";
+import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import { createNamespace, eventually, NAMESPACE, uniqueName } from "./fixtures/runtime-support.js";
+
+type Widget = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
+
+const CRD: ResourceType = {
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  plural: "customresourcedefinitions",
+  namespaced: false,
+};
+const group = `${uniqueName("t")}.runtime-test.example.com`;
+const WIDGET: ResourceType = {
+  apiVersion: `${group}/v1`,
+  kind: "Widget",
+  plural: "widgets",
+  namespaced: true,
+};
+
+let client: KubeClient;
+let namespace: string;
+
+beforeAll(async () => {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(inject("kubeconfigPath"));
+  client = new KubeClient(kubeConfig, createMetricsRegistry().metrics);
+  namespace = await createNamespace(client, "runtime-apply");
+  await client.create(CRD, {
+    apiVersion: CRD.apiVersion,
+    kind: CRD.kind,
+    metadata: { name: `widgets.${group}` },
+    spec: {
+      group,
+      scope: "Namespaced",
+      names: { plural: "widgets", singular: "widget", kind: "Widget", listKind: "WidgetList" },
+      versions: [
+        {
+          name: "v1",
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              properties: {
+                spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+                status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+              },
+            },
+          },
+        },
+      ],
+    },
+  } as KubernetesObject);
+  await eventually(
+    async () => {
+      try {
+        await client.list(WIDGET, { namespace });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    30_000,
+    "the Widget CRD to be served",
+  );
+});
+
+afterAll(async () => {
+  await client.delete(NAMESPACE, namespace);
+  await client.delete(CRD, `widgets.${group}`);
+});
+
+describe("server-side apply and status writes", () => {
+  it("applies owned objects under one field manager, taking over fields another manager set", async () => {
+    const widget = { metadata: { name: "applied", namespace }, spec: { size: 1, color: "blue" } };
+    await client.apply(
+      WIDGET,
+      { apiVersion: WIDGET.apiVersion, kind: WIDGET.kind, ...widget },
+      {
+        fieldManager: "someone-else",
+      },
+    );
+    const applied = await applyOwned<Widget>(client, WIDGET, { ...widget, spec: { size: 2, color: "blue" } });
+    expect(applied.spec).toEqual({ size: 2, color: "blue" });
+    const managers = applied.metadata?.managedFields?.map((entry) => `${entry.manager}/${entry.operation}`);
+    expect(managers).toContain(`${FIELD_MANAGER}/Apply`);
+  });
+
+  it("writes status only when it changed; a stale cache gets 409 Conflict", async () => {
+    await applyOwned<Widget>(client, WIDGET, { metadata: { name: "status", namespace }, spec: { size: 1 } });
+    const informer = new Informer<Widget>({
+      type: WIDGET,
+      listWatcher: listWatchFor(client, WIDGET),
+      namespace,
+    });
+    informer.start();
+    expect(await informer.waitForSync(30_000)).toBe(true);
+    const key = `${namespace}/status`;
+    const cached = () => informer.store.get(key) as Widget;
+
+    const ready = { phase: "Ready", message: "all good", conditions: [{ type: "Ready", status: "True" }] };
+    expect(await writeStatusIfChanged(client, WIDGET, cached(), ready)).toBe(true);
+    await eventually(() => cached().status?.phase === "Ready", 10_000, "the cache to see the status");
+    const versionAfterWrite = cached().metadata?.resourceVersion;
+
+    // A resync with the same status, fields in another order, writes nothing.
+    const reordered = {
+      conditions: [{ status: "True", type: "Ready" }],
+      message: "all good",
+      phase: "Ready",
+    };
+    expect(await writeStatusIfChanged(client, WIDGET, cached(), reordered)).toBe(false);
+    const onServer = await client.get<Widget>(WIDGET, "status", namespace);
+    expect(onServer?.metadata?.resourceVersion).toBe(versionAfterWrite);
+
+    // A removed field is removed on the server.
+    const stale = cached();
+    expect(
+      await writeStatusIfChanged(client, WIDGET, stale, { phase: "Ready", conditions: ready.conditions }),
+    ).toBe(true);
+    expect((await client.get<Widget>(WIDGET, "status", namespace))?.status).toEqual({
+      phase: "Ready",
+      conditions: ready.conditions,
+    });
+
+    // Writing from the now stale object is refused instead of overwriting newer state.
+    const conflict = await writeStatusIfChanged(client, WIDGET, stale, { phase: "Failed" }).catch(
+      (e: unknown) => e,
+    );
+    expect(conflict).toBeInstanceOf(KubeApiError);
+    expect((conflict as KubeApiError).statusCode).toBe(409);
+    await informer.stop();
+  });
+});

@@ -1,0 +1,100 @@
+import type { KubernetesObject, V1Lease } from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { Controller } from "../../src/runtime/controller.js";
+import { KubeClient } from "../../src/runtime/kube-client.js";
+import { LEASE } from "../../src/runtime/leader-election.js";
+import { Manager } from "../../src/runtime/manager.js";
+import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import { CONFIG_MAP, configMap, createNamespace, eventually, NAMESPACE } from "./fixtures/runtime-support.js";
+
+const kubeConfig = new KubeConfig();
+let client: KubeClient;
+let namespace: string;
+
+beforeAll(async () => {
+  kubeConfig.loadFromFile(inject("kubeconfigPath"));
+  client = new KubeClient(kubeConfig, createMetricsRegistry().metrics);
+  namespace = await createNamespace(client, "runtime-probes");
+});
+
+afterAll(async () => {
+  await client.delete(NAMESPACE, namespace);
+});
+
+describe("manager in process", () => {
+  it("serves /healthz, /readyz after sync, and /metrics with controller-runtime names", async () => {
+    const manager = new Manager({
+      kubeConfig,
+      metricsPort: 0,
+      healthPort: 0,
+      bindHost: "127.0.0.1",
+      leaderElection: { namespace, name: "probes-lock", identity: "probes" },
+    });
+    const configMaps = manager.informer<KubernetesObject>(CONFIG_MAP, { namespace });
+    const reconciled: string[] = [];
+    const controller = new Controller({
+      name: "probes",
+      workers: 3,
+      metrics: manager.metrics,
+      reconciler: {
+        async reconcile(key) {
+          reconciled.push(key);
+        },
+      },
+    });
+    controller.watch(configMaps);
+    manager.addController(controller);
+
+    const started = manager.start();
+    await eventually(() => manager.ports.health !== undefined, 10_000, "the probe server");
+    const probe = (path: string) =>
+      fetch(`http://127.0.0.1:${manager.ports.health}${path}`).then((r) => r.status);
+    expect(await probe("/healthz")).toBe(200);
+    await started;
+    expect(await probe("/readyz")).toBe(200);
+
+    await client.create(CONFIG_MAP, configMap(namespace, "probe-me", { a: "1" }));
+    await eventually(() => reconciled.includes(`${namespace}/probe-me`), 20_000, "the reconcile");
+
+    const metrics = await fetch(`http://127.0.0.1:${manager.ports.metrics}/metrics`).then((r) => r.text());
+    for (const line of [
+      'controller_runtime_reconcile_total{controller="probes",result="success"}',
+      'controller_runtime_max_concurrent_reconciles{controller="probes"} 3',
+      'controller_runtime_active_workers{controller="probes"} 0',
+      'workqueue_adds_total{name="probes"}',
+      'workqueue_depth{name="probes"} 0',
+      'workqueue_longest_running_processor_seconds{name="probes"}',
+      'workqueue_unfinished_work_seconds{name="probes"}',
+      'leader_election_master_status{name="probes-lock"} 1',
+      'rest_client_requests_total{code="200",method="GET"',
+      "controller_runtime_reconcile_time_seconds_bucket",
+      "workqueue_queue_duration_seconds_bucket",
+      "workqueue_work_duration_seconds_bucket",
+      "process_resident_memory_bytes",
+    ]) {
+      expect(metrics).toContain(line);
+    }
+
+    await manager.stop();
+    expect(await probe("/healthz").catch(() => "closed")).toBe("closed");
+    const lease = await client.get<V1Lease>(LEASE, "probes-lock", namespace);
+    expect(lease?.spec?.holderIdentity).toBe("");
+  });
+
+  it("gives up waiting for cache sync after the timeout", async () => {
+    const unreachable = new KubeConfig();
+    unreachable.loadFromOptions({
+      clusters: [{ name: "nowhere", server: "https://127.0.0.1:1", skipTLSVerify: true }],
+      users: [{ name: "nobody" }],
+      contexts: [{ name: "nowhere", cluster: "nowhere", user: "nobody" }],
+      currentContext: "nowhere",
+    });
+    const manager = new Manager({ kubeConfig: unreachable, cacheSyncTimeoutMs: 1_500 });
+    manager.informer(CONFIG_MAP);
+    await expect(manager.start()).rejects.toThrow(
+      /timed out after 1500 ms waiting for caches to sync: ConfigMap/,
+    );
+    await manager.stop();
+  });
+});
