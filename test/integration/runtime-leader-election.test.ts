@@ -1,0 +1,81 @@
+import type { V1Lease } from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { KubeClient, resourcePath } from "../../src/runtime/kube-client.js";
+import { LEASE, LeaderElector } from "../../src/runtime/leader-election.js";
+import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import { createNamespace, eventually, NAMESPACE } from "./fixtures/runtime-support.js";
+
+// Short timings keep these cases fast; the default 15/10/2 s are exercised by runtime-manager.test.ts.
+const timings = { leaseDurationMs: 2_000, renewDeadlineMs: 1_000, retryPeriodMs: 200 };
+
+let client: KubeClient;
+let namespace: string;
+
+beforeAll(async () => {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(inject("kubeconfigPath"));
+  client = new KubeClient(kubeConfig, createMetricsRegistry().metrics);
+  namespace = await createNamespace(client, "runtime-election");
+});
+
+afterAll(async () => {
+  await client.delete(NAMESPACE, namespace);
+});
+
+function candidate(identity: string, name: string) {
+  const events: string[] = [];
+  const { registry, metrics } = createMetricsRegistry();
+  const elector = new LeaderElector({ client, namespace, name, identity, metrics, ...timings });
+  elector.start({
+    onStartedLeading: () => events.push("started"),
+    onStoppedLeading: () => events.push("lost"),
+  });
+  return { elector, events, registry };
+}
+
+describe("LeaderElector", () => {
+  it("admits one leader at a time and hands over at once when the leader releases", async () => {
+    const a = candidate("a", "release-lock");
+    await eventually(() => a.elector.isLeader(), 10_000, "a to lead");
+    const b = candidate("b", "release-lock");
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(b.elector.isLeader()).toBe(false);
+    expect(await b.registry.metrics()).toContain('leader_election_master_status{name="release-lock"} 0');
+
+    const releasedAt = performance.now();
+    await a.elector.stop();
+    await eventually(() => b.elector.isLeader(), 5_000, "b to take over");
+    // A released lease is free at b's next attempt, well before it would expire.
+    expect(performance.now() - releasedAt).toBeLessThan(timings.leaseDurationMs);
+    expect(await b.registry.metrics()).toContain('leader_election_master_status{name="release-lock"} 1');
+    expect(a.events).toEqual(["started"]);
+    expect(b.events).toEqual(["started"]);
+    const lease = await client.get<V1Lease>(LEASE, "release-lock", namespace);
+    expect(lease?.spec?.holderIdentity).toBe("b");
+    expect(lease?.spec?.leaseTransitions).toBe(1);
+    await b.elector.stop();
+  });
+
+  it("reports leadership lost when it cannot renew within the deadline", async () => {
+    const a = candidate("a", "stolen-lock");
+    await eventually(() => a.elector.isLeader(), 10_000, "a to lead");
+    const lease = await client.get<V1Lease>(LEASE, "stolen-lock", namespace);
+    const renewTime = new Date().toISOString().replace(/Z$/, "000Z");
+    await client.request({
+      method: "PUT",
+      path: resourcePath(LEASE, { namespace, name: "stolen-lock" }),
+      body: {
+        ...lease,
+        spec: { ...lease?.spec, holderIdentity: "intruder", leaseDurationSeconds: 60, renewTime },
+      },
+    });
+    await eventually(() => a.events.includes("lost"), 5_000, "a to notice it lost the lease");
+    expect(a.elector.isLeader()).toBe(false);
+    expect(await a.registry.metrics()).toContain('leader_election_master_status{name="stolen-lock"} 0');
+    await a.elector.stop();
+    expect((await client.get<V1Lease>(LEASE, "stolen-lock", namespace))?.spec?.holderIdentity).toBe(
+      "intruder",
+    );
+  });
+});
