@@ -4,7 +4,6 @@ import {
   admitServingRuntime,
   NOT_MODEL_MESH_MESSAGE,
   PASSED_MESSAGE,
-  parseRuntimeEndpoint,
   type RuntimeUnderValidation,
   validateRuntimeSpec,
 } from "./runtime-validator.js";
@@ -158,7 +157,6 @@ describe("validateRuntimeSpec (reference §5.2 and crash guards)", () => {
       spec: { grpcEndpoint: "unix:/tmp/mm/a.sock", grpcDataEndpoint: "unix:///tmp/mm/b.sock" },
     },
     { title: "storage helper disabled with an endpoint", spec: { storageHelper: { disabled: true } } },
-    { title: "puller without grpcEndpoint", spec: { grpcEndpoint: undefined } },
     { title: "hpa with consistent bounds", spec: {}, annotations: HPA_BASE },
     { title: "class none", spec: {}, annotations: { "serving.kserve.io/autoscalerClass": "none" } },
   ])("accepts $title", ({ spec, annotations }) => {
@@ -249,24 +247,22 @@ describe("validateRuntimeSpec (reference §5.2 and crash guards)", () => {
     },
     {
       spec: { grpcEndpoint: "unix:/tmp/a/grpc.sock", grpcDataEndpoint: "unix:/tmp/b/grpc.sock" },
-      message: "Only one unix domain socket path is allowed. Found [/tmp/a /tmp/b]",
+      message:
+        "Only one unix domain socket path is allowed. Found [unix:/tmp/a/grpc.sock unix:/tmp/b/grpc.sock]",
     },
     {
       spec: { grpcEndpoint: "localhost:8001" },
-      message: 'grpcEndpoint must be of the form "port:N" or "unix:<path>": localhost:8001',
+      message: 'grpcEndpoint: Invalid endpoint "localhost:8001": expected "port:<number>" or "unix:<path>"',
     },
     {
       spec: { grpcDataEndpoint: "port:abc" },
-      message: 'grpcDataEndpoint must be of the form "port:N" or "unix:<path>": port:abc',
+      message: 'grpcDataEndpoint: Invalid endpoint "port:abc": expected "port:<number>" or "unix:<path>"',
     },
-    {
-      spec: { ...mlserver, grpcEndpoint: undefined },
-      message: "grpcEndpoint is required for a runtime with a built-in adapter",
-    },
-    {
-      spec: { storageHelper: { disabled: true }, grpcEndpoint: undefined },
-      message: "grpcEndpoint is required for a runtime whose storage helper is disabled",
-    },
+    ...[
+      { ...mlserver, grpcEndpoint: undefined },
+      { storageHelper: { disabled: true }, grpcEndpoint: undefined },
+      { grpcEndpoint: undefined },
+    ].map((spec) => ({ spec, message: "grpcEndpoint is required for a multi-model runtime" })),
   ])("refuses: $message", ({ spec, message }) => {
     const result = validateRuntimeSpec(runtime(spec as Partial<ServingRuntimeSpec>), BUILT_IN);
     expect(result).toStrictEqual({ ok: false, message });
@@ -300,17 +296,5 @@ describe("validateRuntimeSpec (reference §5.2 and crash guards)", () => {
     );
     expect(result.ok).toBe(false);
     expect(!result.ok && result.message).toMatch(/^invalid spec: /);
-  });
-});
-
-describe("parseRuntimeEndpoint", () => {
-  it.each([
-    ["port:8001", { kind: "port", port: 8001 }],
-    ["unix:/tmp/x.sock", { kind: "unix", path: "/tmp/x.sock" }],
-    ["unix:///tmp/x.sock", { kind: "unix", path: "/tmp/x.sock" }],
-    ["port:", undefined],
-    ["tcp:1", undefined],
-  ])("%s", (text, expected) => {
-    expect(parseRuntimeEndpoint(text)).toStrictEqual(expected);
   });
 });

@@ -17,6 +17,7 @@ import {
   ServingRuntimeSpecSchema,
 } from "../apis/serving/v1alpha1/serving-runtime.js";
 import { CONTAINERS, PORT_NAMES, PORTS, VOLUMES } from "../modelmesh/constants.js";
+import { parseEndpoint, parseRuntimeEndpoints } from "../modelmesh/endpoints.js";
 
 /** Result of a runtime check; `message` says exactly what is wrong. Checks never throw. */
 export type RuntimeCheck = { ok: true } | { ok: false; message: string };
@@ -63,6 +64,7 @@ const RESERVED_PORT_RANGE = { from: 11881, below: 11900 };
 const RESERVED_PREFIX = "mm-";
 
 const OK: RuntimeCheck = { ok: true };
+export const GRPC_ENDPOINT_REQUIRED = "grpcEndpoint is required for a multi-model runtime";
 const fail = (message: string): RuntimeCheck => ({ ok: false, message });
 
 /** Integer parsing with Go `strconv.Atoi` rules (optional sign, decimal digits only). */
@@ -70,25 +72,6 @@ function parseGoInt(text: string): number | undefined {
   if (!/^[+-]?[0-9]+$/.test(text)) return undefined;
   const value = Number(text);
   return Number.isSafeInteger(value) ? value : undefined;
-}
-
-/** A runtime endpoint: `port:<N>`, or `unix:<path>` / `unix://<path>`. */
-export type RuntimeEndpoint = { kind: "port"; port: number } | { kind: "unix"; path: string };
-
-export function parseRuntimeEndpoint(endpoint: string): RuntimeEndpoint | undefined {
-  const port = /^port:([0-9]+)$/.exec(endpoint);
-  if (port?.[1] !== undefined) return { kind: "port", port: Number(port[1]) };
-  if (endpoint.startsWith("unix:")) {
-    const path = endpoint.slice("unix:".length);
-    return { kind: "unix", path: path.startsWith("//") ? path.slice(2) : path };
-  }
-  return undefined;
-}
-
-function parentDirectory(path: string): string {
-  const slash = path.lastIndexOf("/");
-  if (slash < 0) return ".";
-  return slash === 0 ? "/" : path.slice(0, slash);
 }
 
 function annotationsOf(runtime: unknown): Record<string, string> {
@@ -246,31 +229,21 @@ function checkVolumes(spec: ServingRuntimeSpec): RuntimeCheck {
 }
 
 function checkEndpoints(spec: ServingRuntimeSpec): RuntimeCheck {
-  const endpoints = { grpcEndpoint: spec.grpcEndpoint, grpcDataEndpoint: spec.grpcDataEndpoint };
-  const socketDirectories = new Set<string>();
-  for (const [field, endpoint] of Object.entries(endpoints)) {
-    if (endpoint === undefined) continue;
-    const parsed = parseRuntimeEndpoint(endpoint);
-    if (parsed === undefined)
-      return fail(`${field} must be of the form "port:N" or "unix:<path>": ${endpoint}`);
-    if (parsed.kind === "unix") socketDirectories.add(parentDirectory(parsed.path));
+  for (const field of ["grpcEndpoint", "grpcDataEndpoint"] as const) {
+    const text = spec[field];
+    if (text === undefined) continue;
+    const parsed = parseEndpoint(text);
+    if (!parsed.ok) return fail(`${field}: ${parsed.error}`);
   }
-  if (socketDirectories.size > 1) {
-    return fail(`Only one unix domain socket path is allowed. Found [${[...socketDirectories].join(" ")}]`);
-  }
+  const endpoints = parseRuntimeEndpoints(spec);
+  if (!endpoints.ok) return fail(endpoints.error);
   if (spec.builtInAdapter !== undefined && spec.grpcEndpoint !== undefined) {
-    if (parseRuntimeEndpoint(spec.grpcEndpoint)?.kind !== "port") {
+    if (endpoints.value.management?.kind !== "port") {
       return fail(`Built-in adapter grpcEndpoint must be of the form "port:N": ${spec.grpcEndpoint}`);
     }
   }
-  const usesPuller = spec.builtInAdapter === undefined && spec.storageHelper?.disabled !== true;
-  if (!usesPuller && spec.grpcEndpoint === undefined) {
-    return fail(
-      spec.builtInAdapter !== undefined
-        ? "grpcEndpoint is required for a runtime with a built-in adapter"
-        : "grpcEndpoint is required for a runtime whose storage helper is disabled",
-    );
-  }
+  // model-mesh reaches the adapter, the puller or the runtime itself only through this endpoint.
+  if (spec.grpcEndpoint === undefined) return fail(GRPC_ENDPOINT_REQUIRED);
   return OK;
 }
 

@@ -153,7 +153,7 @@ describe("the API server calls the validating webhook for ServingRuntimes", () =
     {
       title: "a runtime that would crash upstream (no puller, no grpcEndpoint)",
       object: () => runtime("no-endpoint", { grpcEndpoint: undefined, storageHelper: { disabled: true } }),
-      message: "grpcEndpoint is required for a runtime whose storage helper is disabled",
+      message: "grpcEndpoint is required for a multi-model runtime",
     },
   ])("refuses $title with the validator's message", async ({ object, message }) => {
     const refused = await refusal(createObject(kubeConfig, object()));
