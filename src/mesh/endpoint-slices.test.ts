@@ -4,9 +4,10 @@ import { readyAddresses, sameAddresses } from "./endpoint-slices.js";
 
 function slice(
   ports: { name?: string; port?: number }[],
-  endpoints: V1EndpointSlice["endpoints"],
+  endpoints: V1EndpointSlice["endpoints"] | null,
 ): V1EndpointSlice {
-  return { addressType: "IPv4", ports, endpoints };
+  // The API server sends `endpoints: null` for a slice without endpoints, although the type says otherwise.
+  return { addressType: "IPv4", ports, endpoints } as V1EndpointSlice;
 }
 
 describe("readyAddresses", () => {
@@ -47,7 +48,7 @@ describe("readyAddresses", () => {
 
   it("is empty for no slices, no endpoints or slices without that port", () => {
     expect(readyAddresses([], 8033)).toEqual([]);
-    expect(readyAddresses([slice([{ name: "grpc", port: 8033 }], undefined)], 8033)).toEqual([]);
+    expect(readyAddresses([slice([{ name: "grpc", port: 8033 }], null)], 8033)).toEqual([]);
     expect(readyAddresses([slice([{ name: "grpc" }], [{ addresses: ["10.0.0.1"] }])], "grpc")).toEqual([]);
   });
 

@@ -1,0 +1,129 @@
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { rootCertificates } from "node:tls";
+import type { IOptions } from "etcd3";
+import { MODEL_MESH, OBJECTS } from "../modelmesh/constants.js";
+import { type EtcdConfig, namespaceRootPrefix, parseEtcdConfig } from "../modelmesh/etcd-secret.js";
+import { type BuildResult, built, failed } from "../modelmesh/result.js";
+
+/** How to reach ModelMesh's etcd, read from the etcd Secret of the controller namespace (reference §2.5.1). */
+export interface EtcdConnection {
+  /** Options for the `etcd3` client; secrets are inside, never log them. */
+  readonly options: IOptions;
+  /** `root_prefix` of the controller namespace (may be ""). */
+  readonly rootPrefix: string;
+  readonly endpoints: readonly string[];
+}
+
+/** Upstream dialled etcd with a 10 s timeout. */
+const DIAL_TIMEOUT_MS = 10_000;
+
+function decode(data: Readonly<Record<string, string>>, key: string): string | undefined {
+  const value = data[key];
+  return value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8");
+}
+
+/** An inline PEM, or the content of the Secret key a `*_file` field names (which wins, as upstream). */
+function pem(
+  data: Readonly<Record<string, string>>,
+  inline: string | undefined,
+  fileKey: string | undefined,
+  what: string,
+): BuildResult<string | undefined> {
+  if (!fileKey) return built(inline || undefined);
+  const referenced = decode(data, fileKey);
+  return referenced === undefined
+    ? failed(`referenced ${what} secret key not found: ${fileKey}`)
+    : built(referenced);
+}
+
+function checkKeyPair(certPem: string, keyPem: string): string | undefined {
+  try {
+    if (!new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem))) {
+      return "could not load client key pair: private key does not match public key";
+    }
+  } catch (error) {
+    return `could not load client key pair: ${(error as Error).message}`;
+  }
+  return undefined;
+}
+
+/**
+ * Parses and checks the Secret's `data` (base64 values). Errors use upstream's messages; TLS is used when the
+ * first endpoint is `https://`, a CA is given or a client certificate is given (system roots without a CA).
+ */
+export function etcdConnectionFromSecret(
+  data: Readonly<Record<string, string>> | undefined,
+  secretName: string,
+): BuildResult<EtcdConnection> {
+  const json = data && decode(data, OBJECTS.etcdConnectionKey);
+  if (!data || json === undefined) {
+    return failed(`Key '${OBJECTS.etcdConnectionKey}' was not found in etcd secret '${secretName}'`);
+  }
+  const parsed = parseEtcdConfig(json);
+  if (!parsed.ok) return parsed;
+  const config: EtcdConfig = parsed.value;
+  const endpoints = (config.endpoints ?? "")
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e !== "");
+  if (endpoints.length === 0) return failed(`etcd secret '${secretName}' names no endpoints in 'endpoints'`);
+
+  const ca = pem(data, config.certificate, config.certificate_file, "TLS certificate");
+  if (!ca.ok) return ca;
+  const key = pem(data, config.client_key, config.client_key_file, "TLS key");
+  if (!key.ok) return key;
+  const cert = pem(data, config.client_certificate, config.client_certificate_file, "TLS client certificate");
+  if (!cert.ok) return cert;
+  if ((key.value === undefined) !== (cert.value === undefined)) {
+    return failed(
+      "need to set both client_key/client_key_file and client_certificate/client_certificate_file",
+    );
+  }
+  if (key.value !== undefined && cert.value !== undefined) {
+    const problem = checkKeyPair(cert.value, key.value);
+    if (problem) return failed(problem);
+  }
+
+  const useTls = endpoints[0]?.startsWith("https://") || ca.value !== undefined || cert.value !== undefined;
+  // etcd3 picks TLS per host from the scheme; a host without one is dialled as given.
+  const hosts = endpoints.map((e) => (useTls ? e.replace(/^http:\/\//, "https://") : e));
+  const options: IOptions = {
+    hosts,
+    dialTimeout: DIAL_TIMEOUT_MS,
+    ...(config.userid ? { auth: { username: config.userid, password: config.password ?? "" } } : {}),
+    ...(useTls
+      ? {
+          credentials: {
+            rootCertificate: Buffer.from(ca.value ?? rootCertificates.join("\n")),
+            ...(key.value && cert.value
+              ? { privateKey: Buffer.from(key.value), certChain: Buffer.from(cert.value) }
+              : {}),
+          },
+        }
+      : {}),
+    ...(config.override_authority
+      ? {
+          grpcOptions: {
+            "grpc.default_authority": config.override_authority,
+            "grpc.ssl_target_name_override": config.override_authority,
+          },
+        }
+      : {}),
+  };
+  return built({ options, rootPrefix: config.root_prefix ?? "", endpoints });
+}
+
+/**
+ * Where model-mesh keeps one namespace's tables: `<rp>/mm/<service>` with `rp` the secret's root prefix in the
+ * controller namespace and `<root_prefix>/mm_ns/<namespace>` elsewhere (the per-namespace Secret copy).
+ */
+export function meshServicePrefix(
+  rootPrefix: string,
+  controllerNamespace: string,
+  namespace: string,
+  serviceName: string,
+  kvStorePrefix: string = MODEL_MESH.kvStorePrefix,
+): string {
+  const rp = namespace === controllerNamespace ? rootPrefix : namespaceRootPrefix(rootPrefix, namespace);
+  return `${rp}/${kvStorePrefix}/${serviceName}`;
+}
