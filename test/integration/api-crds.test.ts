@@ -175,6 +175,96 @@ describe("valid resources apply unchanged", () => {
   );
 });
 
+describe("status subresources take what the controller writes", () => {
+  const statusTarget = (plural: string, name: string, version = "v1alpha1") => ({
+    group: "serving.kserve.io",
+    version,
+    namespace,
+    plural,
+    name,
+  });
+
+  it("Predictor: every status field, kept as written", async () => {
+    const target = statusTarget("predictors", "example-onnx");
+    const live = (await custom.getNamespacedCustomObject(target)) as Record<string, unknown>;
+    const status = {
+      available: true,
+      transitionStatus: "BlockedByFailedLoad",
+      activeModelState: "Loaded",
+      targetModelState: "FailedToLoad",
+      lastFailureInfo: {
+        location: "modelmesh-serving-triton-2.x-abc",
+        reason: "ModelLoadFailed",
+        message: "boom",
+        modelId: "example-onnx__ksp-0123456789",
+        time: "2026-01-02T03:04:05Z",
+      },
+      httpEndpoint: "http://modelmesh-serving.ns:8008",
+      grpcEndpoint: "grpc://modelmesh-serving.ns:8033",
+      totalCopies: 2,
+      failedCopies: 1,
+    };
+    const written = (await custom.replaceNamespacedCustomObjectStatus({
+      ...target,
+      body: { ...live, status },
+    })) as {
+      status: unknown;
+    };
+    expect(written.status).toStrictEqual(status);
+  });
+
+  it("Predictor: an unknown transition status is refused", async () => {
+    const target = statusTarget("predictors", "example-keras");
+    const live = (await custom.getNamespacedCustomObject(target)) as Record<string, unknown>;
+    const refused = await refusal(
+      custom.replaceNamespacedCustomObjectStatus({
+        ...target,
+        body: { ...live, status: { ...INITIAL_PREDICTOR_STATUS, transitionStatus: "Done" } },
+      }),
+    );
+    expect(refused.message).toContain('status.transitionStatus: Unsupported value: "Done"');
+  });
+
+  it("InferenceService: the ModelMesh status shape (reference 1.5)", async () => {
+    const target = statusTarget("inferenceservices", "isvc-model-s3", "v1beta1");
+    const live = (await custom.getNamespacedCustomObject(target)) as Record<string, unknown>;
+    const status = {
+      modelStatus: {
+        transitionStatus: "UpToDate",
+        states: { activeModelState: "Loaded", targetModelState: "" },
+        copies: { failedCopies: 0, totalCopies: 2 },
+        lastFailureInfo: {
+          location: "pod-1",
+          reason: "RuntimeUnhealthy",
+          message: "waiting",
+          modelRevisionName: "isvc-model-s3__isvc-656f22f222",
+          time: "2026-01-02T03:04:05Z",
+        },
+      },
+      url: "grpc://modelmesh-serving.ns:8033",
+      components: {
+        predictor: {
+          url: "grpc://modelmesh-serving.ns:8033",
+          grpcUrl: "grpc://modelmesh-serving.ns:8033",
+          restUrl: "http://modelmesh-serving.ns:8008",
+        },
+      },
+      conditions: [
+        { type: "PredictorReady", status: "True", lastTransitionTime: "2026-01-02T03:04:05Z" },
+        { type: "Ready", status: "True", lastTransitionTime: "2026-01-02T03:04:05Z" },
+      ],
+      observedGeneration: 1,
+    };
+    const written = (await custom.replaceNamespacedCustomObjectStatus({
+      ...target,
+      body: { ...live, status },
+    })) as {
+      status: unknown;
+    };
+    expect(written.status).toStrictEqual(status);
+  });
+});
+
 const predictor = (name: string, spec: Record<string, unknown>) => ({
   apiVersion: "serving.kserve.io/v1alpha1",
   kind: "Predictor",
