@@ -68,7 +68,9 @@ async function fetchFrom(kubeConfig: KubeConfig): Promise<void> {
   const target = path.join(REPO_ROOT, KUBERNETES_OPENAPI_PATH);
   writeFileSync(target, `${JSON.stringify(document, null, 2)}\n`);
   // Written in the repository's JSON style so that the lint step accepts it unchanged.
-  execFileSync(path.join(REPO_ROOT, "node_modules/.bin/biome"), ["format", "--write", target], { stdio: "inherit" });
+  execFileSync(path.join(REPO_ROOT, "node_modules/.bin/biome"), ["format", "--write", target], {
+    stdio: "inherit",
+  });
   console.log(
     `wrote ${Object.keys(definitions).length} definitions of Kubernetes ${version.gitVersion} to ${target}`,
   );
