@@ -62,10 +62,6 @@ describe("admitServingRuntime: autoscaling annotations (reference §5.1)", () =>
       message: "[test] is not a supported autoscaler class type.\n",
     },
     {
-      patch: { "serving.kserve.io/autoscalerClass": "external" },
-      message: "unknown autoscaler class [external]",
-    },
-    {
       patch: { "serving.kserve.io/metrics": "conccurrency" },
       message: "[conccurrency] is not a supported metric.\n",
     },
@@ -269,10 +265,14 @@ describe("validateRuntimeSpec (reference §5.2 and crash guards)", () => {
   });
 
   it.each([
-    [
-      { "serving.kserve.io/autoscalerClass": "external" },
-      "[external] is not a supported autoscaler class type.",
-    ],
+    { "serving.kserve.io/autoscalerClass": "external" },
+    { "serving.kserve.io/autoscalerClass": "none" },
+  ])("accepts the autoscaler classes the reconciler acts on: %j", (annotations) => {
+    expect(validateRuntimeSpec(runtime({}, annotations), BUILT_IN)).toStrictEqual({ ok: true });
+    expect(admitServingRuntime(runtime({}, annotations), BUILT_IN).allowed).toBe(true);
+  });
+
+  it.each([
     [{ "serving.kserve.io/autoscalerClass": "kpa" }, "[kpa] is not a supported autoscaler class type."],
     [
       { ...HPA_BASE, "serving.kserve.io/min-scale": "5" },

@@ -37,7 +37,7 @@ export interface RuntimeUnderValidation {
 export const NOT_MODEL_MESH_MESSAGE = "Not validating ServingRuntime because it is not ModelMesh compatible";
 export const PASSED_MESSAGE = "Passed all validation checks for ServingRuntime";
 
-const ACCEPTED_AUTOSCALER_CLASSES = [AUTOSCALER_CLASS_HPA, AUTOSCALER_CLASS_NONE];
+const ACCEPTED_AUTOSCALER_CLASSES = [AUTOSCALER_CLASS_HPA, AUTOSCALER_CLASS_NONE, AUTOSCALER_CLASS_EXTERNAL];
 const SUPPORTED_METRICS = [AUTOSCALER_METRIC_CPU, AUTOSCALER_METRIC_MEMORY];
 
 const RESERVED_CONTAINER_NAMES = new Set<string>([
@@ -96,8 +96,8 @@ function stringOf(value: unknown): string {
 function checkAutoscalerClass(annotations: Record<string, string>): RuntimeCheck {
   const autoscalerClass = annotations[AUTOSCALER_CLASS_ANNOTATION];
   if (autoscalerClass === undefined || autoscalerClass === AUTOSCALER_CLASS_NONE) return OK;
-  if (autoscalerClass === AUTOSCALER_CLASS_EXTERNAL)
-    return fail(`unknown autoscaler class [${autoscalerClass}]`);
+  // `external`: replicas belong to another scaler (KEDA, a custom HPA); the controller leaves them alone.
+  if (autoscalerClass === AUTOSCALER_CLASS_EXTERNAL) return OK;
   if (autoscalerClass !== AUTOSCALER_CLASS_HPA) {
     return fail(`[${autoscalerClass}] is not a supported autoscaler class type.\n`);
   }
@@ -274,7 +274,7 @@ export function validateRuntimeSpec(
   ]);
 }
 
-/** The reconciler can only act on the `hpa` and `none` classes and on consistent scale bounds. */
+/** The reconciler acts on the `hpa`, `none` and `external` classes and on consistent scale bounds. */
 function checkReconcilableAutoscaling(annotations: Record<string, string>): RuntimeCheck {
   const autoscalerClass = annotations[AUTOSCALER_CLASS_ANNOTATION];
   if (autoscalerClass !== undefined && !ACCEPTED_AUTOSCALER_CLASSES.includes(autoscalerClass)) {
