@@ -1,0 +1,284 @@
+/**
+ * The Helm chart (config/helm/modelmesh-serving) with the project's pinned helm: lint for each choice of values,
+ * then `helm template | kubectl apply --dry-run=server` against a real API server for both scopes and every way
+ * of getting the webhook certificate.
+ */
+import { execFile } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { ApiextensionsV1Api, type V1PolicyRule } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments, stringify } from "yaml";
+import {
+  type ControlPlane,
+  controlPlaneBinaries,
+  REPO_ROOT,
+  startControlPlane,
+} from "../support/control-plane/index.js";
+
+const execFileAsync = promisify(execFile);
+const CHART = path.join(REPO_ROOT, "config/helm/modelmesh-serving");
+const NAMESPACE = "mms-helm";
+
+interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+let helmBinary: string;
+
+async function helm(args: string[]): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(helmBinary, args, { maxBuffer: 64 << 20 });
+    return stdout;
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`helm ${args.join(" ")} failed:\n${stdout ?? ""}${stderr ?? ""}`);
+  }
+}
+
+async function template(values: Record<string, string> = {}, flags: string[] = []): Promise<KubeObject[]> {
+  const sets = Object.entries(values).flatMap(([key, value]) => ["--set", `${key}=${value}`]);
+  const out = await helm([
+    "template",
+    "modelmesh-serving",
+    CHART,
+    "--namespace",
+    NAMESPACE,
+    ...sets,
+    ...flags,
+  ]);
+  return parseAllDocuments(out)
+    .map((doc) => doc.toJSON() as KubeObject | null)
+    .filter((o): o is KubeObject => o !== null);
+}
+
+/** Waits until every CRD serves its API (a just-created CRD has no conditions yet, which `kubectl wait` rejects). */
+async function crdsEstablished(plane: ControlPlane): Promise<void> {
+  const extensions = plane.kubeConfig.makeApiClient(ApiextensionsV1Api);
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const { items } = await extensions.listCustomResourceDefinition();
+    const established = (crd: (typeof items)[number]) =>
+      crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") ?? false;
+    if (items.every(established)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("CRDs were not established within 30 s");
+}
+
+/**
+ * kubectl caches API discovery on disk per server address, and a cache written before the CRDs existed makes it
+ * report their kinds as unknown; each call gets a cache of its own.
+ */
+let kubectlCalls = 0;
+const planeFlags = (plane: ControlPlane) => [
+  "--kubeconfig",
+  plane.kubeconfigPath,
+  "--cache-dir",
+  path.join(path.dirname(plane.kubeconfigPath), `kubectl-cache-${++kubectlCalls}`),
+];
+
+async function kubectl(plane: ControlPlane, args: string[], input = ""): Promise<string> {
+  const { kubectl: binary } = await controlPlaneBinaries();
+  return new Promise((resolve, reject) => {
+    const child = execFile(binary, [...planeFlags(plane), ...args], { maxBuffer: 64 << 20 }, (e, out, err) =>
+      e ? reject(new Error(`kubectl ${args.join(" ")} failed:\n${err}`)) : resolve(out),
+    );
+    child.stdin?.end(input);
+  });
+}
+
+const asDocuments = (objects: unknown[]) => objects.map((o) => stringify(o)).join("---\n");
+/** The chart's CRDs, as `helm install` creates them from crds/. */
+const chartCrds = async () => ofKind(await template({}, ["--include-crds"]), "CustomResourceDefinition");
+const ofKind = (objects: KubeObject[], kind: string) => objects.filter((o) => o.kind === kind);
+
+function wildcards(rules: V1PolicyRule[]): string[] {
+  return rules.flatMap((rule) =>
+    [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...(rule.verbs ?? [])].filter((v) =>
+      v.includes("*"),
+    ),
+  );
+}
+
+/** Stand-ins for cert-manager's CRDs, which are not installed here. */
+const CERT_MANAGER_CRDS = [
+  ["Issuer", "issuers"],
+  ["Certificate", "certificates"],
+].map(([kind, plural]) => ({
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: `${plural}.cert-manager.io` },
+  spec: {
+    group: "cert-manager.io",
+    scope: "Namespaced",
+    names: { kind, plural },
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+      },
+    ],
+  },
+}));
+
+beforeAll(async () => {
+  const { stdout } = await execFileAsync("bash", [path.join(REPO_ROOT, "scripts/install-helm.sh")], {
+    timeout: 20 * 60_000,
+  });
+  helmBinary = stdout.trim().split("\n").pop() ?? "";
+}, 20 * 60_000);
+
+describe("helm lint", () => {
+  it.each([
+    ["defaults (cluster scope, self-signed certificate)", []],
+    ["namespace scope", ["--set", "scope=namespace"]],
+    ["cert-manager certificate", ["--set", "webhook.certificates.mode=certManager"]],
+    [
+      "provided certificate",
+      ["--set", "webhook.certificates.mode=secret", "--set", "webhook.certificates.caBundle=Zm9v"],
+    ],
+    [
+      "monitoring and user config",
+      [
+        "--set",
+        "metrics.serviceMonitor.enabled=true",
+        "--set",
+        "metrics.dashboard.enabled=true",
+        "--set",
+        "userConfig.podsPerRuntime=1",
+      ],
+    ],
+  ])("passes with %s", async (_name, args) => {
+    const out = await helm(["lint", "--strict", CHART, ...args]);
+    expect(out).toContain("1 chart(s) linted, 0 chart(s) failed");
+  });
+
+  it("rejects an unknown scope through the values schema", async () => {
+    await expect(helm(["lint", CHART, "--set", "scope=everywhere"])).rejects.toThrow(
+      /scope.*(must be one of|value must be)/s,
+    );
+  });
+
+  it("requires the CA when the certificate is provided", async () => {
+    await expect(template({ "webhook.certificates.mode": "secret" })).rejects.toThrow(
+      /webhook.certificates.caBundle .* is required/,
+    );
+  });
+});
+
+describe("the chart's content", () => {
+  it("ships exactly the repository's CRDs", async () => {
+    const shipped = (await chartCrds()).map((crd) => crd.metadata.name).sort();
+    const generated = readdirSync(path.join(REPO_ROOT, "crds"))
+      .filter((file) => file.startsWith("serving.kserve.io_"))
+      .map((file) => `${file.slice("serving.kserve.io_".length, -".yaml".length)}.serving.kserve.io`)
+      .sort();
+    expect(shipped).toEqual(generated);
+  });
+
+  it("grants the same rules as the kustomize install, without wildcards", async () => {
+    const { kubectl: binary } = await controlPlaneBinaries();
+    for (const [scope, kind, overlay] of [
+      ["cluster", "ClusterRole", "config/rbac/cluster-scope"],
+      ["namespace", "Role", "config/rbac/namespace-scope"],
+    ] as const) {
+      const rendered = ofKind(await template({ scope }), kind).find(
+        (o) => o.metadata.name === "modelmesh-controller-role",
+      );
+      const { stdout } = await execFileAsync(binary, ["kustomize", path.join(REPO_ROOT, overlay)]);
+      const kustomized = parseAllDocuments(stdout)
+        .map((doc) => doc.toJSON() as KubeObject)
+        .find((o) => o.kind === kind && o.metadata.name === "modelmesh-controller-role");
+      expect(rendered?.rules).toEqual(kustomized?.rules);
+      expect(wildcards(rendered?.rules as V1PolicyRule[])).toEqual([]);
+    }
+  });
+
+  it("generates a webhook certificate for the Service's DNS name, signed by the CA in the caBundle", async () => {
+    const objects = await template();
+    const secret = ofKind(objects, "Secret")[0] as KubeObject & { data: Record<string, string> };
+    const webhook = ofKind(objects, "ValidatingWebhookConfiguration")[0] as KubeObject & {
+      webhooks: { clientConfig: { caBundle: string } }[];
+    };
+    const decode = (b64: string) => Buffer.from(b64, "base64");
+    const ca = new X509Certificate(decode(webhook.webhooks[0]?.clientConfig.caBundle ?? ""));
+    const serving = new X509Certificate(decode(secret.data["tls.crt"] ?? ""));
+    expect(decode(secret.data["ca.crt"] ?? "").toString()).toBe(ca.toString());
+    expect(serving.verify(ca.publicKey)).toBe(true);
+    expect(serving.checkHost(`modelmesh-webhook-server-service.${NAMESPACE}.svc`)).toBeDefined();
+    expect(new Date(serving.validTo).getTime()).toBeGreaterThan(Date.now() + 365 * 86_400_000);
+  });
+
+  it("renders the user config into model-serving-config, and none without user config", async () => {
+    expect(ofKind(await template(), "ConfigMap")).toEqual([]);
+    const [configMap] = ofKind(
+      await template({ "userConfig.podsPerRuntime": "1" }),
+      "ConfigMap",
+    ) as (KubeObject & {
+      data: Record<string, string>;
+    })[];
+    expect(configMap?.metadata.name).toBe("model-serving-config");
+    expect(configMap?.data["config.yaml"]?.trim()).toBe("podsPerRuntime: 1");
+  });
+});
+
+describe.each([
+  ["cluster", "ClusterServingRuntime"],
+  ["namespace", "ServingRuntime"],
+])("helm template | kubectl apply --dry-run=server, %s scope", (scope, runtimeKind) => {
+  let plane: ControlPlane;
+
+  beforeAll(async () => {
+    plane = await startControlPlane();
+    await kubectl(
+      plane,
+      ["apply", "--server-side", "-f", "-"],
+      asDocuments([...(await chartCrds()), ...CERT_MANAGER_CRDS]),
+    );
+    await crdsEstablished(plane);
+    await kubectl(plane, ["create", "namespace", NAMESPACE]);
+  });
+  afterAll(async () => {
+    await plane?.stop();
+  });
+
+  it.each([
+    ["selfSigned", {}],
+    ["certManager", {}],
+    ["secret", { "webhook.certificates.caBundle": "Zm9v" }],
+  ])("accepts every object with webhook certificates from %s", async (mode, extra) => {
+    const objects = await template({ scope, "webhook.certificates.mode": mode, ...extra });
+    const out = await kubectl(
+      plane,
+      ["apply", "--server-side", "--dry-run=server", "-f", "-"],
+      asDocuments(objects),
+    );
+    for (const object of objects) {
+      expect(out).toContain(`/${object.metadata.name} serverside-applied (server dry run)`);
+    }
+    expect(out).toContain("deployment.apps/modelmesh-controller serverside-applied (server dry run)");
+    expect(ofKind(objects, runtimeKind)).toHaveLength(4);
+    const roles = [...ofKind(objects, "ClusterRole"), ...ofKind(objects, "Role")] as (KubeObject & {
+      rules: V1PolicyRule[];
+    })[];
+    for (const role of roles) expect(wildcards(role.rules)).toEqual([]);
+    if (scope === "namespace") {
+      expect(ofKind(objects, "ClusterRole")).toEqual([]);
+      expect(ofKind(objects, "ClusterRoleBinding")).toEqual([]);
+      for (const object of objects.filter((o) => o.kind !== "ValidatingWebhookConfiguration"))
+        expect(object.metadata.namespace, `${object.kind}/${object.metadata.name}`).toBe(NAMESPACE);
+    }
+  });
+
+  it("installs objects in an order that creates the runtimes before their webhook", async () => {
+    const kinds = (await template({ scope })).map((o) => o.kind);
+    expect(kinds.lastIndexOf(runtimeKind)).toBeLessThan(kinds.indexOf("ValidatingWebhookConfiguration"));
+  });
+});

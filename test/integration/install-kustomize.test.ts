@@ -1,0 +1,496 @@
+/**
+ * The kustomize install (config/) against a real API server, one fresh control plane per scope because both
+ * scopes own the same cluster-wide names. Each install is built by the real kubectl's kustomize, validated whole
+ * with a server-side dry run (the controller's Deployment included: no kubelet runs it here), then applied
+ * server-side; the API server's own authorizer then answers what the controller's ServiceAccount may do.
+ */
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import {
+  AdmissionregistrationV1Api,
+  ApiextensionsV1Api,
+  AppsV1Api,
+  AuthorizationV1Api,
+  CustomObjectsApi,
+  RbacAuthorizationV1Api,
+  type V1PolicyRule,
+} from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import {
+  type ControlPlane,
+  controlPlaneBinaries,
+  REPO_ROOT,
+  startControlPlane,
+} from "../support/control-plane/index.js";
+
+const execFileAsync = promisify(execFile);
+const NAMESPACE = "modelmesh-serving";
+const CONTROLLER = `system:serviceaccount:${NAMESPACE}:modelmesh-controller`;
+const config = (dir: string) => path.join(REPO_ROOT, "config", dir);
+
+interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+/** Stand-ins for the CRDs of cert-manager and the Prometheus Operator, which are not installed here. */
+const THIRD_PARTY_CRDS = [
+  ["cert-manager.io", "Issuer", "issuers"],
+  ["cert-manager.io", "Certificate", "certificates"],
+  ["monitoring.coreos.com", "ServiceMonitor", "servicemonitors"],
+].map(([group, kind, plural]) => ({
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: `${plural}.${group}` },
+  spec: {
+    group,
+    scope: "Namespaced",
+    names: { kind, plural, singular: kind?.toLowerCase(), listKind: `${kind}List` },
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+      },
+    ],
+  },
+}));
+
+/** Waits until every CRD serves its API (a just-created CRD has no conditions yet, which `kubectl wait` rejects). */
+async function crdsEstablished(plane: ControlPlane): Promise<void> {
+  const extensions = plane.kubeConfig.makeApiClient(ApiextensionsV1Api);
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const { items } = await extensions.listCustomResourceDefinition();
+    const established = (crd: (typeof items)[number]) =>
+      crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") ?? false;
+    if (items.every(established)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("CRDs were not established within 30 s");
+}
+
+/**
+ * kubectl caches API discovery on disk per server address, and a cache written before the CRDs existed makes it
+ * report their kinds as unknown; each call gets a cache of its own.
+ */
+let kubectlCalls = 0;
+const planeFlags = (plane: ControlPlane) => [
+  "--kubeconfig",
+  plane.kubeconfigPath,
+  "--cache-dir",
+  path.join(path.dirname(plane.kubeconfigPath), `kubectl-cache-${++kubectlCalls}`),
+];
+
+async function kubectl(plane: ControlPlane, args: string[], input?: string): Promise<string> {
+  const { kubectl: binary } = await controlPlaneBinaries();
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      binary,
+      [...planeFlags(plane), ...args],
+      { maxBuffer: 64 << 20 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`kubectl ${args.join(" ")} failed:\n${stderr}`)) : resolve(stdout),
+    );
+    child.stdin?.end(input ?? "");
+  });
+}
+
+async function build(dir: string): Promise<KubeObject[]> {
+  const { kubectl: binary } = await controlPlaneBinaries();
+  const { stdout } = await execFileAsync(binary, ["kustomize", config(dir)], { maxBuffer: 64 << 20 });
+  return parseAllDocuments(stdout).map((doc) => doc.toJSON() as KubeObject);
+}
+
+/** What the API server's authorizer answers for the controller's ServiceAccount. */
+async function controllerMay(
+  plane: ControlPlane,
+  attributes: { verb: string; group?: string; resource: string; subresource?: string; namespace?: string },
+): Promise<boolean> {
+  const review = await plane.kubeConfig.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
+    body: {
+      spec: {
+        user: CONTROLLER,
+        groups: ["system:serviceaccounts", `system:serviceaccounts:${NAMESPACE}`, "system:authenticated"],
+        resourceAttributes: { ...attributes, group: attributes.group ?? "" },
+      },
+    },
+  });
+  return review.status?.allowed === true;
+}
+
+function wildcards(rules: V1PolicyRule[]): string[] {
+  return rules.flatMap((rule) =>
+    [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...(rule.verbs ?? [])].filter((v) =>
+      v.includes("*"),
+    ),
+  );
+}
+
+/**
+ * Installs one kustomize overlay the way a user would, after its CRDs and namespace exist. `beforeWebhook` runs
+ * once the CRDs are established and before the webhook is registered (no webhook server runs here).
+ */
+async function install(
+  plane: ControlPlane,
+  overlay: string,
+  beforeWebhook: () => Promise<void> = async () => undefined,
+): Promise<KubeObject[]> {
+  const objects = await build(overlay);
+  const crdsAndNamespace = objects.filter(
+    (o) => o.kind === "CustomResourceDefinition" || o.kind === "Namespace",
+  );
+  const documents = (list: unknown[]) => list.map((o) => JSON.stringify(o)).join("\n");
+  await kubectl(
+    plane,
+    ["apply", "--server-side", "-f", "-"],
+    documents([...THIRD_PARTY_CRDS, ...crdsAndNamespace]),
+  );
+  await crdsEstablished(plane);
+  await beforeWebhook();
+  const dryRun = await kubectl(plane, ["apply", "--server-side", "--dry-run=server", "-k", config(overlay)]);
+  expect(dryRun).toContain("deployment.apps/modelmesh-controller serverside-applied (server dry run)");
+  await kubectl(plane, ["apply", "--server-side", "-k", config(overlay)]);
+  return objects;
+}
+
+describe("config/default: the cluster-scope install", () => {
+  let plane: ControlPlane;
+  let objects: KubeObject[];
+  let samplesDryRun = "";
+
+  beforeAll(async () => {
+    plane = await startControlPlane();
+    objects = await install(plane, "default", async () => {
+      await kubectl(plane, ["create", "namespace", "samples"]);
+      const samples = (await build("samples")).map((o) => JSON.stringify(o)).join("\n");
+      samplesDryRun = await kubectl(
+        plane,
+        ["apply", "--server-side", "--dry-run=server", "-n", "samples", "-f", "-"],
+        samples,
+      );
+    });
+  });
+  afterAll(async () => {
+    await plane?.stop();
+  });
+
+  it("renders every object in the controller's namespace or cluster-wide, never elsewhere", () => {
+    const clusterScoped = new Set([
+      "Namespace",
+      "CustomResourceDefinition",
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "ClusterServingRuntime",
+      "ValidatingWebhookConfiguration",
+    ]);
+    for (const object of objects) {
+      expect(object.metadata.namespace, `${object.kind}/${object.metadata.name}`).toBe(
+        clusterScoped.has(object.kind) ? undefined : NAMESPACE,
+      );
+    }
+  });
+
+  it("grants the controller a ClusterRole without wildcards, and leases only in its namespace", async () => {
+    const rbac = plane.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+    const role = await rbac.readClusterRole({ name: "modelmesh-controller-role" });
+    expect(wildcards(role.rules ?? [])).toEqual([]);
+    const leaderRole = await rbac.readNamespacedRole({
+      name: "modelmesh-controller-leader-election-role",
+      namespace: NAMESPACE,
+    });
+    expect(wildcards(leaderRole.rules ?? [])).toEqual([]);
+    const binding = await rbac.readClusterRoleBinding({ name: "modelmesh-controller-rolebinding" });
+    expect(binding.subjects).toEqual([
+      { kind: "ServiceAccount", name: "modelmesh-controller", namespace: NAMESPACE },
+    ]);
+
+    const anywhere = "team-a";
+    const allowed: Parameters<typeof controllerMay>[1][] = [
+      { verb: "watch", resource: "namespaces" },
+      { verb: "update", resource: "namespaces", subresource: "finalizers", namespace: anywhere },
+      { verb: "create", resource: "secrets", namespace: anywhere },
+      { verb: "delete", resource: "configmaps", namespace: anywhere },
+      { verb: "patch", group: "apps", resource: "deployments", namespace: anywhere },
+      { verb: "delete", group: "autoscaling", resource: "horizontalpodautoscalers", namespace: anywhere },
+      { verb: "create", group: "monitoring.coreos.com", resource: "servicemonitors", namespace: anywhere },
+      { verb: "list", group: "discovery.k8s.io", resource: "endpointslices", namespace: anywhere },
+      { verb: "create", group: "events.k8s.io", resource: "events", namespace: anywhere },
+      { verb: "patch", resource: "events", namespace: anywhere },
+      { verb: "update", group: "serving.kserve.io", resource: "predictors", namespace: anywhere },
+      {
+        verb: "update",
+        group: "serving.kserve.io",
+        resource: "inferenceservices",
+        subresource: "finalizers",
+      },
+      { verb: "patch", group: "serving.kserve.io", resource: "predictors", subresource: "status" },
+      { verb: "watch", group: "serving.kserve.io", resource: "clusterservingruntimes" },
+      { verb: "update", group: "coordination.k8s.io", resource: "leases", namespace: NAMESPACE },
+    ];
+    for (const attributes of allowed)
+      expect(await controllerMay(plane, attributes), attributes.resource).toBe(true);
+    const denied: Parameters<typeof controllerMay>[1][] = [
+      { verb: "update", group: "coordination.k8s.io", resource: "leases", namespace: anywhere },
+      { verb: "delete", resource: "namespaces" },
+      { verb: "create", resource: "pods", namespace: anywhere },
+      { verb: "list", resource: "nodes" },
+      { verb: "create", group: "serving.kserve.io", resource: "predictors", namespace: anywhere },
+      { verb: "update", group: "serving.kserve.io", resource: "servingruntimes", namespace: anywhere },
+      { verb: "create", group: "rbac.authorization.k8s.io", resource: "roles", namespace: anywhere },
+    ];
+    for (const attributes of denied)
+      expect(await controllerMay(plane, attributes), attributes.resource).toBe(false);
+  });
+
+  it("runs the controller locked down: non-root, read-only root, no capabilities, RuntimeDefault seccomp", async () => {
+    const deployment = await plane.kubeConfig
+      .makeApiClient(AppsV1Api)
+      .readNamespacedDeployment({ name: "modelmesh-controller", namespace: NAMESPACE });
+    const pod = deployment.spec?.template.spec;
+    const manager = pod?.containers.find((c) => c.name === "manager");
+    expect(pod?.serviceAccountName).toBe("modelmesh-controller");
+    expect(pod?.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(manager?.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    expect(manager?.args).toEqual(["run", "--enable-leader-election"]);
+    expect(manager?.env?.map((e) => e.name)).toEqual([
+      "NAMESPACE",
+      "POD_NAME",
+      "CONTROLLER_DEPLOYMENT",
+      "ETCD_SECRET_NAME",
+      "NAMESPACE_SCOPE",
+    ]);
+    expect(manager?.env?.find((e) => e.name === "NAMESPACE_SCOPE")?.value).toBe("false");
+    expect(manager?.readinessProbe?.httpGet).toMatchObject({ path: "/readyz", port: "health" });
+    expect(manager?.livenessProbe?.httpGet).toMatchObject({ path: "/healthz", port: "health" });
+    expect(manager?.volumeMounts?.map((m) => m.mountPath).sort()).toEqual([
+      "/tmp",
+      "/tmp/k8s-webhook-server/serving-certs",
+    ]);
+    expect(pod?.volumes?.find((v) => v.name === "webhook-cert")?.secret?.secretName).toBe(
+      "modelmesh-webhook-server-cert",
+    );
+  });
+
+  it("wires the webhook to cert-manager: certificate for the Service's DNS names, CA injection", async () => {
+    const webhook = await plane.kubeConfig
+      .makeApiClient(AdmissionregistrationV1Api)
+      .readValidatingWebhookConfiguration({ name: "modelmesh-servingruntime.serving.kserve.io" });
+    expect(webhook.metadata?.annotations?.["cert-manager.io/inject-ca-from"]).toBe(
+      `${NAMESPACE}/modelmesh-webhook-server-cert`,
+    );
+    expect(webhook.webhooks?.[0]?.clientConfig.service).toMatchObject({
+      name: "modelmesh-webhook-server-service",
+      namespace: NAMESPACE,
+      port: 9443,
+    });
+    const certificate = (await plane.kubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+      group: "cert-manager.io",
+      version: "v1",
+      namespace: NAMESPACE,
+      plural: "certificates",
+      name: "modelmesh-webhook-server-cert",
+    })) as { spec: { secretName: string; dnsNames: string[] } };
+    expect(certificate.spec.secretName).toBe("modelmesh-webhook-server-cert");
+    expect(certificate.spec.dnsNames).toEqual([
+      `modelmesh-webhook-server-service.${NAMESPACE}.svc`,
+      `modelmesh-webhook-server-service.${NAMESPACE}.svc.cluster.local`,
+    ]);
+  });
+
+  it("installs the four built-in runtimes as ClusterServingRuntimes", async () => {
+    const list = (await plane.kubeConfig.makeApiClient(CustomObjectsApi).listClusterCustomObject({
+      group: "serving.kserve.io",
+      version: "v1alpha1",
+      plural: "clusterservingruntimes",
+    })) as { items: KubeObject[] };
+    expect(list.items.map((r) => r.metadata.name).sort()).toEqual([
+      "mlserver-1.x",
+      "ovms-1.x",
+      "torchserve-0.x",
+      "triton-2.x",
+    ]);
+  });
+
+  it("adds a ServiceMonitor and the Grafana dashboard with config/overlays/monitoring", async () => {
+    const monitoring = await build("overlays/monitoring");
+    const installed = new Set(objects.map((o) => `${o.kind}/${o.metadata.name}`));
+    const added = monitoring.filter((o) => !installed.has(`${o.kind}/${o.metadata.name}`));
+    expect(added.map((o) => o.kind).sort()).toEqual(["ConfigMap", "ServiceMonitor"]);
+    // Only what the overlay adds: re-applying the runtimes would need the webhook's server.
+    await kubectl(
+      plane,
+      ["apply", "--server-side", "--dry-run=server", "-f", "-"],
+      added.map((o) => JSON.stringify(o)).join("\n"),
+    );
+    const monitor = monitoring.find((o) => o.kind === "ServiceMonitor") as
+      | (KubeObject & { spec: { selector: { matchLabels: Record<string, string> } } })
+      | undefined;
+    expect(monitor?.metadata.namespace).toBe(NAMESPACE);
+    const service = monitoring.find(
+      (o) => o.kind === "Service" && o.metadata.name === "modelmesh-controller-metrics",
+    ) as (KubeObject & { metadata: { labels: Record<string, string> } }) | undefined;
+    expect(service?.metadata.labels).toMatchObject(
+      monitor?.spec.selector.matchLabels ?? { missing: "selector" },
+    );
+    const dashboard = monitoring.find((o) => o.kind === "ConfigMap" && o.metadata.name.includes("dashboard"));
+    expect(dashboard).toMatchObject({ metadata: { labels: { grafana_dashboard: "1" } } });
+  });
+
+  it("accepts every sample against the real CRD schemas", async () => {
+    const samples = await build("samples");
+    expect(samples.map((o) => o.kind).sort()).toEqual([
+      "ConfigMap",
+      "InferenceService",
+      "InferenceService",
+      "Predictor",
+      "Secret",
+      "Secret",
+      "ServingRuntime",
+      "ServingRuntime",
+    ]);
+    for (const sample of samples) {
+      expect(samplesDryRun).toMatch(
+        new RegExp(`/${sample.metadata.name} serverside-applied \\(server dry run\\)`),
+      );
+    }
+  });
+});
+
+describe("config/overlays/namespace-scope: the namespace-scope install", () => {
+  let plane: ControlPlane;
+  let objects: KubeObject[];
+
+  beforeAll(async () => {
+    plane = await startControlPlane();
+    objects = await install(plane, "overlays/namespace-scope");
+  });
+  afterAll(async () => {
+    await plane?.stop();
+  });
+
+  it("grants nothing cluster-wide and no ClusterServingRuntime API", async () => {
+    expect(objects.filter((o) => o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding")).toEqual([]);
+    const crds = await plane.kubeConfig.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition();
+    expect(
+      crds.items
+        .map((c) => c.metadata?.name)
+        .filter((n) => n?.endsWith("serving.kserve.io"))
+        .sort(),
+    ).toEqual([
+      "inferenceservices.serving.kserve.io",
+      "predictors.serving.kserve.io",
+      "servingruntimes.serving.kserve.io",
+    ]);
+    const role = await plane.kubeConfig
+      .makeApiClient(RbacAuthorizationV1Api)
+      .readNamespacedRole({ name: "modelmesh-controller-role", namespace: NAMESPACE });
+    expect(wildcards(role.rules ?? [])).toEqual([]);
+
+    expect(await controllerMay(plane, { verb: "watch", resource: "secrets", namespace: NAMESPACE })).toBe(
+      true,
+    );
+    expect(
+      await controllerMay(plane, {
+        verb: "list",
+        group: "discovery.k8s.io",
+        resource: "endpointslices",
+        namespace: NAMESPACE,
+      }),
+    ).toBe(true);
+    expect(
+      await controllerMay(plane, {
+        verb: "update",
+        group: "serving.kserve.io",
+        resource: "predictors",
+        subresource: "finalizers",
+        namespace: NAMESPACE,
+      }),
+    ).toBe(true);
+    expect(await controllerMay(plane, { verb: "list", resource: "namespaces" })).toBe(false);
+    expect(await controllerMay(plane, { verb: "watch", resource: "secrets", namespace: "team-a" })).toBe(
+      false,
+    );
+    expect(await controllerMay(plane, { verb: "list", resource: "secrets" })).toBe(false);
+    expect(
+      await controllerMay(plane, {
+        verb: "list",
+        group: "serving.kserve.io",
+        resource: "clusterservingruntimes",
+      }),
+    ).toBe(false);
+  });
+
+  it("tells the controller it is namespace-scoped and keeps the webhook to its namespace", async () => {
+    const deployment = await plane.kubeConfig
+      .makeApiClient(AppsV1Api)
+      .readNamespacedDeployment({ name: "modelmesh-controller", namespace: NAMESPACE });
+    const env = deployment.spec?.template.spec?.containers[0]?.env ?? [];
+    expect(env.find((e) => e.name === "NAMESPACE_SCOPE")?.value).toBe("true");
+    expect(env.find((e) => e.name === "ENABLE_CSR_WATCH")?.value).toBe("false");
+    const webhook = await plane.kubeConfig
+      .makeApiClient(AdmissionregistrationV1Api)
+      .readValidatingWebhookConfiguration({ name: "modelmesh-servingruntime.serving.kserve.io" });
+    expect(webhook.webhooks?.[0]?.namespaceSelector?.matchLabels).toEqual({
+      "kubernetes.io/metadata.name": NAMESPACE,
+    });
+  });
+
+  it("installs the built-in runtimes as ServingRuntimes in its namespace", async () => {
+    const list = (await plane.kubeConfig.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({
+      group: "serving.kserve.io",
+      version: "v1alpha1",
+      namespace: NAMESPACE,
+      plural: "servingruntimes",
+    })) as { items: KubeObject[] };
+    expect(list.items.map((r) => r.metadata.name).sort()).toEqual([
+      "mlserver-1.x",
+      "ovms-1.x",
+      "torchserve-0.x",
+      "triton-2.x",
+    ]);
+  });
+});
+
+describe("config/dashboards: the Grafana dashboard", () => {
+  it("queries only metrics that the controller registers", async () => {
+    const dashboard = JSON.parse(readFileSync(config("dashboards/modelmesh-controller.json"), "utf8")) as {
+      panels: { type: string; title: string; targets?: { expr: string }[] }[];
+    };
+    const { registry } = createMetricsRegistry();
+    const registered = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
+    const queried = dashboard.panels
+      .flatMap((p) => p.targets ?? [])
+      .flatMap((t) => [...t.expr.matchAll(/\b([a-z_:][a-z0-9_:]*)\{/g)].map((m) => m[1] ?? ""))
+      .map((name) => name.replace(/_bucket$/, ""));
+    expect(queried.length).toBeGreaterThan(15);
+    for (const name of queried) expect(registered, name).toContain(name);
+    const titles = dashboard.panels.filter((p) => p.type === "timeseries").map((p) => p.title);
+    for (const topic of [
+      "Reconcile rate",
+      "Reconcile errors",
+      "Reconcile latency",
+      "Queue depth",
+      "Queue latency",
+    ])
+      expect(
+        titles.some((t) => t.startsWith(topic)),
+        topic,
+      ).toBe(true);
+    for (const topic of ["API requests by status code", "Leader", "Memory", "CPU"])
+      expect(titles).toContain(topic);
+  });
+});
