@@ -283,7 +283,9 @@ export class KubeClient {
         resolve(response);
       });
       request.on("error", (error) => {
-        this.#metrics.restClientRequests.inc({ code: "<error>", method: req.method, host });
+        // A request this process cancelled is no failure of the API server.
+        if (!req.signal?.aborted)
+          this.#metrics.restClientRequests.inc({ code: "<error>", method: req.method, host });
         reject(error);
       });
       request.end(body);

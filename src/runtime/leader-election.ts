@@ -58,6 +58,8 @@ export class LeaderElector {
   readonly #abort = new AbortController();
   #observedRecord: V1LeaseSpec | undefined;
   #observedAt = 0;
+  /** When the lease another candidate holds expires, by this process's clock (0 when unknown). */
+  #heldUntil = 0;
   #leading = false;
   #loop: Promise<void> | undefined;
 
@@ -102,7 +104,10 @@ export class LeaderElector {
     const { retryPeriodMs, renewDeadlineMs } = this.#options;
     this.#log.info("attempting to acquire the lease");
     while (!signal.aborted && !(await this.#tryAcquireOrRenew())) {
-      await sleep(retryPeriodMs * (1 + 0.2 * Math.random()), signal);
+      // Wake when the observed lease would expire rather than up to a retry period later.
+      const untilExpiry = this.#heldUntil - Date.now() + 10;
+      const retry = retryPeriodMs * (1 + 0.2 * Math.random());
+      await sleep(untilExpiry > 0 ? Math.min(retry, untilExpiry) : retry, signal);
     }
     if (signal.aborted) return;
     this.#log.info("acquired the lease; now leading");
@@ -166,7 +171,10 @@ export class LeaderElector {
       if (!sameRecord(record, this.#observedRecord)) this.#observe(record, now);
       const holder = record?.holderIdentity;
       const durationMs = (record?.leaseDurationSeconds ?? leaseDurationMs / 1000) * 1000;
-      if (holder && holder !== identity && this.#observedAt + durationMs > now) return false;
+      if (holder && holder !== identity && this.#observedAt + durationMs > now) {
+        this.#heldUntil = this.#observedAt + durationMs;
+        return false;
+      }
       const next = spec(record);
       await client.request({ method: "PUT", path, body: { ...lease, spec: next }, timeoutMs });
       this.#observe(next, now);

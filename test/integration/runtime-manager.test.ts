@@ -176,11 +176,12 @@ describe("manager processes", () => {
     await createConfigMaps(["late"]);
     const exit = await manager.exited;
 
-    expect(exit.code, manager.output).toBe(0);
+    const story = `events: ${JSON.stringify(manager.events)}\nSIGTERM at ${signalledAt}\noutput: ${manager.output}`;
+    expect(exit.code, story).toBe(0);
     const ends = manager.of("end");
-    expect(ends.map((event) => event.key).sort()).toEqual(names.map((name) => `${namespace}/${name}`).sort());
-    for (const end of ends) expect(end.at).toBeGreaterThanOrEqual(signalledAt);
-    expect(manager.of("start").filter((event) => event.at >= signalledAt)).toEqual([]);
+    expect(ends.map((event) => event.key).sort(), story).toEqual(names.map((name) => `${namespace}/${name}`).sort());
+    for (const end of ends) expect(end.at, story).toBeGreaterThanOrEqual(signalledAt);
+    expect(manager.of("start").filter((event) => event.at >= signalledAt), story).toEqual([]);
     expect(await stamps(names)).toEqual(names.map(() => "manager-c"));
     const lease = await client.get<V1Lease>(LEASE, "runtime-test-lock", namespace);
     expect(lease?.spec?.holderIdentity).toBe("");
