@@ -1,6 +1,21 @@
 import type { Etcd3, IKeyValue, Watcher } from "etcd3";
 import type { Logger } from "../runtime/logging.js";
 
+/** Bounds a range read and the start of a watch; etcd3 would otherwise wait for a connection forever. */
+const CALL_TIMEOUT_MS = 10_000;
+
+/** etcd3 waits for the server to confirm a cancel, which never comes over a broken stream. */
+async function cancelSoon(watcher: Watcher): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    watcher.cancel().catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, 2_000);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 export type RangeEvent =
   | { readonly type: "update"; readonly key: string; readonly value: string }
   /** `previousValue` is the last value this watcher saw for the key, when it saw one. */
@@ -40,7 +55,6 @@ export class RangeWatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
-    await this.watcher?.cancel().catch(() => undefined);
     await this.done;
   }
 
@@ -68,7 +82,11 @@ export class RangeWatcher {
 
   /** Reads the range, reports differences to what was known, returns the revision read at. */
   private async sync(): Promise<string> {
-    const response = await this.options.client.getAll().prefix(this.options.prefix).exec();
+    const response = await this.options.client
+      .getAll()
+      .prefix(this.options.prefix)
+      .options({ deadline: Date.now() + CALL_TIMEOUT_MS })
+      .exec();
     if (this.stopped) return "0";
     const seen = new Set<string>();
     for (const kv of response.kvs) {
@@ -89,19 +107,21 @@ export class RangeWatcher {
     return response.header.revision;
   }
 
-  /** Follows changes after `revision` until the watch fails; resolves with why. */
+  /** Follows changes after `revision` until the watch breaks; resolves with why. */
   private async follow(revision: string): Promise<string | undefined> {
     if (this.stopped) return undefined;
-    const watcher = await this.options.client
+    const watcher = this.options.client
       .watch()
       .prefix(this.options.prefix)
       .startRevision((BigInt(revision) + 1n).toString())
-      .create();
+      .watcher();
     this.watcher = watcher;
     try {
       return await new Promise<string | undefined>((resolve) => {
         this.wake = () => resolve(undefined);
         if (this.stopped) resolve(undefined);
+        const notConnected = setTimeout(() => resolve("the watch did not start in time"), CALL_TIMEOUT_MS);
+        watcher.on("connected", () => clearTimeout(notConnected));
         watcher.on("put", (kv: IKeyValue) => {
           const key = this.relative(kv);
           const value = kv.value.toString("utf8");
@@ -114,13 +134,22 @@ export class RangeWatcher {
           this.known.delete(key);
           this.emit({ type: "delete", key, previousValue: before?.value });
         });
-        // Cancelled by the server, e.g. "required revision has been compacted": only a fresh read helps.
-        watcher.on("error", (error: Error) => resolve(error.message));
+        // A lost stream may come back at a compacted revision, and a server cancel (e.g. "required revision has
+        // been compacted") is final: either way a fresh read is what brings the mirror up to date.
+        watcher.on("disconnected", (error: Error) => {
+          clearTimeout(notConnected);
+          resolve(`disconnected: ${error.message}`);
+        });
+        watcher.on("error", (error: Error) => {
+          clearTimeout(notConnected);
+          resolve(error.message);
+        });
       });
     } finally {
       this.wake = undefined;
       this.watcher = undefined;
-      await watcher.cancel().catch(() => undefined);
+      watcher.removeAllListeners();
+      await cancelSoon(watcher);
     }
   }
 
