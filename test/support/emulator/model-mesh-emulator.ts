@@ -1,0 +1,535 @@
+/**
+ * TEST INFRASTRUCTURE — never shipped, never a data plane. An emulator of model-mesh's management API for
+ * integration tests and the local sandbox: it serves `mmesh.ModelMesh` over real gRPC on loopback and keeps its
+ * state where model-mesh does, in etcd under `<servicePrefix>/{registry,vmodels}/` with model-mesh's record
+ * fields, so the controller's registry watcher sees real events. Placement follows the runtimes' `MM_LABELS` and
+ * type constraints; a "load" checks that the model path exists in a local model store and takes `loadTimeMs`.
+ * One emulator stands for the ModelMesh of one namespace.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Etcd3 } from "etcd3";
+import {
+  ModelStatusInfo_ModelCopyInfoSchema as CopyInfoSchema,
+  type DeleteVModelRequest,
+  DeleteVModelResponseSchema,
+  type EnsureLoadedRequest,
+  type GetStatusRequest,
+  type GetVModelStatusRequest,
+  ModelMesh,
+  ModelStatusInfo_ModelStatus as ModelStatus,
+  type ModelStatusInfo,
+  ModelStatusInfoSchema,
+  type RegisterModelRequest,
+  type SetVModelRequest,
+  type UnregisterModelRequest,
+  UnregisterModelResponseSchema,
+  VModelStatusInfo_VModelStatus as VModelStatus,
+  type VModelStatusInfo,
+  VModelStatusInfoSchema,
+} from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
+import { grpcServiceDefinition } from "../../../src/mesh/grpc-service.js";
+import { REGISTRY_TABLE, VMODELS_TABLE } from "../../../src/mesh/registry-watcher.js";
+import { createLogger } from "../../../src/runtime/logging.js";
+import { type JsonRecord, members, num, parseRecord, serializeRecord, text } from "./records.js";
+import { type ClusterView, eligibleInstances, RuntimeDirectory } from "./runtimes.js";
+
+export interface ModelMeshEmulatorOptions {
+  readonly kubeConfig: KubeConfig;
+  /** The namespace whose runtimes this mesh runs on. */
+  readonly namespace: string;
+  readonly serviceName?: string;
+  readonly etcd: Etcd3;
+  /** `<rp>/mm/<service>`, as the controller computes it from the etcd Secret. */
+  readonly servicePrefix: string;
+  /** Model paths resolve inside this directory; a missing path fails the load. */
+  readonly modelsDir: string;
+  readonly loadTimeMs?: number;
+  /** How often runtime readiness is re-read from the API server. */
+  readonly refreshMs?: number;
+  /** Default 0: any free loopback port. */
+  readonly port?: number;
+}
+
+/** Thrown inside a handler to answer with a gRPC status. */
+class MeshStatus extends Error {
+  constructor(
+    readonly code: status,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const HOUR_MS = 3_600_000;
+/** model-mesh's default owner for vmodels created without one, as modelmesh-serving configures it. */
+const DEFAULT_OWNER = "ksp";
+
+interface Placement {
+  readonly modelId: string;
+  readonly instance: string;
+  readonly timer: NodeJS.Timeout;
+}
+
+export class ModelMeshEmulator {
+  private readonly log = createLogger("test.ModelMeshEmulator");
+  private readonly runtimes: RuntimeDirectory;
+  private readonly server = new Server();
+  private readonly loading = new Map<string, Placement>();
+  /** Models that found no instance to load on: model-mesh's "no running instances" failure. */
+  private readonly placementFailures = new Map<string, { message: string; time: number }>();
+  private view: ClusterView = { instances: [], requiredLabels: () => [] };
+  private queue: Promise<unknown> = Promise.resolve();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  port = 0;
+
+  private constructor(private readonly options: ModelMeshEmulatorOptions) {
+    this.runtimes = new RuntimeDirectory(
+      options.kubeConfig,
+      options.namespace,
+      options.serviceName ?? "modelmesh-serving",
+    );
+  }
+
+  static async start(options: ModelMeshEmulatorOptions): Promise<ModelMeshEmulator> {
+    const emulator = new ModelMeshEmulator(options);
+    await emulator.listen();
+    return emulator;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.refreshTimer);
+    for (const placement of this.loading.values()) clearTimeout(placement.timer);
+    await this.queue.catch(() => undefined);
+    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+  }
+
+  private async listen(): Promise<void> {
+    const handle =
+      <Req, Res>(fn: (request: Req) => Promise<Res>) =>
+      (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+        this.exclusive(() => fn(call.request)).then(
+          (response) => callback(null, response),
+          (error: unknown) => {
+            if (error instanceof MeshStatus) callback({ code: error.code, details: error.message });
+            else {
+              this.log.error({ error: String(error) }, "emulator request failed");
+              callback({ code: status.INTERNAL, details: String(error) });
+            }
+          },
+        );
+      };
+    this.server.addService(grpcServiceDefinition(ModelMesh), {
+      registerModel: handle((r: RegisterModelRequest) => this.registerModel(r)),
+      unregisterModel: handle((r: UnregisterModelRequest) => this.unregisterModel(r)),
+      getModelStatus: handle((r: GetStatusRequest) => this.getModelStatus(r.modelId)),
+      ensureLoaded: handle((r: EnsureLoadedRequest) => this.ensureLoadedCall(r)),
+      setVModel: handle((r: SetVModelRequest) => this.setVModel(r)),
+      deleteVModel: handle((r: DeleteVModelRequest) => this.deleteVModel(r)),
+      getVModelStatus: handle((r: GetVModelStatusRequest) => this.getVModelStatus(r)),
+    });
+    this.port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(
+        `127.0.0.1:${this.options.port ?? 0}`,
+        ServerCredentials.createInsecure(),
+        (e, p) => (e ? reject(e) : resolve(p)),
+      ),
+    );
+    await this.exclusive(() => this.refresh());
+    this.scheduleRefresh();
+  }
+
+  /** One operation at a time, like model-mesh's transactions on one registry. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(fn);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private scheduleRefresh(): void {
+    if (this.stopped) return;
+    this.refreshTimer = setTimeout(() => {
+      this.exclusive(() => this.refresh())
+        .catch((error: unknown) => this.log.warn({ error: String(error) }, "could not read the runtimes"))
+        .finally(() => this.scheduleRefresh());
+    }, this.options.refreshMs ?? 500);
+  }
+
+  // ---- etcd records -------------------------------------------------------------------------------------------
+
+  private key(table: string, id: string): string {
+    return `${this.options.servicePrefix}/${table}${id}`;
+  }
+
+  private async read(table: string, id: string): Promise<JsonRecord | undefined> {
+    const value = await this.options.etcd.get(this.key(table, id)).string();
+    return value === null ? undefined : parseRecord(value);
+  }
+
+  private async readAll(table: string): Promise<Map<string, JsonRecord>> {
+    const prefix = this.key(table, "");
+    const all = await this.options.etcd.getAll().prefix(prefix).strings();
+    const records = new Map<string, JsonRecord>();
+    for (const [key, value] of Object.entries(all)) {
+      const record = parseRecord(value);
+      if (record) records.set(key.slice(prefix.length), record);
+    }
+    return records;
+  }
+
+  /** Writes and deletes in one etcd transaction, as model-mesh does for vmodel changes. */
+  private async commit(
+    puts: Array<[table: string, id: string, JsonRecord]>,
+    deletes: Array<[string, string]> = [],
+  ) {
+    const ops = [
+      ...puts.map(([table, id, record]) =>
+        this.options.etcd.put(this.key(table, id)).value(serializeRecord(record)),
+      ),
+      ...deletes.map(([table, id]) => this.options.etcd.delete().key(this.key(table, id))),
+    ];
+    if (ops.length === 0) return;
+    await this.options.etcd
+      .if(this.key(VMODELS_TABLE, ""), "Mod", ">", -1)
+      .then(...ops)
+      .commit();
+  }
+
+  // ---- runtimes -----------------------------------------------------------------------------------------------
+
+  /** Re-reads the runtimes; copies on instances that went away vanish, stuck loads are retried on new ones. */
+  private async refresh(): Promise<void> {
+    if (this.stopped) return;
+    const before = new Set(this.view.instances.filter((i) => i.ready).map((i) => i.id));
+    this.view = await this.runtimes.view();
+    const ready = new Set(this.view.instances.filter((i) => i.ready).map((i) => i.id));
+    const lost = [...before].filter((id) => !ready.has(id));
+    const gained = [...ready].some((id) => !before.has(id));
+    if (lost.length > 0) {
+      for (const [modelId, record] of await this.readAll(REGISTRY_TABLE)) {
+        const copies = members(record, "instanceIds");
+        if (!lost.some((id) => id in copies)) continue;
+        for (const id of lost) delete copies[id];
+        for (const [placedId, placement] of this.loading) {
+          if (placedId === modelId && lost.includes(placement.instance)) {
+            clearTimeout(placement.timer);
+            this.loading.delete(placedId);
+          }
+        }
+        await this.commit([[REGISTRY_TABLE, modelId, record]]);
+      }
+    }
+    if (gained) {
+      for (const modelId of [...this.placementFailures.keys()]) {
+        const record = await this.read(REGISTRY_TABLE, modelId);
+        if (record) await this.ensureLoaded(modelId, record);
+      }
+    }
+  }
+
+  // ---- loading ------------------------------------------------------------------------------------------------
+
+  private copies(record: JsonRecord): string[] {
+    return Object.keys(members(record, "instanceIds"));
+  }
+
+  /** Starts a load unless a copy exists or is loading; records a placement failure when nowhere fits. */
+  private async ensureLoaded(modelId: string, record: JsonRecord): Promise<void> {
+    if (this.copies(record).length > 0 || this.loading.has(modelId)) return;
+    const type = text(record, "type");
+    const eligible = eligibleInstances(this.view, type);
+    if (typeof eligible === "string") {
+      this.placementFailures.set(modelId, { message: eligible, time: Date.now() });
+      return;
+    }
+    this.placementFailures.delete(modelId);
+    const failed = members(record, "failedIn");
+    const instance = eligible.find((i) => !(i.id in failed));
+    if (!instance) return; // every eligible instance failed it already: stays LOADING_FAILED
+    members(record, "instanceIds")[instance.id] = Date.now();
+    await this.commit([[REGISTRY_TABLE, modelId, record]]);
+    const timer = setTimeout(() => {
+      this.exclusive(() => this.finishLoad(modelId, instance.id)).catch((error: unknown) =>
+        this.log.error({ modelId, error: String(error) }, "emulated load failed to complete"),
+      );
+    }, this.options.loadTimeMs ?? 0);
+    this.loading.set(modelId, { modelId, instance: instance.id, timer });
+  }
+
+  private missingPathMessage(modelPath: string): string | undefined {
+    const store = path.resolve(this.options.modelsDir);
+    const resolved = path.resolve(store, modelPath);
+    const inside = resolved === store || resolved.startsWith(store + path.sep);
+    if (modelPath !== "" && inside && existsSync(resolved)) return undefined;
+    return `Failed to pull model from storage due to error: model path '${modelPath}' does not exist in the model store`;
+  }
+
+  private async finishLoad(modelId: string, instance: string): Promise<void> {
+    const placement = this.loading.get(modelId);
+    if (!placement || placement.instance !== instance || this.stopped) return;
+    this.loading.delete(modelId);
+    const record = await this.read(REGISTRY_TABLE, modelId);
+    if (!record || !(instance in members(record, "instanceIds"))) return;
+    const problem = this.missingPathMessage(text(record, "mPath"));
+    if (problem) {
+      delete members(record, "instanceIds")[instance];
+      members(record, "failedIn")[instance] = Date.now();
+      members(record, "fails")[instance] = { msg: problem };
+    } else {
+      members(record, "instanceIds")[instance] = Date.now();
+    }
+    await this.commit([[REGISTRY_TABLE, modelId, record]]);
+    await this.advanceTransitions(modelId, problem !== undefined);
+  }
+
+  /** Vmodels waiting for this model switch to it once loaded, or are marked failed. */
+  private async advanceTransitions(modelId: string, failed: boolean): Promise<void> {
+    for (const [vmodelId, vmodel] of await this.readAll(VMODELS_TABLE)) {
+      if (text(vmodel, "tmid") !== modelId || text(vmodel, "amid") === modelId) continue;
+      if (failed) {
+        vmodel.failed = true;
+        await this.commit([[VMODELS_TABLE, vmodelId, vmodel]]);
+        continue;
+      }
+      const oldActive = text(vmodel, "amid");
+      vmodel.amid = modelId;
+      vmodel.failed = false;
+      const change = await this.deref(oldActive);
+      await this.commit([[VMODELS_TABLE, vmodelId, vmodel], ...change.puts], change.deletes);
+    }
+  }
+
+  /** One reference less; an auto-delete model without references goes away. */
+  private async deref(modelId: string) {
+    const puts: Array<[string, string, JsonRecord]> = [];
+    const deletes: Array<[string, string]> = [];
+    const record = await this.read(REGISTRY_TABLE, modelId);
+    if (!record) return { puts, deletes };
+    record.refs = Math.max(0, num(record, "refs") - 1);
+    if (record.refs === 0 && record.autoDel === true) {
+      deletes.push([REGISTRY_TABLE, modelId]);
+      this.forget(modelId);
+    } else {
+      puts.push([REGISTRY_TABLE, modelId, record]);
+    }
+    return { puts, deletes };
+  }
+
+  private forget(modelId: string): void {
+    const placement = this.loading.get(modelId);
+    if (placement) clearTimeout(placement.timer);
+    this.loading.delete(modelId);
+    this.placementFailures.delete(modelId);
+  }
+
+  // ---- status -------------------------------------------------------------------------------------------------
+
+  private modelStatus(modelId: string, record: JsonRecord | undefined): ModelStatusInfo {
+    if (!record) return create(ModelStatusInfoSchema, { status: ModelStatus.NOT_FOUND });
+    const copies = members(record, "instanceIds");
+    const failedIn = members(record, "failedIn");
+    const fails = members(record, "fails");
+    const failures = Object.entries(failedIn)
+      .map(([location, time]) => {
+        const detail = fails[location];
+        const msg =
+          typeof detail === "object" && detail !== null && !Array.isArray(detail) ? detail.msg : undefined;
+        return { location, time: Number(time), message: typeof msg === "string" ? msg : "" };
+      })
+      .sort((a, b) => b.time - a.time);
+    const copyInfos = [
+      ...Object.entries(copies).map(([location, time]) =>
+        create(CopyInfoSchema, { location, copyStatus: ModelStatus.UNKNOWN, time: BigInt(Number(time)) }),
+      ),
+      ...failures.map((f) =>
+        create(CopyInfoSchema, {
+          location: f.location,
+          copyStatus: ModelStatus.LOADING_FAILED,
+          time: BigInt(f.time),
+        }),
+      ),
+    ].sort((a, b) => (b.time > a.time ? 1 : b.time < a.time ? -1 : 0));
+    const placementFailure = this.placementFailures.get(modelId);
+    const errors = [
+      ...(placementFailure ? [placementFailure.message] : []),
+      ...failures.map((f) => f.message),
+    ];
+    let state: ModelStatus;
+    if (Object.keys(copies).length > 0)
+      state = this.loading.has(modelId) ? ModelStatus.LOADING : ModelStatus.LOADED;
+    else if (errors.length > 0) state = ModelStatus.LOADING_FAILED;
+    else state = ModelStatus.NOT_LOADED;
+    return create(ModelStatusInfoSchema, {
+      status: state,
+      errors: state === ModelStatus.LOADED ? [] : errors,
+      modelCopyInfos: copyInfos,
+    });
+  }
+
+  private async vmodelStatus(vmodel: JsonRecord): Promise<VModelStatusInfo> {
+    const activeId = text(vmodel, "amid");
+    const targetId = text(vmodel, "tmid") || activeId;
+    const active = this.modelStatus(activeId, await this.read(REGISTRY_TABLE, activeId));
+    let target: ModelStatusInfo | undefined;
+    let state = VModelStatus.DEFINED;
+    if (targetId !== activeId) {
+      target = this.modelStatus(targetId, await this.read(REGISTRY_TABLE, targetId));
+      const failed = vmodel.failed === true;
+      state = failed ? VModelStatus.TRANSITION_FAILED : VModelStatus.TRANSITIONING;
+      if (!(failed && target.status === ModelStatus.LOADING_FAILED)) target.status = ModelStatus.LOADING;
+    }
+    return create(VModelStatusInfoSchema, {
+      status: state,
+      activeModelId: activeId,
+      targetModelId: targetId,
+      activeModelStatus: active,
+      targetModelStatus: target,
+      owner: text(vmodel, "o"),
+    });
+  }
+
+  // ---- API ----------------------------------------------------------------------------------------------------
+
+  private newModelRecord(
+    info: { type: string; path: string; key: string },
+    loadNow: boolean,
+    autoDel: boolean,
+  ) {
+    if (!info.type) throw new MeshStatus(status.INVALID_ARGUMENT, "must provide non-empty model type");
+    const record: JsonRecord = { type: info.type, lu: Date.now() - (loadNow ? 1 : 6) * HOUR_MS, autoDel };
+    if (info.path) record.mPath = info.path;
+    if (info.key) record.encKey = info.key;
+    return record;
+  }
+
+  private sameAttributes(record: JsonRecord, info: { type: string; path: string; key: string }): boolean {
+    return (
+      text(record, "type") === info.type &&
+      text(record, "mPath") === info.path &&
+      text(record, "encKey") === info.key
+    );
+  }
+
+  private async registerModel(request: RegisterModelRequest): Promise<ModelStatusInfo> {
+    if (!request.modelId) throw new MeshStatus(status.INVALID_ARGUMENT, "must provide non-empty modelId");
+    const info = request.modelInfo ?? { type: "", path: "", key: "" };
+    let record = await this.read(REGISTRY_TABLE, request.modelId);
+    if (record && !this.sameAttributes(record, info)) {
+      throw new MeshStatus(status.ALREADY_EXISTS, "Model already exists with different attribute values");
+    }
+    if (!record) {
+      record = this.newModelRecord(info, request.loadNow, false);
+      await this.commit([[REGISTRY_TABLE, request.modelId, record]]);
+    }
+    if (request.loadNow) await this.ensureLoaded(request.modelId, record);
+    return this.modelStatus(request.modelId, record);
+  }
+
+  private async unregisterModel(request: UnregisterModelRequest) {
+    const record = await this.read(REGISTRY_TABLE, request.modelId);
+    if (record && num(record, "refs") > 0) {
+      throw new MeshStatus(status.FAILED_PRECONDITION, `Model ${request.modelId} has referents`);
+    }
+    if (record) {
+      this.forget(request.modelId);
+      await this.commit([], [[REGISTRY_TABLE, request.modelId]]);
+    }
+    return create(UnregisterModelResponseSchema, {});
+  }
+
+  private async getModelStatus(modelId: string): Promise<ModelStatusInfo> {
+    return this.modelStatus(modelId, await this.read(REGISTRY_TABLE, modelId));
+  }
+
+  private async ensureLoadedCall(request: EnsureLoadedRequest): Promise<ModelStatusInfo> {
+    const record = await this.read(REGISTRY_TABLE, request.modelId);
+    if (record) await this.ensureLoaded(request.modelId, record);
+    return this.modelStatus(request.modelId, record);
+  }
+
+  private async setVModel(request: SetVModelRequest): Promise<VModelStatusInfo> {
+    const { vModelId, targetModelId } = request;
+    if (!vModelId || !targetModelId) {
+      throw new MeshStatus(status.INVALID_ARGUMENT, "must provide vModelId and targetModelId");
+    }
+    let vmodel = await this.read(VMODELS_TABLE, vModelId);
+    if (vmodel && request.owner && text(vmodel, "o") !== request.owner) {
+      throw new MeshStatus(status.ALREADY_EXISTS, `VModel ${vModelId} already exists with a different owner`);
+    }
+    if (!vmodel && request.updateOnly) throw new MeshStatus(status.NOT_FOUND, `VModel ${vModelId} not found`);
+    const expected = request.expectedTargetModelId;
+    if (expected && text(vmodel ?? {}, "tmid") !== expected && !(expected === targetModelId && !vmodel)) {
+      throw new MeshStatus(status.FAILED_PRECONDITION, `VModel ${vModelId} target is not ${expected}`);
+    }
+    let target = await this.read(REGISTRY_TABLE, targetModelId);
+    if (!target) {
+      if (!request.modelInfo)
+        throw new MeshStatus(status.NOT_FOUND, `Target model ${targetModelId} not found`);
+      target = this.newModelRecord(request.modelInfo, request.loadNow, request.autoDeleteTargetModel);
+    } else if (request.modelInfo && !this.sameAttributes(target, request.modelInfo)) {
+      throw new MeshStatus(status.ALREADY_EXISTS, "Model already exists with different attribute values");
+    }
+
+    const puts: Array<[string, string, JsonRecord]> = [];
+    const deletes: Array<[string, string]> = [];
+    const take = (change: { puts: typeof puts; deletes: typeof deletes }) => {
+      puts.push(...change.puts);
+      deletes.push(...change.deletes);
+    };
+    if (!vmodel) {
+      vmodel = { o: request.owner || DEFAULT_OWNER, amid: targetModelId, tmid: targetModelId };
+      target.refs = num(target, "refs") + 1;
+    } else if (text(vmodel, "tmid") !== targetModelId) {
+      const activeId = text(vmodel, "amid");
+      const pendingId = text(vmodel, "tmid");
+      if (pendingId && pendingId !== activeId && pendingId !== targetModelId)
+        take(await this.deref(pendingId));
+      target.refs = num(target, "refs") + 1;
+      const active = activeId === targetModelId ? target : await this.read(REGISTRY_TABLE, activeId);
+      const activeLoaded =
+        active !== undefined && this.copies(active).length > 0 && !this.loading.has(activeId);
+      vmodel.tmid = targetModelId;
+      vmodel.failed = false;
+      if (request.force || !activeLoaded) {
+        if (activeId !== targetModelId) take(await this.deref(activeId));
+        vmodel.amid = targetModelId;
+      }
+    }
+    puts.unshift([REGISTRY_TABLE, targetModelId, target]);
+    puts.push([VMODELS_TABLE, vModelId, vmodel]);
+    await this.commit(puts, deletes);
+
+    const transitioning = text(vmodel, "amid") !== text(vmodel, "tmid");
+    if (request.loadNow || transitioning) await this.ensureLoaded(targetModelId, target);
+    return this.vmodelStatus(vmodel);
+  }
+
+  private async deleteVModel(request: DeleteVModelRequest) {
+    const vmodel = await this.read(VMODELS_TABLE, request.vModelId);
+    if (vmodel && (!request.owner || text(vmodel, "o") === request.owner)) {
+      const ids = new Set([text(vmodel, "amid"), text(vmodel, "tmid")].filter((id) => id !== ""));
+      const puts: Array<[string, string, JsonRecord]> = [];
+      const deletes: Array<[string, string]> = [[VMODELS_TABLE, request.vModelId]];
+      for (const id of ids) {
+        const change = await this.deref(id);
+        puts.push(...change.puts);
+        deletes.push(...change.deletes);
+      }
+      await this.commit(puts, deletes);
+    }
+    return create(DeleteVModelResponseSchema, {});
+  }
+
+  private async getVModelStatus(request: GetVModelStatusRequest): Promise<VModelStatusInfo> {
+    const vmodel = await this.read(VMODELS_TABLE, request.vModelId);
+    if (!vmodel || (request.owner && text(vmodel, "o") !== request.owner)) {
+      return create(VModelStatusInfoSchema, {});
+    }
+    return this.vmodelStatus(vmodel);
+  }
+}
