@@ -50,8 +50,9 @@ class ManagerProcess {
     this.#child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
       this.#output += chunk;
     });
+    // "close", not "exit": only then has all of the child's output been read.
     this.exited = new Promise((resolve) =>
-      this.#child.once("exit", (code, signal) => resolve({ code, signal })),
+      this.#child.once("close", (code, signal) => resolve({ code, signal })),
     );
   }
 
@@ -179,9 +180,14 @@ describe("manager processes", () => {
     const story = `events: ${JSON.stringify(manager.events)}\nSIGTERM at ${signalledAt}\noutput: ${manager.output}`;
     expect(exit.code, story).toBe(0);
     const ends = manager.of("end");
-    expect(ends.map((event) => event.key).sort(), story).toEqual(names.map((name) => `${namespace}/${name}`).sort());
+    expect(ends.map((event) => event.key).sort(), story).toEqual(
+      names.map((name) => `${namespace}/${name}`).sort(),
+    );
     for (const end of ends) expect(end.at, story).toBeGreaterThanOrEqual(signalledAt);
-    expect(manager.of("start").filter((event) => event.at >= signalledAt), story).toEqual([]);
+    expect(
+      manager.of("start").filter((event) => event.at >= signalledAt),
+      story,
+    ).toEqual([]);
     expect(await stamps(names)).toEqual(names.map(() => "manager-c"));
     const lease = await client.get<V1Lease>(LEASE, "runtime-test-lock", namespace);
     expect(lease?.spec?.holderIdentity).toBe("");
