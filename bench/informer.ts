@@ -24,7 +24,7 @@ const INFERENCE_SERVICE = {
 };
 
 /** An InferenceService as the API server returns it for a ModelMesh model: spec, status, managedFields. */
-function inferenceService(i: number): KubernetesObject {
+function inferenceService(i: number): Record<string, unknown> {
   const name = `model-${i}`;
   const namespace = `team-${i % 20}`;
   const spec = {
