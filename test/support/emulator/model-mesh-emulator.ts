@@ -1,6 +1,7 @@
 /**
  * TEST INFRASTRUCTURE — never shipped, never a data plane. An emulator of model-mesh's management API for
- * integration tests and the local sandbox: it serves `mmesh.ModelMesh` over real gRPC on loopback and keeps its
+ * integration tests and the local sandbox: it serves `mmesh.ModelMesh` over real gRPC on loopback (and on the
+ * address EndpointSlices can carry, which may not be a loopback one) and keeps its
  * state where model-mesh does, in etcd under `<servicePrefix>/{registry,vmodels}/` with model-mesh's record
  * fields, so the controller's registry watcher sees real events. Placement follows the runtimes' `MM_LABELS` and
  * type constraints; a "load" checks that the model path exists in a local model store and takes `loadTimeMs`.
@@ -34,6 +35,7 @@ import {
 import { grpcServiceDefinition } from "../../../src/mesh/grpc-service.js";
 import { REGISTRY_TABLE, VMODELS_TABLE } from "../../../src/mesh/registry-watcher.js";
 import { createLogger } from "../../../src/runtime/logging.js";
+import { endpointHost } from "./endpoint-slices.js";
 import { type JsonRecord, members, num, parseRecord, serializeRecord, text } from "./records.js";
 import { type ClusterView, eligibleInstances, RuntimeDirectory } from "./runtimes.js";
 
@@ -133,13 +135,14 @@ export class ModelMeshEmulator {
       deleteVModel: handle((r: DeleteVModelRequest) => this.deleteVModel(r)),
       getVModelStatus: handle((r: GetVModelStatusRequest) => this.getVModelStatus(r)),
     });
-    this.port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(
-        `127.0.0.1:${this.options.port ?? 0}`,
-        ServerCredentials.createInsecure(),
-        (e, p) => (e ? reject(e) : resolve(p)),
-      ),
-    );
+    const bind = (host: string, port: number) =>
+      new Promise<number>((resolve, reject) =>
+        this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (e, p) =>
+          e ? reject(e) : resolve(p),
+        ),
+      );
+    this.port = await bind("127.0.0.1", this.options.port ?? 0);
+    await bind(endpointHost(), this.port);
     await this.exclusive(() => this.refresh());
     this.scheduleRefresh();
   }

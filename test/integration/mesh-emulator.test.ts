@@ -1,0 +1,253 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, type V1Deployment } from "@kubernetes/client-node";
+import { Etcd3 } from "etcd3";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { EndpointSource } from "../../src/mesh/endpoint-resolver.js";
+import { readyAddresses, SERVICE_NAME_LABEL } from "../../src/mesh/endpoint-slices.js";
+import {
+  ModelStatusInfo_ModelStatus as ModelStatus,
+  VModelStatusInfo_VModelStatus as VModelStatus,
+} from "../../src/mesh/gen/mmesh/model-mesh_pb.js";
+import { ModelMeshClient } from "../../src/mesh/model-mesh-client.js";
+import { type ModelEventKey, RegistryWatcher } from "../../src/mesh/registry-watcher.js";
+import { ModelMeshEmulator, publishEmulatorEndpoints } from "../support/emulator/index.js";
+
+const SERVICE = "modelmesh-serving";
+const namespace = `mesh-emu-${Math.random().toString(36).slice(2, 8)}`;
+const servicePrefix = `emulator-test/mm_ns/${namespace}/mm/${SERVICE}`;
+
+function runtimeDeployment(runtime: string, labels: string[]): V1Deployment {
+  const selector = { "modelmesh-service": SERVICE, name: `${SERVICE}-${runtime}` };
+  return {
+    metadata: { name: `${SERVICE}-${runtime}`, namespace, labels: selector },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels: selector },
+        spec: {
+          containers: [
+            { name: "mm", image: "mm:test", env: [{ name: "MM_LABELS", value: labels.join(",") }] },
+          ],
+        },
+      },
+    },
+  };
+}
+
+describe("ModelMesh emulator behind the real resolution path", () => {
+  const kubeConfig = new KubeConfig();
+  let apps: AppsV1Api;
+  let etcd: Etcd3;
+  let emulator: ModelMeshEmulator;
+  let mesh: ModelMeshClient;
+  let watcher: RegistryWatcher;
+  const events: ModelEventKey[] = [];
+  const modelsDir = mkdtempSync(path.join(tmpdir(), "mesh-models-"));
+
+  async function setReady(runtime: string, ready: number) {
+    const name = `${SERVICE}-${runtime}`;
+    const current = await apps.readNamespacedDeploymentStatus({ name, namespace });
+    current.status = { replicas: 1, readyReplicas: ready, availableReplicas: ready, updatedReplicas: 1 };
+    await apps.replaceNamespacedDeploymentStatus({ name, namespace, body: current });
+  }
+
+  const status = (vModelId: string, owner = "ksp") => mesh.getVModelStatus({ vModelId, owner });
+  const record = async (table: string, id: string) => {
+    const text = await etcd.get(`${servicePrefix}/${table}/${id}`).string();
+    return text === null ? undefined : (JSON.parse(text) as Record<string, unknown>);
+  };
+  const setVModel = (
+    vModelId: string,
+    targetModelId: string,
+    type: string,
+    modelPath: string,
+    loadNow = true,
+  ) =>
+    mesh.setVModel({
+      vModelId,
+      owner: "ksp",
+      targetModelId,
+      autoDeleteTargetModel: true,
+      loadNow,
+      modelInfo: { type, path: modelPath, key: '{"model_type":{"name":"sklearn"}}' },
+    });
+
+  beforeAll(async () => {
+    kubeConfig.loadFromFile(inject("kubeconfigPath"));
+    apps = kubeConfig.makeApiClient(AppsV1Api);
+    await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+    await apps.createNamespacedDeployment({
+      namespace,
+      body: runtimeDeployment("mlserver-1.x", [
+        "mt:sklearn",
+        "mt:sklearn:0",
+        "pv:grpc-v2",
+        "rt:mlserver-1.x",
+      ]),
+    });
+    mkdirSync(path.join(modelsDir, "sklearn/mnist-svm.joblib"), { recursive: true });
+    mkdirSync(path.join(modelsDir, "sklearn/mnist-v2"), { recursive: true });
+
+    etcd = new Etcd3({ hosts: inject("etcdEndpoint") });
+    emulator = await ModelMeshEmulator.start({
+      kubeConfig,
+      namespace,
+      etcd,
+      servicePrefix,
+      modelsDir,
+      loadTimeMs: 400,
+      refreshMs: 200,
+    });
+    await publishEmulatorEndpoints(kubeConfig, { namespace, port: emulator.port });
+
+    // What the controller does: ready addresses of the Service's EndpointSlices feed the client.
+    const slices = await kubeConfig
+      .makeApiClient(DiscoveryV1Api)
+      .listNamespacedEndpointSlice({ namespace, labelSelector: `${SERVICE_NAME_LABEL}=${SERVICE}` });
+    const endpoints = new EndpointSource();
+    endpoints.set(readyAddresses(slices.items, "grpc"));
+    mesh = new ModelMeshClient({ serviceName: SERVICE, namespace, port: 8033, endpoints });
+    watcher = new RegistryWatcher({ client: etcd, servicePrefix, namespace, onEvent: (e) => events.push(e) });
+  });
+
+  afterAll(async () => {
+    await watcher?.stop();
+    mesh?.close();
+    await emulator?.stop();
+    await etcd?.delete().prefix("emulator-test/mm_ns/" + namespace);
+    etcd?.close();
+    await kubeConfig
+      .makeApiClient(CoreV1Api)
+      .deleteNamespace({ name: namespace })
+      .catch(() => undefined);
+    rmSync(modelsDir, { recursive: true, force: true });
+  });
+
+  it("fails a model with no ready runtime, then loads it once the runtime is ready", async () => {
+    const first = await setVModel("iris", "iris__ksp-0000000001", "mt:sklearn", "sklearn/mnist-svm.joblib");
+    expect(first.activeModelStatus?.status).toBe(ModelStatus.LOADING_FAILED);
+    expect(first.activeModelStatus?.errors).toEqual([
+      "There are no running instances that meet the label requirements of type mt:sklearn: [mt:sklearn]",
+    ]);
+
+    await setReady("mlserver-1.x", 1);
+    const seen: ModelStatus[] = [];
+    await expect
+      .poll(
+        async () => {
+          const s = (await status("iris")).activeModelStatus?.status ?? ModelStatus.NOT_FOUND;
+          if (seen.at(-1) !== s) seen.push(s);
+          return s;
+        },
+        { timeout: 10_000, interval: 50 },
+      )
+      .toBe(ModelStatus.LOADED);
+    expect(seen).toContain(ModelStatus.LOADING);
+
+    const loaded = await status("iris");
+    expect(loaded).toMatchObject({
+      status: VModelStatus.DEFINED,
+      activeModelId: "iris__ksp-0000000001",
+      owner: "ksp",
+    });
+    expect(loaded.activeModelStatus?.modelCopyInfos).toEqual([
+      expect.objectContaining({ location: "mlserver-1.x", copyStatus: ModelStatus.UNKNOWN }),
+    ]);
+    expect(await record("vmodels", "iris")).toEqual({
+      o: "ksp",
+      amid: "iris__ksp-0000000001",
+      tmid: "iris__ksp-0000000001",
+    });
+    expect(await record("registry", "iris__ksp-0000000001")).toMatchObject({
+      type: "mt:sklearn",
+      mPath: "sklearn/mnist-svm.joblib",
+      encKey: '{"model_type":{"name":"sklearn"}}',
+      refs: 1,
+      autoDel: true,
+      instanceIds: { "mlserver-1.x": expect.any(Number) },
+    });
+    await expect.poll(() => events.map((e) => `${e.source}/${e.name}`)).toContain("ksp/iris");
+  });
+
+  it("fails types and runtimes nothing supports with model-mesh's _no_runtime message", async () => {
+    const unknownType = await setVModel("odd", "odd__ksp-0000000002", "mt:caffe", "sklearn/mnist-svm.joblib");
+    expect(unknownType.activeModelStatus?.errors).toEqual([
+      "There are no running instances that meet the label requirements of type mt:caffe: [_no_runtime]",
+    ]);
+    const unknownRuntime = await setVModel("rtless", "rtless__isvc-0000000003", "rt:nope", "x");
+    expect(unknownRuntime.activeModelStatus?.errors?.[0]).toBe(
+      "There are no running instances that meet the label requirements of type rt:nope: [_no_runtime]",
+    );
+  });
+
+  it("fails a load whose path is not in the model store, with a location and a time", async () => {
+    await setVModel("bad", "bad__ksp-0000000004", "mt:sklearn", "sklearn/missing");
+    await expect
+      .poll(async () => (await status("bad")).activeModelStatus?.status, { timeout: 10_000 })
+      .toBe(ModelStatus.LOADING_FAILED);
+    const failed = (await status("bad")).activeModelStatus;
+    expect(failed?.errors[0]).toMatch(/model path 'sklearn\/missing' does not exist/);
+    expect(failed?.modelCopyInfos).toEqual([
+      expect.objectContaining({ location: "mlserver-1.x", copyStatus: ModelStatus.LOADING_FAILED }),
+    ]);
+    expect(Number(failed?.modelCopyInfos[0]?.time)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it("transitions to a new target and auto-deletes the old model", async () => {
+    const moving = await setVModel("iris", "iris__ksp-0000000005", "mt:sklearn", "sklearn/mnist-v2");
+    expect(moving).toMatchObject({
+      status: VModelStatus.TRANSITIONING,
+      activeModelId: "iris__ksp-0000000001",
+      targetModelId: "iris__ksp-0000000005",
+    });
+    expect(moving.activeModelStatus?.status).toBe(ModelStatus.LOADED);
+    expect(moving.targetModelStatus?.status).toBe(ModelStatus.LOADING);
+    await expect
+      .poll(async () => (await status("iris")).status, { timeout: 10_000 })
+      .toBe(VModelStatus.DEFINED);
+    expect((await status("iris")).activeModelId).toBe("iris__ksp-0000000005");
+    expect(await record("registry", "iris__ksp-0000000001")).toBeUndefined();
+  });
+
+  it("blocks a transition to a target that fails, while the active model keeps serving", async () => {
+    await setVModel("iris", "iris__ksp-0000000006", "mt:sklearn", "sklearn/nowhere");
+    await expect
+      .poll(async () => (await status("iris")).status, { timeout: 10_000 })
+      .toBe(VModelStatus.TRANSITION_FAILED);
+    const blocked = await status("iris");
+    expect(blocked.activeModelStatus?.status).toBe(ModelStatus.LOADED);
+    expect(blocked.targetModelStatus?.status).toBe(ModelStatus.LOADING_FAILED);
+    expect(await record("vmodels", "iris")).toMatchObject({ failed: true, tmid: "iris__ksp-0000000006" });
+  });
+
+  it("refuses another owner's vmodel and hides it from other owners", async () => {
+    await expect(
+      mesh.setVModel({
+        vModelId: "iris",
+        owner: "isvc",
+        targetModelId: "iris__isvc-0000000007",
+        modelInfo: { type: "mt:sklearn" },
+      }),
+    ).rejects.toMatchObject({ code: 6 /* ALREADY_EXISTS */ });
+    expect((await status("iris", "isvc")).status).toBe(VModelStatus.NOT_FOUND);
+  });
+
+  it("drops copies when the runtime stops being ready", async () => {
+    await setReady("mlserver-1.x", 0);
+    await expect
+      .poll(async () => (await status("iris")).activeModelStatus?.status, { timeout: 10_000 })
+      .toBe(ModelStatus.NOT_LOADED);
+  });
+
+  it("deletes a vmodel and the models it held", async () => {
+    await mesh.deleteVModel({ vModelId: "iris", owner: "ksp" });
+    expect((await status("iris")).status).toBe(VModelStatus.NOT_FOUND);
+    expect(await record("vmodels", "iris")).toBeUndefined();
+    expect(await record("registry", "iris__ksp-0000000005")).toBeUndefined();
+    expect(await record("registry", "iris__ksp-0000000006")).toBeUndefined();
+    await mesh.deleteVModel({ vModelId: "iris", owner: "ksp" }); // absent: still fine
+  });
+});

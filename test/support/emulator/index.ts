@@ -1,0 +1,8 @@
+/** TEST INFRASTRUCTURE: the ModelMesh emulator and its helpers (never shipped as a data plane). */
+export {
+  emulatorEndpointSlice,
+  publishEmulatorEndpoints,
+  withdrawEmulatorEndpoints,
+} from "./endpoint-slices.js";
+export { ModelMeshEmulator, type ModelMeshEmulatorOptions } from "./model-mesh-emulator.js";
+export { type StandaloneEtcd, startStandaloneEtcd } from "./standalone-etcd.js";

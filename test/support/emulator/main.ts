@@ -1,0 +1,57 @@
+/**
+ * TEST INFRASTRUCTURE. Runs the ModelMesh emulator as a process for the local sandbox:
+ *
+ *   tsx test/support/emulator/main.ts --kubeconfig <file> --etcd <url> --models-dir <dir> --port <port> \
+ *     --namespace <ns> [--service-prefix <rp>/mm/modelmesh-serving] [--load-time-ms 500] [--publish-endpoints]
+ *
+ * Without --service-prefix it uses `modelmesh-serving/mm/modelmesh-serving` (root prefix `modelmesh-serving`).
+ */
+import { parseArgs } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+import { Etcd3 } from "etcd3";
+import { publishEmulatorEndpoints } from "./endpoint-slices.js";
+import { ModelMeshEmulator } from "./model-mesh-emulator.js";
+
+const { values } = parseArgs({
+  options: {
+    kubeconfig: { type: "string" },
+    etcd: { type: "string" },
+    "models-dir": { type: "string" },
+    port: { type: "string", default: "0" },
+    namespace: { type: "string", default: "modelmesh-serving" },
+    "service-prefix": { type: "string", default: "modelmesh-serving/mm/modelmesh-serving" },
+    "load-time-ms": { type: "string", default: "0" },
+    "publish-endpoints": { type: "boolean", default: false },
+  },
+});
+
+const missing = (["kubeconfig", "etcd", "models-dir"] as const).filter((name) => !values[name]);
+if (missing.length > 0) {
+  process.stderr.write(`modelmesh emulator: missing --${missing.join(", --")}\n`);
+  process.exit(2);
+}
+
+const kubeConfig = new KubeConfig();
+kubeConfig.loadFromFile(values.kubeconfig ?? "");
+const etcd = new Etcd3({ hosts: (values.etcd ?? "").split(",") });
+const emulator = await ModelMeshEmulator.start({
+  kubeConfig,
+  namespace: values.namespace ?? "",
+  etcd,
+  servicePrefix: values["service-prefix"] ?? "",
+  modelsDir: values["models-dir"] ?? "",
+  loadTimeMs: Number(values["load-time-ms"]),
+  port: Number(values.port),
+});
+if (values["publish-endpoints"]) {
+  await publishEmulatorEndpoints(kubeConfig, { namespace: values.namespace ?? "", port: emulator.port });
+}
+process.stdout.write(`modelmesh emulator listening on 127.0.0.1:${emulator.port}\n`);
+
+const shutdown = async () => {
+  await emulator.stop();
+  etcd.close();
+  process.exit(0);
+};
+process.once("SIGTERM", shutdown);
+process.once("SIGINT", shutdown);
