@@ -8,6 +8,7 @@ export default defineConfig({
           name: "unit",
           include: ["src/**/*.test.ts", "scripts/**/*.test.ts", "test/support/**/*.test.ts"],
           environment: "node",
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -21,6 +22,8 @@ export default defineConfig({
           // Suites share one control plane per worker pool; two files at a time suit a 2-core machine.
           maxWorkers: 2,
           fileParallelism: true,
+          // Unit tests run first, as their own group.
+          sequence: { groupOrder: 1 },
         },
       },
     ],
