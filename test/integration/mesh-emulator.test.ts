@@ -12,7 +12,8 @@ import {
 } from "../../src/mesh/gen/mmesh/model-mesh_pb.js";
 import { ModelMeshClient } from "../../src/mesh/model-mesh-client.js";
 import { type ModelEventKey, RegistryWatcher } from "../../src/mesh/registry-watcher.js";
-import { ModelMeshEmulator, publishEmulatorEndpoints } from "../support/emulator/index.js";
+import { exposeEmulator, ModelMeshEmulator } from "../support/emulator/index.js";
+import type { Relay } from "../support/network/test-host.js";
 
 const SERVICE = "modelmesh-serving";
 const namespace = `mesh-emu-${Math.random().toString(36).slice(2, 8)}`;
@@ -42,6 +43,7 @@ describe("ModelMesh emulator behind the real resolution path", () => {
   let apps: AppsV1Api;
   let etcd: Etcd3;
   let emulator: ModelMeshEmulator;
+  let relay: Relay | undefined;
   let mesh: ModelMeshClient;
   let watcher: RegistryWatcher;
   const events: ModelEventKey[] = [];
@@ -101,7 +103,7 @@ describe("ModelMesh emulator behind the real resolution path", () => {
       loadTimeMs: 400,
       refreshMs: 200,
     });
-    await publishEmulatorEndpoints(kubeConfig, { namespace, port: emulator.port });
+    relay = await exposeEmulator(kubeConfig, emulator, { namespace });
 
     // What the controller does: ready addresses of the Service's EndpointSlices feed the client.
     const slices = await kubeConfig
@@ -116,6 +118,7 @@ describe("ModelMesh emulator behind the real resolution path", () => {
   afterAll(async () => {
     await watcher?.stop();
     mesh?.close();
+    await relay?.stop();
     await emulator?.stop();
     await etcd?.delete().prefix("emulator-test/mm_ns/" + namespace);
     etcd?.close();

@@ -2,31 +2,22 @@
  * TEST INFRASTRUCTURE. Points the `modelmesh-serving` Service of a namespace at the emulator by publishing the
  * EndpointSlice a real cluster's endpoint controller would (there is none without kube-controller-manager), so the
  * controller resolves ModelMesh through its real EndpointSlice path. The API server refuses loopback IPs in
- * EndpointSlices, so the slice names this machine's first non-loopback IPv4 address, where the emulator also
- * listens (see {@link endpointHost}).
+ * EndpointSlices, so the slice names the project's test host (a network namespace of this machine), whose relay
+ * forwards to the emulator's Unix socket.
  */
-import { networkInterfaces } from "node:os";
 import { DiscoveryV1Api, type KubeConfig, type V1EndpointSlice } from "@kubernetes/client-node";
 import { SERVICE_NAME_LABEL } from "../../../src/mesh/endpoint-slices.js";
+import { type Relay, startRelay } from "../network/test-host.js";
 
 export interface PublishOptions {
   readonly namespace: string;
   readonly serviceName?: string;
-  /** The emulator's loopback port. */
+  /** Address and port that reach the emulator (the test host's relay). */
+  readonly host: string;
   readonly port: number;
   /** Service port name; the Service calls its management port `grpc`. */
   readonly portName?: string;
   readonly ready?: boolean;
-}
-
-/** An address of this machine that an EndpointSlice may carry: the first non-internal IPv4. */
-export function endpointHost(): string {
-  const address = Object.values(networkInterfaces())
-    .flat()
-    .find((i) => i && i.family === "IPv4" && !i.internal)?.address;
-  if (!address)
-    throw new Error("the emulator needs a non-loopback IPv4 address to publish in an EndpointSlice");
-  return address;
 }
 
 function sliceName(serviceName: string): string {
@@ -48,7 +39,7 @@ export function emulatorEndpointSlice(options: PublishOptions): V1EndpointSlice 
     },
     addressType: "IPv4",
     ports: [{ name: options.portName ?? "grpc", port: options.port, protocol: "TCP" }],
-    endpoints: [{ addresses: [endpointHost()], conditions: { ready: options.ready ?? true } }],
+    endpoints: [{ addresses: [options.host], conditions: { ready: options.ready ?? true } }],
   };
 }
 
@@ -81,4 +72,23 @@ export async function withdrawEmulatorEndpoints(
     .catch((error: unknown) => {
       if ((error as { code?: number }).code !== 404) throw error;
     });
+}
+
+/**
+ * Makes an emulator reachable the way a cluster makes model-mesh pods reachable: a relay on the test host
+ * forwards to the emulator's Unix socket, and an EndpointSlice of the namespace's Service names the relay.
+ */
+export async function exposeEmulator(
+  kubeConfig: KubeConfig,
+  emulator: { socketPath: string },
+  options: { namespace: string; serviceName?: string; detached?: boolean },
+): Promise<Relay> {
+  const relay = await startRelay(emulator.socketPath, { detached: options.detached ?? false });
+  await publishEmulatorEndpoints(kubeConfig, {
+    namespace: options.namespace,
+    ...(options.serviceName === undefined ? {} : { serviceName: options.serviceName }),
+    host: relay.host,
+    port: relay.port,
+  });
+  return relay;
 }

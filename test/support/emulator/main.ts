@@ -9,7 +9,7 @@
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
-import { publishEmulatorEndpoints } from "./endpoint-slices.js";
+import { exposeEmulator } from "./endpoint-slices.js";
 import { ModelMeshEmulator } from "./model-mesh-emulator.js";
 
 const { values } = parseArgs({
@@ -43,12 +43,13 @@ const emulator = await ModelMeshEmulator.start({
   loadTimeMs: Number(values["load-time-ms"]),
   port: Number(values.port),
 });
-if (values["publish-endpoints"]) {
-  await publishEmulatorEndpoints(kubeConfig, { namespace: values.namespace ?? "", port: emulator.port });
-}
+const relay = values["publish-endpoints"]
+  ? await exposeEmulator(kubeConfig, emulator, { namespace: values.namespace ?? "" })
+  : undefined;
 process.stdout.write(`modelmesh emulator listening on 127.0.0.1:${emulator.port}\n`);
 
 const shutdown = async () => {
+  await relay?.stop();
   await emulator.stop();
   etcd.close();
   process.exit(0);

@@ -1,13 +1,15 @@
 /**
  * TEST INFRASTRUCTURE — never shipped, never a data plane. An emulator of model-mesh's management API for
- * integration tests and the local sandbox: it serves `mmesh.ModelMesh` over real gRPC on loopback (and on the
- * address EndpointSlices can carry, which may not be a loopback one) and keeps its
+ * integration tests and the local sandbox: it serves `mmesh.ModelMesh` over real gRPC on loopback and on a Unix
+ * socket (which the test host's relay forwards to, see `exposeEmulator`) and keeps its
  * state where model-mesh does, in etcd under `<servicePrefix>/{registry,vmodels}/` with model-mesh's record
  * fields, so the controller's registry watcher sees real events. Placement follows the runtimes' `MM_LABELS` and
  * type constraints; a "load" checks that the model path exists in a local model store and takes `loadTimeMs`.
  * One emulator stands for the ModelMesh of one namespace.
  */
-import { existsSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
@@ -35,7 +37,6 @@ import {
 import { grpcServiceDefinition } from "../../../src/mesh/grpc-service.js";
 import { REGISTRY_TABLE, VMODELS_TABLE } from "../../../src/mesh/registry-watcher.js";
 import { createLogger } from "../../../src/runtime/logging.js";
-import { endpointHost } from "./endpoint-slices.js";
 import { type JsonRecord, members, num, parseRecord, serializeRecord, text } from "./records.js";
 import { type ClusterView, eligibleInstances, RuntimeDirectory } from "./runtimes.js";
 
@@ -88,6 +89,11 @@ export class ModelMeshEmulator {
   private refreshTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   port = 0;
+  /** Unix socket the emulator also serves on; the test host's relay forwards to it. */
+  readonly socketPath = path.join(
+    os.tmpdir(),
+    `mms-emulator-${process.pid}-${randomBytes(4).toString("hex")}.sock`,
+  );
 
   private constructor(private readonly options: ModelMeshEmulatorOptions) {
     this.runtimes = new RuntimeDirectory(
@@ -109,6 +115,7 @@ export class ModelMeshEmulator {
     for (const placement of this.loading.values()) clearTimeout(placement.timer);
     await this.queue.catch(() => undefined);
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    rmSync(this.socketPath, { force: true });
   }
 
   private async listen(): Promise<void> {
@@ -142,7 +149,11 @@ export class ModelMeshEmulator {
         ),
       );
     this.port = await bind("127.0.0.1", this.options.port ?? 0);
-    await bind(endpointHost(), this.port);
+    await new Promise<void>((resolve, reject) =>
+      this.server.bindAsync(`unix:${this.socketPath}`, ServerCredentials.createInsecure(), (e) =>
+        e ? reject(e) : resolve(),
+      ),
+    );
     await this.exclusive(() => this.refresh());
     this.scheduleRefresh();
   }
