@@ -117,7 +117,7 @@ export class Informer<T extends KubernetesObject> {
   }
 
   hasIndexer(name: string): boolean {
-    return this.#options.indexers?.[name] !== undefined;
+    return this.store.hasIndexer(name);
   }
 
   hasSynced(): boolean {

@@ -77,8 +77,8 @@ export class Manager {
   }
 
   /**
-   * The shared informer for a kind and scope; asking twice returns the same cache. Declare every indexer the
-   * first time: a later request with an unknown indexer is refused.
+   * The shared informer for a kind and scope; asking twice returns the same cache. Each caller may add indexers
+   * of its own (by distinct names); an indexer name already declared is kept as first declared.
    */
   informer<T extends KubernetesObject>(type: ResourceType, request: InformerRequest<T> = {}): Informer<T> {
     const id = [
@@ -90,12 +90,8 @@ export class Manager {
     ].join("|");
     const existing = this.#informers.get(id) as Informer<T> | undefined;
     if (existing !== undefined) {
-      for (const name of Object.keys(request.indexers ?? {})) {
-        if (!existing.hasIndexer(name)) {
-          throw new Error(
-            `the ${type.kind} informer exists without indexer "${name}"; declare it on first use`,
-          );
-        }
+      for (const [name, indexFunc] of Object.entries(request.indexers ?? {})) {
+        if (!existing.hasIndexer(name)) existing.store.addIndexer(name, indexFunc);
       }
       return existing;
     }

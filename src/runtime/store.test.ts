@@ -69,3 +69,20 @@ describe("Store", () => {
     expect(store.byIndex("labels", "b=2").length).toBe(1);
   });
 });
+
+describe("Store.addIndexer", () => {
+  it("indexes the objects already stored and keeps the index in step afterwards", () => {
+    const store = new Store<KubernetesObject>();
+    const object = (name: string, team: string): KubernetesObject => ({
+      metadata: { name, namespace: "ns", labels: { team } },
+    });
+    store.upsert(object("a", "red"));
+    store.upsert(object("b", "blue"));
+    store.addIndexer("team", (o) => [o.metadata?.labels?.team ?? ""]);
+    expect(store.byIndex("team", "red").map((o) => o.metadata?.name)).toEqual(["a"]);
+    store.upsert(object("c", "red"));
+    store.upsert(object("a", "blue"));
+    expect(store.byIndex("team", "red").map((o) => o.metadata?.name)).toEqual(["c"]);
+    expect(() => store.addIndexer("team", () => [])).toThrow(/already exists/);
+  });
+});

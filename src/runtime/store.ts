@@ -28,12 +28,24 @@ export function byNamespace(object: KubernetesObject): readonly string[] {
 /** An in-memory map of objects by key, with secondary indexes kept in step on every change. */
 export class Store<T extends KubernetesObject> {
   readonly #objects = new Map<string, T>();
-  readonly #indexers: ReadonlyMap<string, IndexFunc<T>>;
+  readonly #indexers = new Map<string, IndexFunc<T>>();
   readonly #indices = new Map<string, Map<string, Set<string>>>();
 
   constructor(indexers: Record<string, IndexFunc<T>> = {}) {
-    this.#indexers = new Map(Object.entries(indexers));
-    for (const name of this.#indexers.keys()) this.#indices.set(name, new Map());
+    for (const [name, indexFunc] of Object.entries(indexers)) this.addIndexer(name, indexFunc);
+  }
+
+  hasIndexer(name: string): boolean {
+    return this.#indexers.has(name);
+  }
+
+  /** Adds an index, built at once over the objects already stored; a name can be declared only once. */
+  addIndexer(name: string, indexFunc: IndexFunc<T>): void {
+    if (this.#indexers.has(name)) throw new Error(`an indexer named "${name}" already exists`);
+    this.#indexers.set(name, indexFunc);
+    const index = new Map<string, Set<string>>();
+    this.#indices.set(name, index);
+    for (const [key, object] of this.#objects) addToIndex(index, indexFunc(object), key);
   }
 
   get(key: string): T | undefined {
@@ -98,17 +110,7 @@ export class Store<T extends KubernetesObject> {
   }
 
   #indexObject(key: string, object: T): void {
-    for (const [name, indexFunc] of this.#indexers) {
-      const index = this.#index(name);
-      for (const value of indexFunc(object)) {
-        let keys = index.get(value);
-        if (keys === undefined) {
-          keys = new Set();
-          index.set(value, keys);
-        }
-        keys.add(key);
-      }
-    }
+    for (const [name, indexFunc] of this.#indexers) addToIndex(this.#index(name), indexFunc(object), key);
   }
 
   #unindex(key: string, object: T): void {
@@ -120,5 +122,16 @@ export class Store<T extends KubernetesObject> {
         if (keys?.size === 0) index.delete(value);
       }
     }
+  }
+}
+
+function addToIndex(index: Map<string, Set<string>>, values: readonly string[], key: string): void {
+  for (const value of values) {
+    let keys = index.get(value);
+    if (keys === undefined) {
+      keys = new Set();
+      index.set(value, keys);
+    }
+    keys.add(key);
   }
 }
