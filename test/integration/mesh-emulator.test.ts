@@ -120,7 +120,7 @@ describe("ModelMesh emulator behind the real resolution path", () => {
     mesh?.close();
     await relay?.stop();
     await emulator?.stop();
-    await etcd?.delete().prefix("emulator-test/mm_ns/" + namespace);
+    await etcd?.delete().prefix(`emulator-test/mm_ns/${namespace}`);
     etcd?.close();
     await kubeConfig
       .makeApiClient(CoreV1Api)

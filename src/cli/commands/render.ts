@@ -9,7 +9,7 @@ import {
   type UserConfigResult,
 } from "../../config/parse-user-config.js";
 import { defaultServingConfig, effectiveEtcdSecretName } from "../../config/serving-config.js";
-import { type CliIo, type Command, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE } from "../io.js";
+import { type Command, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE } from "../io.js";
 import { renderObjects } from "../render-objects.js";
 import { type ReadResult, readRuntimeDocuments } from "../runtime-documents.js";
 
