@@ -1,5 +1,8 @@
 import { defineConfig } from "vitest/config";
 
+// The controller's JSON logs would drown the test report; LOG_LEVEL=debug brings them back.
+const env = { LOG_LEVEL: process.env.LOG_LEVEL ?? "silent" };
+
 export default defineConfig({
   test: {
     projects: [
@@ -8,6 +11,7 @@ export default defineConfig({
           name: "unit",
           include: ["src/**/*.test.ts", "scripts/**/*.test.ts", "test/support/**/*.test.ts"],
           environment: "node",
+          env,
           sequence: { groupOrder: 0 },
         },
       },
@@ -16,6 +20,7 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts", "test/e2e/**/*.test.ts"],
           environment: "node",
+          env,
           globalSetup: ["test/support/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,

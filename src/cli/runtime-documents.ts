@@ -35,6 +35,8 @@ function collect(document: unknown, source: string, result: ReadResult): void {
     return;
   }
   const kind = document.kind;
+  // A kustomization beside the runtimes (as in config/runtimes) describes them; it is not an object to skip.
+  if (kind === "Kustomization") return;
   if (kind !== KIND_SERVING_RUNTIME && kind !== KIND_CLUSTER_SERVING_RUNTIME) {
     const name = isRecord(document.metadata) ? String(document.metadata.name ?? "") : "";
     result.skipped.push(`${source}: ${kind} ${name}`.trimEnd());

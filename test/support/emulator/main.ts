@@ -3,12 +3,17 @@
  *
  *   tsx test/support/emulator/main.ts --kubeconfig <file> --etcd <url> --models-dir <dir> --port <port> \
  *     --namespace <ns> [--service-prefix <rp>/mm/modelmesh-serving] [--load-time-ms 500] [--publish-endpoints]
+ *     [--simulate-pods]
+ *
+ * --publish-endpoints makes the namespace's modelmesh-serving Service resolve to the emulator (through the test
+ * host); --simulate-pods stands in for the kubelet by reporting runtime Deployments' replicas as ready.
  *
  * Without --service-prefix it uses `modelmesh-serving/mm/modelmesh-serving` (root prefix `modelmesh-serving`).
  */
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
+import { simulateRuntimePods } from "../sandbox/pod-simulator.js";
 import { exposeEmulator } from "./endpoint-slices.js";
 import { ModelMeshEmulator } from "./model-mesh-emulator.js";
 
@@ -22,6 +27,7 @@ const { values } = parseArgs({
     "service-prefix": { type: "string", default: "modelmesh-serving/mm/modelmesh-serving" },
     "load-time-ms": { type: "string", default: "0" },
     "publish-endpoints": { type: "boolean", default: false },
+    "simulate-pods": { type: "boolean", default: false },
   },
 });
 
@@ -48,7 +54,10 @@ const relay = values["publish-endpoints"]
   : undefined;
 process.stdout.write(`modelmesh emulator listening on 127.0.0.1:${emulator.port}\n`);
 
+const pods = values["simulate-pods"] ? simulateRuntimePods(kubeConfig, values.namespace ?? "") : undefined;
+
 const shutdown = async () => {
+  pods?.stop();
   await relay?.stop();
   await emulator.stop();
   etcd.close();

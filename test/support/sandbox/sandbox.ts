@@ -1,27 +1,43 @@
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+/**
+ * The local sandbox: a real control plane with the CRDs, the four built-in ClusterServingRuntimes, the ModelMesh
+ * emulator (test infrastructure standing in for model-mesh pods) and the controller, all in the background.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { REPO_ROOT, startControlPlane } from "../control-plane/index.js";
-import { isAlive, stopPid } from "../control-plane/processes.js";
+import { promisify } from "node:util";
+import { stringify } from "yaml";
+import { loadCertificateAuthority } from "../control-plane/certificates.js";
+import { controlPlaneBinaries, freePort, REPO_ROOT, startControlPlane } from "../control-plane/index.js";
+import { isAlive, sleep, startProcess, stopPid } from "../control-plane/processes.js";
+import { sandboxModelPaths } from "./examples.js";
 
-/** The local sandbox's layout under `.local/`: one pid file and one log per process. */
+const execFileAsync = promisify(execFile);
+
 export const LOCAL_DIR = path.join(REPO_ROOT, ".local");
 export const RUN_DIR = path.join(LOCAL_DIR, "run");
 export const LOG_DIR = path.join(LOCAL_DIR, "logs");
 export const STATE_DIR = path.join(LOCAL_DIR, "control-plane");
+export const MODELS_DIR = path.join(LOCAL_DIR, "models");
+export const WEBHOOK_CERT_DIR = path.join(LOCAL_DIR, "webhook-certs");
 export const KUBECONFIG = path.join(LOCAL_DIR, "kubeconfig");
 
+/** The controller's namespace, served without a label like upstream's default install. */
+export const CONTROLLER_NAMESPACE = "modelmesh-serving";
+const ETCD_SECRET_NAME = "model-serving-etcd";
+const WEBHOOK_PATH = "/validate-serving-modelmesh-io-v1alpha1-servingruntime";
+/** The emulator takes this long per load, so the progress display shows models Loading before Loaded. */
+const EMULATED_LOAD_MS = 1500;
+
 /** Processes in start order; `down` stops them in reverse. */
-export const COMPONENTS = ["etcd", "kube-apiserver"] as const;
+export const COMPONENTS = ["etcd", "kube-apiserver", "emulator", "controller"] as const;
 
 type Say = (line: string) => void;
+
+export interface UpOptions {
+  /** Leave the controller out (run it yourself, e.g. from a debugger). */
+  controller: boolean;
+}
 
 interface PidFile {
   component: string;
@@ -49,11 +65,16 @@ function isOurs(pid: number): boolean {
   }
 }
 
+function writePid(component: string, pid: number): void {
+  writeFileSync(path.join(RUN_DIR, `${component}.pid`), `${pid}\n`);
+}
+
 /** Starts the sandbox in the background and returns once it is ready; reports a running one instead. */
-export async function up(say: Say): Promise<void> {
+export async function up(say: Say, options: UpOptions = { controller: true }): Promise<void> {
   const pids = readPidFiles();
   const running = pids.filter((p) => p.alive);
-  if (running.length === COMPONENTS.length && existsSync(KUBECONFIG)) {
+  const expected = COMPONENTS.filter((c) => options.controller || c !== "controller");
+  if (running.length > 0 && running.length === pids.length && existsSync(KUBECONFIG)) {
     say(
       `The local sandbox is already running (${running.map((p) => `${p.component} ${p.pid}`).join(", ")}).`,
     );
@@ -62,33 +83,47 @@ export async function up(say: Say): Promise<void> {
   }
   if (pids.length > 0) {
     const dead = pids.filter((p) => !p.alive).map((p) => p.component);
-    say(
-      `Found a stale sandbox in .local/ (${dead.length > 0 ? `not running: ${dead.join(", ")}` : "incomplete"}); cleaning it up first.`,
-    );
+    say(`Found a stale sandbox in .local/ (not running: ${dead.join(", ")}); cleaning it up first.`);
     await down(() => undefined);
   }
 
   mkdirSync(RUN_DIR, { recursive: true });
   mkdirSync(LOG_DIR, { recursive: true });
   rmSync(STATE_DIR, { recursive: true, force: true });
-  say(
-    "Starting etcd and kube-apiserver (the first run builds them from Go modules; that takes a few minutes)...",
-  );
-  const plane = await startControlPlane({ dir: STATE_DIR, logDir: LOG_DIR, detached: true });
-  for (const [component, pid] of Object.entries(plane.pids)) {
-    writeFileSync(path.join(RUN_DIR, `${component}.pid`), `${pid}\n`);
+  try {
+    say("Starting etcd and kube-apiserver (the first run builds them from Go modules: a few minutes)...");
+    const plane = await startControlPlane({ dir: STATE_DIR, logDir: LOG_DIR, detached: true });
+    for (const [component, pid] of Object.entries(plane.pids)) writePid(component, pid);
+    writeFileSync(KUBECONFIG, readFileSync(plane.kubeconfigPath));
+    say(`  kube-apiserver ${plane.apiServerUrl}, etcd ${plane.etcdEndpoint}`);
+
+    say(
+      "Installing the CRDs, the controller namespace and its Secrets, the built-in ClusterServingRuntimes...",
+    );
+    await installBase(plane.etcdEndpoint);
+
+    say("Starting the ModelMesh emulator (test infrastructure standing in for model-mesh pods)...");
+    seedModelStore();
+    await startEmulator(plane.etcdEndpoint);
+
+    if (options.controller) {
+      say("Starting the controller and registering its admission webhook...");
+      await startController();
+    } else {
+      say("Not starting the controller (--no-controller).");
+    }
+  } catch (error) {
+    say("Start-up failed; stopping what was started.");
+    await down(() => undefined);
+    throw error;
   }
-  copyFileSync(plane.kubeconfigPath, KUBECONFIG);
-  say(`Ready: kube-apiserver at ${plane.apiServerUrl}, etcd at ${plane.etcdEndpoint}.`);
-  say(`kubeconfig: ${KUBECONFIG}   logs: ${LOG_DIR}`);
+  say(`Ready (${expected.join(", ")}). kubeconfig: ${KUBECONFIG}   logs: ${LOG_DIR}`);
 }
 
 /** Stops every sandbox process named by a pid file and removes the cluster state; logs stay. */
 export async function down(say: Say): Promise<void> {
   const pids = readPidFiles();
-  if (pids.length === 0) {
-    say("The local sandbox is not running.");
-  }
+  if (pids.length === 0) say("The local sandbox is not running.");
   const order = [...COMPONENTS].reverse() as string[];
   pids.sort((a, b) => order.indexOf(a.component) - order.indexOf(b.component));
   for (const { component, pid, alive } of pids) {
@@ -98,6 +133,174 @@ export async function down(say: Say): Promise<void> {
     }
     rmSync(path.join(RUN_DIR, `${component}.pid`), { force: true });
   }
-  rmSync(STATE_DIR, { recursive: true, force: true });
+  for (const dir of [STATE_DIR, WEBHOOK_CERT_DIR, MODELS_DIR]) rmSync(dir, { recursive: true, force: true });
   rmSync(KUBECONFIG, { force: true });
+}
+
+export async function kubectl(args: string[], input?: string): Promise<string> {
+  const { kubectl } = await controlPlaneBinaries();
+  const child = execFileAsync(kubectl, ["--kubeconfig", KUBECONFIG, ...args], { maxBuffer: 16 << 20 });
+  if (input !== undefined) {
+    child.child.stdin?.end(input);
+  }
+  try {
+    return (await child).stdout;
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(`kubectl ${args.join(" ")} failed: ${stderr || String(error)}`);
+  }
+}
+
+async function installBase(etcdEndpoint: string): Promise<void> {
+  await kubectl(["apply", "--server-side", "-k", path.join(REPO_ROOT, "crds")]);
+  await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
+  const connection = JSON.stringify({ endpoints: etcdEndpoint, root_prefix: "modelmesh-serving" });
+  const objects = [
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: CONTROLLER_NAMESPACE } },
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: ETCD_SECRET_NAME, namespace: CONTROLLER_NAMESPACE },
+      stringData: { etcd_connection: connection },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "storage-config", namespace: CONTROLLER_NAMESPACE },
+      stringData: {
+        localMinIO: JSON.stringify({
+          type: "s3",
+          endpoint_url: "http://sandbox-model-store",
+          default_bucket: "x",
+        }),
+      },
+    },
+  ];
+  await kubectl(["apply", "--server-side", "-f", "-"], objects.map((o) => stringify(o)).join("---\n"));
+  await kubectl(["apply", "--server-side", "-k", path.join(REPO_ROOT, "config/runtimes")]);
+}
+
+/** The emulator resolves a model's storage path inside `.local/models`; the examples' paths exist there. */
+function seedModelStore(): void {
+  for (const modelPath of sandboxModelPaths())
+    mkdirSync(path.join(MODELS_DIR, modelPath), { recursive: true });
+}
+
+async function startEmulator(etcdEndpoint: string): Promise<void> {
+  const logFile = path.join(LOG_DIR, "emulator.log");
+  const emulator = startProcess({
+    name: "emulator",
+    command: process.execPath,
+    args: [
+      "--import",
+      "tsx",
+      path.join(REPO_ROOT, "test/support/emulator/main.ts"),
+      `--kubeconfig=${KUBECONFIG}`,
+      `--etcd=${etcdEndpoint}`,
+      `--models-dir=${MODELS_DIR}`,
+      `--namespace=${CONTROLLER_NAMESPACE}`,
+      "--service-prefix=modelmesh-serving/mm/modelmesh-serving",
+      `--load-time-ms=${EMULATED_LOAD_MS}`,
+      "--publish-endpoints",
+      "--simulate-pods",
+    ],
+    logFile,
+    detached: true,
+    env: { ...process.env, LOG_LEVEL: "info" },
+  });
+  writePid("emulator", emulator.pid);
+  await waitFor("the emulator", logFile, emulator.isRunning, async () =>
+    readFileSync(logFile, "utf8").includes("modelmesh emulator listening"),
+  );
+}
+
+async function startController(): Promise<void> {
+  const ca = await loadCertificateAuthority(
+    readFileSync(path.join(STATE_DIR, "pki", "ca.crt"), "utf8"),
+    readFileSync(path.join(STATE_DIR, "pki", "ca.key"), "utf8"),
+  );
+  const serving = await ca.issue({
+    commonName: "modelmesh-webhook",
+    dnsNames: ["localhost"],
+    ipAddresses: ["127.0.0.1"],
+    usage: "server",
+  });
+  mkdirSync(WEBHOOK_CERT_DIR, { recursive: true });
+  writeFileSync(path.join(WEBHOOK_CERT_DIR, "tls.crt"), serving.certPem);
+  writeFileSync(path.join(WEBHOOK_CERT_DIR, "tls.key"), serving.keyPem, { mode: 0o600 });
+
+  const [metricsPort, healthPort, webhookPort] = [await freePort(), await freePort(), await freePort()];
+  const logFile = path.join(LOG_DIR, "controller.log");
+  const controller = startProcess({
+    name: "controller",
+    command: process.execPath,
+    args: [
+      "--import",
+      "tsx",
+      path.join(REPO_ROOT, "src/cli/main.ts"),
+      "run",
+      `--kubeconfig=${KUBECONFIG}`,
+      `--metrics-addr=127.0.0.1:${metricsPort}`,
+      `--health-probe-bind-address=127.0.0.1:${healthPort}`,
+      `--webhook-port=${webhookPort}`,
+      `--webhook-cert-dir=${WEBHOOK_CERT_DIR}`,
+    ],
+    logFile,
+    detached: true,
+    env: { ...process.env, NAMESPACE: CONTROLLER_NAMESPACE, ETCD_SECRET_NAME },
+  });
+  writePid("controller", controller.pid);
+  writeFileSync(
+    path.join(RUN_DIR, "controller.ports.json"),
+    JSON.stringify({ metrics: metricsPort, health: healthPort, webhook: webhookPort }),
+  );
+  await waitFor("the controller", logFile, controller.isRunning, async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).ok;
+    } catch {
+      return false;
+    }
+  });
+
+  const webhook = {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingWebhookConfiguration",
+    metadata: { name: "modelmesh-servingruntime.serving.kserve.io" },
+    webhooks: [
+      {
+        name: "servingruntime.modelmesh-webhook-server.default",
+        admissionReviewVersions: ["v1"],
+        clientConfig: {
+          url: `https://127.0.0.1:${webhookPort}${WEBHOOK_PATH}`,
+          caBundle: Buffer.from(ca.certPem).toString("base64"),
+        },
+        failurePolicy: "Fail",
+        sideEffects: "None",
+        rules: [
+          {
+            apiGroups: ["serving.kserve.io"],
+            apiVersions: ["v1alpha1"],
+            operations: ["CREATE", "UPDATE"],
+            resources: ["servingruntimes", "clusterservingruntimes"],
+          },
+        ],
+      },
+    ],
+  };
+  await kubectl(["apply", "--server-side", "-f", "-"], stringify(webhook));
+}
+
+async function waitFor(
+  what: string,
+  logFile: string,
+  isRunning: () => boolean,
+  ready: () => Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (!isRunning()) throw new Error(`${what} exited during start-up; see ${logFile}`);
+    if (await ready()) return;
+    await sleep(250);
+  }
+  throw new Error(`${what} was not ready after 60 s; see ${logFile}`);
 }
