@@ -1,0 +1,76 @@
+/** Wires the namespace reconciler to the events that change what a namespace needs. */
+import type { KubernetesObject, V1Secret, V1Service } from "@kubernetes/client-node";
+import { LABELS } from "../../modelmesh/constants.js";
+import { Controller } from "../../runtime/controller.js";
+import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
+import type { ControllerContext } from "../context.js";
+import { scopedInformer } from "../shared/informers.js";
+import { CONFIG_MAPS, SECRETS, SERVICE_MONITORS, SERVICES } from "../shared/resource-types.js";
+import type { RuntimeCaches } from "../shared/runtimes.js";
+import { namespaceInformer } from "../shared/served-namespaces.js";
+import { NamespaceReconciler } from "./reconciler.js";
+
+export const NAMESPACE_CONTROLLER_NAME = "ServiceReconciler";
+
+const MANAGED_BY_CONTROLLER = `${LABELS.managedBy}=${LABELS.controllerName}`;
+
+const namespaceOf = (object: KubernetesObject): string[] => [object.metadata?.namespace ?? ""];
+
+export function setupNamespaceController(
+  ctx: ControllerContext,
+  runtimes: RuntimeCaches,
+  options: { workers?: number } = {},
+): Controller {
+  const { manager } = ctx;
+  const namespaces = ctx.scope === "cluster" ? namespaceInformer(manager) : undefined;
+  const services = scopedInformer<V1Service>(ctx, SERVICES, {
+    labelSelector: LABELS.modelMeshService,
+    indexers: { [NAMESPACE_INDEX]: byNamespace },
+  });
+  const managedConfigMaps = scopedInformer<KubernetesObject>(ctx, CONFIG_MAPS, {
+    labelSelector: MANAGED_BY_CONTROLLER,
+  });
+  const managedSecrets = scopedInformer<KubernetesObject>(ctx, SECRETS, {
+    labelSelector: MANAGED_BY_CONTROLLER,
+  });
+  const controllerSecrets = manager.informer<V1Secret>(SECRETS, { namespace: ctx.controllerNamespace });
+
+  const controller = new Controller({
+    name: NAMESPACE_CONTROLLER_NAME,
+    reconciler: new NamespaceReconciler(ctx, {
+      namespaces,
+      services,
+      managedConfigMaps,
+      managedSecrets,
+      controllerSecrets,
+      runtimes,
+    }),
+    workers: options.workers,
+    metrics: manager.metrics,
+    loggerName: "controllers.Service",
+  });
+  const allServed = () => ctx.servedNamespaces.list();
+
+  if (namespaces !== undefined) controller.watch(namespaces);
+  else controller.enqueue(ctx.controllerNamespace);
+  controller.watch(services, namespaceOf);
+  controller.watch(managedConfigMaps, namespaceOf);
+  controller.watch(managedSecrets, namespaceOf);
+  controller.watch(controllerSecrets, (secret) =>
+    secret.metadata?.name === ctx.etcdSecretName() ? allServed() : [],
+  );
+  controller.watch(runtimes.servingRuntimes, namespaceOf);
+  if (runtimes.clusterServingRuntimes !== undefined)
+    controller.watch(runtimes.clusterServingRuntimes, allServed);
+  if (ctx.features.serviceMonitors) {
+    const monitors = scopedInformer<KubernetesObject>(ctx, SERVICE_MONITORS, {
+      labelSelector: LABELS.modelMeshService,
+    });
+    controller.watch(monitors, namespaceOf);
+  }
+  ctx.config.onChange(() => {
+    for (const namespace of allServed()) controller.enqueue(namespace);
+  });
+  manager.addController(controller);
+  return controller;
+}

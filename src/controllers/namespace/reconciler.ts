@@ -1,0 +1,192 @@
+/**
+ * Per served namespace: the `modelmesh-serving` Service (and no other `modelmesh-service` Service), the
+ * ServiceMonitor, `tc-config` and the etcd Secret copy. A namespace that stops being served loses them all.
+ */
+import type {
+  KubernetesObject,
+  V1Deployment,
+  V1Namespace,
+  V1OwnerReference,
+  V1Secret,
+  V1Service,
+} from "@kubernetes/client-node";
+import { LABELS, OBJECTS } from "../../modelmesh/constants.js";
+import { buildNamespaceEtcdSecret } from "../../modelmesh/etcd-secret.js";
+import { buildModelMeshService } from "../../modelmesh/service.js";
+import { buildServiceMonitor, wantsServiceMonitor } from "../../modelmesh/service-monitor.js";
+import { buildTypeConstraintsConfigMap } from "../../modelmesh/type-constraints.js";
+import { applyOwned } from "../../runtime/apply.js";
+import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
+import type { Informer } from "../../runtime/informer.js";
+import { NAMESPACE_INDEX } from "../../runtime/store.js";
+import type { ControllerContext } from "../context.js";
+import { CONFIG_MAPS, DEPLOYMENTS, SECRETS, SERVICE_MONITORS, SERVICES } from "../shared/resource-types.js";
+import type { RuntimeCaches } from "../shared/runtimes.js";
+
+export const REASON_SERVICE_RECREATED = "ServiceRecreated";
+export const REASON_ETCD_SECRET_INVALID = "EtcdSecretInvalid";
+
+export interface NamespaceCaches {
+  /** Cluster scope only. */
+  namespaces: Informer<V1Namespace> | undefined;
+  /** Services labelled `modelmesh-service`, indexed by namespace. */
+  services: Informer<V1Service>;
+  /** ConfigMaps and Secrets the controller manages (label `app.kubernetes.io/managed-by`), by namespace. */
+  managedConfigMaps: Informer<KubernetesObject>;
+  managedSecrets: Informer<KubernetesObject>;
+  /** Secrets of the controller namespace (the etcd Secret's source). */
+  controllerSecrets: Informer<V1Secret>;
+  runtimes: RuntimeCaches;
+}
+
+function isHeadless(service: V1Service): boolean {
+  return service.spec?.clusterIP === "None";
+}
+
+export class NamespaceReconciler implements Reconciler {
+  readonly #ctx: ControllerContext;
+  readonly #caches: NamespaceCaches;
+
+  constructor(ctx: ControllerContext, caches: NamespaceCaches) {
+    this.#ctx = ctx;
+    this.#caches = caches;
+  }
+
+  async reconcile(namespace: string, { log }: ReconcileContext): Promise<ReconcileResult | undefined> {
+    if (!this.#ctx.servedNamespaces.isServed(namespace)) {
+      await this.#removeEverything(namespace, log);
+      return undefined;
+    }
+    const config = this.#ctx.config.current();
+    const client = this.#ctx.manager.client;
+
+    const owner = await this.#serviceOwner(namespace);
+    const desired = buildModelMeshService(namespace, config, owner ?? ({} as V1OwnerReference));
+    if (owner === undefined) delete desired.metadata?.ownerReferences;
+    const existing = this.#caches.services.store.getByName(config.inferenceServiceName, namespace);
+    if (existing !== undefined && isHeadless(existing) !== config.headlessService) {
+      // clusterIP is immutable: switching between headless and not means a new Service.
+      log.info(
+        { headless: config.headlessService },
+        "Deleting/recreating Service because headlessness changed",
+      );
+      await client.delete(SERVICES, config.inferenceServiceName, namespace);
+      this.#ctx.events.record(
+        existing,
+        "Normal",
+        REASON_SERVICE_RECREATED,
+        `Recreating Service ${config.inferenceServiceName}: headlessService changed to ${config.headlessService}`,
+      );
+    }
+    const service = await applyOwned(client, SERVICES, desired);
+    if (existing === undefined) log.info({ service: config.inferenceServiceName }, "Created Kube Service");
+    for (const other of this.#caches.services.store.byIndex(NAMESPACE_INDEX, namespace)) {
+      const name = other.metadata?.name ?? "";
+      if (name === config.inferenceServiceName) continue;
+      log.info({ service: name }, "deleting a modelmesh-service Service of another name");
+      await client.delete(SERVICES, name, namespace);
+    }
+
+    if (this.#ctx.features.serviceMonitors) {
+      if (wantsServiceMonitor(config)) {
+        const serviceOwner: V1OwnerReference = {
+          apiVersion: "v1",
+          kind: "Service",
+          name: service.metadata?.name ?? config.inferenceServiceName,
+          uid: service.metadata?.uid ?? "",
+          controller: true,
+          blockOwnerDeletion: true,
+        };
+        await applyOwned(client, SERVICE_MONITORS, buildServiceMonitor(namespace, config, serviceOwner));
+      } else {
+        await client.delete(SERVICE_MONITORS, OBJECTS.serviceMonitor, namespace);
+      }
+    }
+
+    const specs = this.#caches.runtimes.specsOfNamespace(namespace);
+    if (specs.size === 0) {
+      await this.#removeRuntimeSupport(namespace);
+      return undefined;
+    }
+    await applyOwned(
+      client,
+      CONFIG_MAPS,
+      buildTypeConstraintsConfigMap(namespace, specs, config.restProxy.enabled),
+    );
+    if (namespace !== this.#ctx.controllerNamespace) await this.#copyEtcdSecret(namespace);
+    return undefined;
+  }
+
+  /** The Namespace (cluster scope) or the controller's Deployment (namespace scope); none if it is missing. */
+  async #serviceOwner(namespace: string): Promise<V1OwnerReference | undefined> {
+    if (this.#ctx.scope === "cluster") {
+      const object = this.#caches.namespaces?.store.getByName(namespace);
+      if (object?.metadata?.uid === undefined) return undefined;
+      return ownerReference("v1", "Namespace", namespace, object.metadata.uid);
+    }
+    // Outside the cluster (a developer's machine) there is no such Deployment: the Service then has no owner.
+    const deployment = await this.#ctx.manager.client.get<V1Deployment>(
+      DEPLOYMENTS,
+      this.#ctx.controllerDeploymentName,
+      this.#ctx.controllerNamespace,
+    );
+    if (deployment?.metadata?.uid === undefined) return undefined;
+    return ownerReference(
+      "apps/v1",
+      "Deployment",
+      this.#ctx.controllerDeploymentName,
+      deployment.metadata.uid,
+    );
+  }
+
+  async #copyEtcdSecret(namespace: string): Promise<void> {
+    const secretName = this.#ctx.etcdSecretName();
+    const source = this.#caches.controllerSecrets.store.getByName(secretName, this.#ctx.controllerNamespace);
+    const copy =
+      source === undefined
+        ? ({
+            ok: false,
+            error: `Could not get the controller etcd secret: Secret ${this.#ctx.controllerNamespace}/${secretName} not found`,
+          } as const)
+        : buildNamespaceEtcdSecret(source.data, secretName, namespace);
+    if (!copy.ok) {
+      const message = `cannot copy the etcd Secret ${secretName} into namespace ${namespace}: ${copy.error}`;
+      this.#ctx.events.record(namespaceObject(namespace), "Warning", REASON_ETCD_SECRET_INVALID, message);
+      throw new Error(message);
+    }
+    await applyOwned(this.#ctx.manager.client, SECRETS, copy.value);
+  }
+
+  /** No runtime left in the namespace: its `tc-config` and etcd Secret copy go. */
+  async #removeRuntimeSupport(namespace: string): Promise<void> {
+    const client = this.#ctx.manager.client;
+    if (
+      this.#caches.managedConfigMaps.store.getByName(OBJECTS.typeConstraintsConfigMap, namespace) !==
+      undefined
+    )
+      await client.delete(CONFIG_MAPS, OBJECTS.typeConstraintsConfigMap, namespace);
+    if (namespace === this.#ctx.controllerNamespace) return;
+    const secretName = this.#ctx.etcdSecretName();
+    const copy = this.#caches.managedSecrets.store.getByName(secretName, namespace);
+    if (copy?.metadata?.labels?.[LABELS.managedBy] === LABELS.controllerName)
+      await client.delete(SECRETS, secretName, namespace);
+  }
+
+  async #removeEverything(namespace: string, log: ReconcileContext["log"]): Promise<void> {
+    const client = this.#ctx.manager.client;
+    const services = this.#caches.services.store.byIndex(NAMESPACE_INDEX, namespace);
+    for (const service of services) await client.delete(SERVICES, service.metadata?.name ?? "", namespace);
+    if (this.#ctx.features.serviceMonitors && services.length > 0)
+      await client.delete(SERVICE_MONITORS, OBJECTS.serviceMonitor, namespace);
+    await this.#removeRuntimeSupport(namespace);
+    if (services.length > 0) log.info("namespace not served: removed its modelmesh objects");
+  }
+}
+
+function ownerReference(apiVersion: string, kind: string, name: string, uid: string): V1OwnerReference {
+  return { apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true };
+}
+
+function namespaceObject(name: string): KubernetesObject {
+  return { apiVersion: "v1", kind: "Namespace", metadata: { name } };
+}

@@ -1,0 +1,27 @@
+import type { KubernetesObject } from "@kubernetes/client-node";
+import type { Informer } from "../../runtime/informer.js";
+import type { ResourceType } from "../../runtime/kube-client.js";
+import type { InformerRequest } from "../../runtime/manager.js";
+import type { ControllerContext } from "../context.js";
+
+/** The namespace caches are limited to: the controller's own in namespace scope, every one in cluster scope. */
+export function watchedNamespace(
+  ctx: Pick<ControllerContext, "scope" | "controllerNamespace">,
+): string | undefined {
+  return ctx.scope === "namespace" ? ctx.controllerNamespace : undefined;
+}
+
+/**
+ * The shared cache of a kind over the namespaces this process serves. Every controller asks through here, so
+ * requests for the same kind land on one informer (the manager shares informers of identical requests).
+ */
+export function scopedInformer<T extends KubernetesObject>(
+  ctx: Pick<ControllerContext, "manager" | "scope" | "controllerNamespace">,
+  type: ResourceType,
+  request: Omit<InformerRequest<T>, "namespace"> = {},
+): Informer<T> {
+  return ctx.manager.informer<T>(type, {
+    ...request,
+    namespace: type.namespaced ? watchedNamespace(ctx) : undefined,
+  });
+}
