@@ -1,0 +1,171 @@
+/**
+ * Wires the model controller: caches of Predictors, ModelMesh InferenceServices and runtime Deployments, the
+ * per-namespace ModelMesh connections, and the event sources that requeue exactly the models they affect.
+ */
+import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
+import { LABELS } from "../../modelmesh/constants.js";
+import { predictorTypeLabel, runtimeSupportsPredictor } from "../../modelmesh/model-type-labels.js";
+import { semanticEqual } from "../../runtime/apply.js";
+import { Controller } from "../../runtime/controller.js";
+import type { Informer } from "../../runtime/informer.js";
+import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
+import type { ControllerContext } from "../context.js";
+import { MeshConnections } from "./mesh-connections.js";
+import { ModelReconciler, type SourceEntry } from "./reconciler.js";
+import { DEPLOYMENTS } from "./resource-types.js";
+import {
+  MODEL_LABEL_INDEX,
+  type RuntimeFacts,
+  requestedLabelIndexValues,
+  runtimeFacts,
+  sameFacts,
+} from "./runtimes.js";
+import {
+  INFERENCE_SERVICE_MODEL_SOURCE,
+  type ModelSource,
+  modelKey,
+  PREDICTOR_MODEL_SOURCE,
+} from "./sources.js";
+
+export { VMODEL_FINALIZER } from "./reconciler.js";
+export { modelKey, parseModelKey } from "./sources.js";
+
+export const MODEL_CONTROLLER_NAME = "Predictor";
+const WORKERS = 4;
+
+/** The type label a model asks for, when its spec is usable. */
+function requestedType(source: ModelSource, object: KubernetesObject): string | undefined {
+  const view = source.view(object);
+  return view.managed && view.spec.ok ? predictorTypeLabel(view.spec.spec) : undefined;
+}
+
+/** Everything but the status (and the bookkeeping that changes with it). */
+function withoutStatus(object: KubernetesObject): unknown {
+  const { status: _status, ...rest } = object as KubernetesObject & { status?: unknown };
+  const { resourceVersion: _rv, managedFields: _mf, ...metadata } = rest.metadata ?? {};
+  return { ...rest, metadata };
+}
+
+/** The model controller; it opens its ModelMesh connections only while it reconciles (as leader). */
+export class ModelController extends Controller {
+  constructor(
+    options: ConstructorParameters<typeof Controller>[0],
+    private readonly connections: MeshConnections,
+  ) {
+    super(options);
+  }
+
+  override start(): void {
+    this.connections.start();
+    super.start();
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.connections.stop();
+  }
+}
+
+export function setupModelController(ctx: ControllerContext): ModelController {
+  const scope = ctx.scope === "namespace" ? { namespace: ctx.controllerNamespace } : {};
+  const sources = new Map<string, SourceEntry>();
+  const kinds: ModelSource[] = [PREDICTOR_MODEL_SOURCE];
+  if (ctx.features.inferenceServices) kinds.push(INFERENCE_SERVICE_MODEL_SOURCE);
+  for (const source of kinds) {
+    const informer = ctx.manager.informer<KubernetesObject>(source.type, {
+      ...scope,
+      indexers: {
+        [NAMESPACE_INDEX]: byNamespace,
+        [MODEL_LABEL_INDEX]: (object) =>
+          requestedLabelIndexValues(object.metadata?.namespace ?? "", requestedType(source, object)),
+      },
+    });
+    sources.set(source.id, { source, informer });
+  }
+  const deployments = ctx.manager.informer<V1Deployment>(DEPLOYMENTS, {
+    ...scope,
+    labelSelector: LABELS.modelMeshService,
+    indexers: { [NAMESPACE_INDEX]: byNamespace },
+  });
+
+  let controller: ModelController | undefined;
+  const enqueue = (key: string) => controller?.enqueue(key);
+  const enqueueNamespace = (namespace: string) => {
+    for (const [id, { informer }] of sources) {
+      for (const object of informer.store.byIndex(NAMESPACE_INDEX, namespace)) {
+        enqueue(modelKey(id, namespace, object.metadata?.name ?? ""));
+      }
+    }
+  };
+  const connections = new MeshConnections(ctx, {
+    onModelEvent: (event) => enqueue(modelKey(event.source, event.namespace, event.name)),
+    onNamespaceChanged: enqueueNamespace,
+  });
+  const reconciler = new ModelReconciler({ ctx, sources, connections, deployments, enqueue });
+  controller = new ModelController(
+    {
+      name: MODEL_CONTROLLER_NAME,
+      reconciler,
+      workers: WORKERS,
+      metrics: ctx.manager.metrics,
+      loggerName: "controllers.Predictor",
+    },
+    connections,
+  );
+
+  for (const [id, { informer }] of sources) watchModels(informer, id, enqueue);
+  watchRuntimes(deployments, sources, () => ctx.config.current().inferenceServiceName, enqueue);
+  ctx.manager.addController(controller);
+  return controller;
+}
+
+/** A model's own changes; its status alone changing (mostly our own writes) is no reason to look again. */
+function watchModels(informer: Informer<KubernetesObject>, sourceId: string, enqueue: (key: string) => void) {
+  const keyOf = (object: KubernetesObject) =>
+    modelKey(sourceId, object.metadata?.namespace ?? "", object.metadata?.name ?? "");
+  informer.addEventHandler({
+    onAdd: (object) => enqueue(keyOf(object)),
+    onUpdate: (before, after) => {
+      if (!semanticEqual(withoutStatus(before), withoutStatus(after))) enqueue(keyOf(after));
+    },
+    onDelete: (object) => enqueue(keyOf(object)),
+  });
+}
+
+/** A runtime appearing, going, changing its labels or its readiness requeues the models it can hold. */
+function watchRuntimes(
+  deployments: Informer<V1Deployment>,
+  sources: ReadonlyMap<string, SourceEntry>,
+  serviceName: () => string,
+  enqueue: (key: string) => void,
+) {
+  const affected = (namespace: string, facts: RuntimeFacts | undefined) => {
+    if (facts === undefined) return;
+    for (const [id, { source, informer }] of sources) {
+      const seen = new Set<string>();
+      for (const label of facts.labels) {
+        for (const object of informer.store.byIndex(MODEL_LABEL_INDEX, `${namespace}/${label}`)) {
+          const name = object.metadata?.name ?? "";
+          if (seen.has(name)) continue;
+          seen.add(name);
+          const typeLabel = requestedType(source, object);
+          if (typeLabel !== undefined && runtimeSupportsPredictor(facts.labels, typeLabel)) {
+            enqueue(modelKey(id, namespace, name));
+          }
+        }
+      }
+    }
+  };
+  const namespaceOf = (d: V1Deployment) => d.metadata?.namespace ?? "";
+  deployments.addEventHandler({
+    onAdd: (deployment) => affected(namespaceOf(deployment), runtimeFacts(deployment, serviceName())),
+    onUpdate: (before, after) => {
+      const old = runtimeFacts(before, serviceName());
+      const now = runtimeFacts(after, serviceName());
+      if (sameFacts(old, now)) return;
+      affected(namespaceOf(before), old);
+      affected(namespaceOf(after), now);
+    },
+    onDelete: (deployment) => affected(namespaceOf(deployment), runtimeFacts(deployment, serviceName())),
+  });
+}

@@ -1,0 +1,375 @@
+/**
+ * Per served namespace, what the model controller needs to talk to and hear from that namespace's ModelMesh: a
+ * gRPC client fed with the ready addresses of the Service's EndpointSlices (TLS per `tls.secretName`, a Secret
+ * of the controller namespace) and a watcher of the namespace's registry in ModelMesh's etcd (connection from the
+ * etcd Secret of the controller namespace). Connections open and close as namespaces start and stop being
+ * served, and are rebuilt when the Service name, port, TLS Secret or etcd Secret change (decision 0071).
+ */
+import { createHash } from "node:crypto";
+import type { V1EndpointSlice, V1Secret } from "@kubernetes/client-node";
+import { Etcd3 } from "etcd3";
+import type { ServingConfig } from "../../config/serving-config.js";
+import { EndpointSource } from "../../mesh/endpoint-resolver.js";
+import { readyAddresses, SERVICE_NAME_LABEL } from "../../mesh/endpoint-slices.js";
+import { etcdConnectionFromSecret, meshServicePrefix } from "../../mesh/etcd-connection.js";
+import { type MeshTlsOptions, ModelMeshClient } from "../../mesh/model-mesh-client.js";
+import {
+  type ModelEventKey,
+  RegistryWatcher,
+  VMODELS_TABLE,
+  vmodelEventKey,
+} from "../../mesh/registry-watcher.js";
+import { OBJECTS, PORT_NAMES } from "../../modelmesh/constants.js";
+import type { Informer } from "../../runtime/informer.js";
+import { createLogger, type Logger } from "../../runtime/logging.js";
+import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
+import type { ControllerContext } from "../context.js";
+import { ENDPOINT_SLICES, SECRETS } from "./resource-types.js";
+
+const TLS_CERT_KEY = "tls.crt";
+const TLS_KEY_KEY = "tls.key";
+/** How long a reconcile waits for the EndpointSlice cache after the Service name changed. */
+const SLICE_SYNC_TIMEOUT_MS = 60_000;
+
+/** The settings a connection is built from; any change rebuilds every connection. */
+interface ConnectionSettings {
+  readonly serviceName: string;
+  readonly port: number;
+  readonly tlsSecretName: string;
+}
+
+function settingsOf(config: ServingConfig): ConnectionSettings {
+  return {
+    serviceName: config.inferenceServiceName,
+    port: config.inferenceServicePort,
+    tlsSecretName: config.tls.secretName,
+  };
+}
+
+function sameSettings(a: ConnectionSettings, b: ConnectionSettings): boolean {
+  return a.serviceName === b.serviceName && a.port === b.port && a.tlsSecretName === b.tlsSecretName;
+}
+
+/** Detects a changed Secret without keeping or logging its values. */
+function fingerprint(secret: V1Secret | undefined): string {
+  if (secret === undefined) return "absent";
+  return createHash("sha256")
+    .update(JSON.stringify(Object.entries(secret.data ?? {}).sort()))
+    .digest("hex");
+}
+
+function decoded(secret: V1Secret, key: string): string | undefined {
+  const value = secret.data?.[key];
+  return value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8");
+}
+
+export interface MeshConnection {
+  readonly namespace: string;
+  /** Undefined when the client cannot be built; `problem` says why. */
+  readonly client: ModelMeshClient | undefined;
+  readonly problem: string | undefined;
+  /** Whether registry events arrive for this namespace (the etcd Secret is usable). */
+  readonly watchingRegistry: boolean;
+  /** Whether some ModelMesh pod of the namespace is ready to be called. */
+  hasEndpoints(): boolean;
+}
+
+export interface MeshConnectionHandlers {
+  /** A vmodel or registry record of a served namespace changed (or was found on a (re)sync). */
+  onModelEvent(key: ModelEventKey): void;
+  /** A namespace's connection opened, changed or its mesh became reachable: its models need a look. */
+  onNamespaceChanged(namespace: string): void;
+}
+
+class Connection implements MeshConnection {
+  readonly endpoints = new EndpointSource();
+  client: ModelMeshClient | undefined;
+  problem: string | undefined;
+  watcher: RegistryWatcher | undefined;
+  servicePrefix: string | undefined;
+
+  constructor(readonly namespace: string) {}
+
+  get watchingRegistry(): boolean {
+    return this.watcher !== undefined;
+  }
+
+  hasEndpoints(): boolean {
+    return (this.endpoints.current?.length ?? 0) > 0;
+  }
+}
+
+interface EtcdState {
+  readonly client: Etcd3;
+  readonly rootPrefix: string;
+}
+
+export class MeshConnections {
+  readonly #ctx: ControllerContext;
+  readonly #handlers: MeshConnectionHandlers;
+  readonly #log: Logger = createLogger("controllers.Predictor.mesh");
+  readonly #secrets: Informer<V1Secret>;
+  readonly #connections = new Map<string, Connection>();
+  readonly #sliceInformersWithHandler = new Set<Informer<V1EndpointSlice>>();
+  #slices: Informer<V1EndpointSlice>;
+  #settings: ConnectionSettings;
+  #etcdSecretName: string;
+  #etcdFingerprint = "";
+  #tlsFingerprint = "";
+  #etcd: EtcdState | undefined;
+  #started = false;
+
+  /** Declares the caches it reads; call before the manager starts. */
+  constructor(ctx: ControllerContext, handlers: MeshConnectionHandlers) {
+    this.#ctx = ctx;
+    this.#handlers = handlers;
+    this.#settings = settingsOf(ctx.config.current());
+    this.#etcdSecretName = ctx.etcdSecretName();
+    this.#slices = this.#sliceInformer(this.#settings.serviceName);
+    this.#secrets = ctx.manager.informer<V1Secret>(SECRETS, { namespace: ctx.controllerNamespace });
+    this.#secrets.addEventHandler({
+      onAdd: (secret) => this.#onSecret(secret),
+      onUpdate: (_old, secret) => this.#onSecret(secret),
+      onDelete: (secret) => this.#onSecret(secret),
+    });
+    ctx.servedNamespaces.onChange((namespace, served) => {
+      if (!this.#started) return;
+      if (served) this.#open(namespace);
+      else this.#close(namespace);
+    });
+    ctx.config.onChange((config) => {
+      if (this.#started) this.#onConfig(config);
+    });
+  }
+
+  /** Opens a connection for every served namespace; called when the controller starts reconciling. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#refreshEtcd();
+    this.#tlsFingerprint = fingerprint(this.#tlsSecret());
+    for (const namespace of this.#ctx.servedNamespaces.list()) this.#open(namespace);
+  }
+
+  async stop(): Promise<void> {
+    this.#started = false;
+    const closing = [...this.#connections.keys()].map((namespace) => this.#close(namespace));
+    await Promise.all(closing);
+    this.#etcd?.client.close();
+    this.#etcd = undefined;
+  }
+
+  /** The namespace's connection once its EndpointSlice cache is synced; undefined when it is not served. */
+  async get(namespace: string): Promise<MeshConnection | undefined> {
+    const connection = this.#connections.get(namespace);
+    if (connection === undefined) return undefined;
+    if (!this.#slices.hasSynced()) await this.#slices.waitForSync(SLICE_SYNC_TIMEOUT_MS);
+    return this.#connections.get(namespace);
+  }
+
+  #sliceInformer(serviceName: string): Informer<V1EndpointSlice> {
+    const informer = this.#ctx.manager.informer<V1EndpointSlice>(ENDPOINT_SLICES, {
+      ...(this.#ctx.scope === "namespace" && { namespace: this.#ctx.controllerNamespace }),
+      labelSelector: `${SERVICE_NAME_LABEL}=${serviceName}`,
+      indexers: { [NAMESPACE_INDEX]: byNamespace },
+    });
+    if (!this.#sliceInformersWithHandler.has(informer)) {
+      this.#sliceInformersWithHandler.add(informer);
+      const onSlice = (slice: V1EndpointSlice) => {
+        if (informer !== this.#slices) return;
+        const connection = this.#connections.get(slice.metadata?.namespace ?? "");
+        if (connection !== undefined) this.#refreshAddresses(connection);
+      };
+      informer.addEventHandler({
+        onAdd: onSlice,
+        onUpdate: (_old, slice) => onSlice(slice),
+        onDelete: onSlice,
+      });
+    }
+    return informer;
+  }
+
+  #refreshAddresses(connection: Connection): void {
+    const reachableBefore = connection.hasEndpoints();
+    const slices = this.#slices.store.byIndex(NAMESPACE_INDEX, connection.namespace);
+    connection.endpoints.set(readyAddresses(slices, PORT_NAMES.grpc));
+    if (!reachableBefore && connection.hasEndpoints()) {
+      this.#log.info({ namespace: connection.namespace }, "ModelMesh of the namespace is reachable");
+      this.#handlers.onNamespaceChanged(connection.namespace);
+      void this.#sweepVModels(connection);
+    }
+  }
+
+  #open(namespace: string): void {
+    if (this.#connections.has(namespace)) return;
+    const connection = new Connection(namespace);
+    this.#connections.set(namespace, connection);
+    const tls = this.#tlsOptions();
+    if (typeof tls === "string") {
+      connection.problem = tls;
+    } else {
+      connection.client = new ModelMeshClient({
+        serviceName: this.#settings.serviceName,
+        namespace,
+        port: this.#settings.port,
+        endpoints: connection.endpoints,
+        ...(tls !== undefined && { tls }),
+      });
+    }
+    this.#startWatcher(connection);
+    if (this.#slices.hasSynced()) {
+      const slices = this.#slices.store.byIndex(NAMESPACE_INDEX, namespace);
+      connection.endpoints.set(readyAddresses(slices, PORT_NAMES.grpc));
+    }
+    this.#log.info(
+      { namespace, service: this.#settings.serviceName, tls: tls !== undefined, problem: connection.problem },
+      "ModelMesh connection opened",
+    );
+    this.#handlers.onNamespaceChanged(namespace);
+  }
+
+  async #close(namespace: string): Promise<void> {
+    const connection = this.#connections.get(namespace);
+    if (connection === undefined) return;
+    this.#connections.delete(namespace);
+    connection.client?.close();
+    const watcher = connection.watcher;
+    connection.watcher = undefined;
+    await watcher?.stop();
+    this.#log.info({ namespace }, "ModelMesh connection closed");
+  }
+
+  #startWatcher(connection: Connection): void {
+    if (this.#etcd === undefined) return;
+    const servicePrefix = meshServicePrefix(
+      this.#etcd.rootPrefix,
+      this.#ctx.controllerNamespace,
+      connection.namespace,
+      this.#settings.serviceName,
+    );
+    connection.servicePrefix = servicePrefix;
+    connection.watcher = new RegistryWatcher({
+      client: this.#etcd.client,
+      servicePrefix,
+      namespace: connection.namespace,
+      onEvent: (key) => this.#handlers.onModelEvent(key),
+    });
+  }
+
+  /** Every vmodel of the namespace's registry, reported as an event: deleted resources' vmodels get removed. */
+  async #sweepVModels(connection: Connection): Promise<void> {
+    const etcd = this.#etcd;
+    if (etcd === undefined || connection.servicePrefix === undefined) return;
+    const prefix = `${connection.servicePrefix}/${VMODELS_TABLE}`;
+    try {
+      const records = await etcd.client.getAll().prefix(prefix).strings();
+      for (const [key, value] of Object.entries(records)) {
+        const event = vmodelEventKey(connection.namespace, key.slice(prefix.length), value);
+        if (typeof event !== "string") this.#handlers.onModelEvent(event);
+      }
+    } catch (error) {
+      this.#log.warn(
+        { namespace: connection.namespace, err: error },
+        "could not list the namespace's vmodels",
+      );
+    }
+  }
+
+  /** Rebuilds every connection (new Service name, port or TLS material). */
+  async #reopenAll(): Promise<void> {
+    const namespaces = [...this.#connections.keys()];
+    await Promise.all(namespaces.map((namespace) => this.#close(namespace)));
+    for (const namespace of namespaces) {
+      if (this.#ctx.servedNamespaces.isServed(namespace)) this.#open(namespace);
+    }
+  }
+
+  #onConfig(config: ServingConfig): void {
+    const next = settingsOf(config);
+    const secretName = this.#ctx.etcdSecretName();
+    if (secretName !== this.#etcdSecretName) {
+      this.#etcdSecretName = secretName;
+      this.#refreshEtcd();
+    }
+    if (!sameSettings(next, this.#settings)) {
+      const serviceChanged = next.serviceName !== this.#settings.serviceName;
+      this.#settings = next;
+      this.#tlsFingerprint = fingerprint(this.#tlsSecret());
+      if (serviceChanged) {
+        const previous = this.#slices;
+        this.#slices = this.#sliceInformer(next.serviceName);
+        this.#slices.start();
+        if (previous !== this.#slices) void previous.stop();
+      }
+      void this.#reopenAll();
+      return;
+    }
+    // Inference endpoints in the statuses follow the REST proxy and TLS settings.
+    for (const namespace of this.#connections.keys()) this.#handlers.onNamespaceChanged(namespace);
+  }
+
+  #onSecret(secret: V1Secret): void {
+    if (!this.#started) return;
+    const name = secret.metadata?.name;
+    if (name === this.#etcdSecretName) this.#refreshEtcd();
+    if (name === this.#settings.tlsSecretName && this.#settings.tlsSecretName !== "") {
+      const next = fingerprint(this.#tlsSecret());
+      if (next !== this.#tlsFingerprint) {
+        this.#tlsFingerprint = next;
+        this.#log.info({ secret: name }, "TLS Secret changed; reconnecting to ModelMesh");
+        void this.#reopenAll();
+      }
+    }
+  }
+
+  #tlsSecret(): V1Secret | undefined {
+    const name = this.#settings.tlsSecretName;
+    return name === "" ? undefined : this.#secrets.store.getByName(name, this.#ctx.controllerNamespace);
+  }
+
+  /** TLS options, undefined for plaintext, or why they cannot be built. */
+  #tlsOptions(): MeshTlsOptions | undefined | string {
+    const name = this.#settings.tlsSecretName;
+    if (name === "") return undefined;
+    const secret = this.#tlsSecret();
+    if (secret === undefined) {
+      return `TLS Secret '${name}' (config tls.secretName) was not found in namespace ${this.#ctx.controllerNamespace}`;
+    }
+    const certPem = decoded(secret, TLS_CERT_KEY);
+    const keyPem = decoded(secret, TLS_KEY_KEY);
+    if (certPem === undefined || keyPem === undefined) {
+      return `TLS Secret '${name}' must hold both ${TLS_CERT_KEY} and ${TLS_KEY_KEY}`;
+    }
+    const caPem = decoded(secret, OBJECTS.tlsCaKey);
+    return { certPem, keyPem, ...(caPem !== undefined && { caPem }) };
+  }
+
+  /** Reconnects to etcd when its Secret changed, restarting every registry watcher. */
+  #refreshEtcd(): void {
+    const name = this.#etcdSecretName;
+    const secret = this.#secrets.store.getByName(name, this.#ctx.controllerNamespace);
+    const next = `${name}|${fingerprint(secret)}`;
+    if (next === this.#etcdFingerprint) return;
+    this.#etcdFingerprint = next;
+    for (const connection of this.#connections.values()) {
+      void connection.watcher?.stop();
+      connection.watcher = undefined;
+      connection.servicePrefix = undefined;
+    }
+    this.#etcd?.client.close();
+    this.#etcd = undefined;
+    const parsed =
+      secret === undefined
+        ? ({ ok: false, error: "not found" } as const)
+        : etcdConnectionFromSecret(secret.data, name);
+    if (!parsed.ok) {
+      this.#log.error(
+        { secret: name, namespace: this.#ctx.controllerNamespace, problem: parsed.error },
+        `Unable to access etcd secret with name '${name}'; model states update only on Kubernetes events`,
+      );
+      return;
+    }
+    this.#etcd = { client: new Etcd3(parsed.value.options), rootPrefix: parsed.value.rootPrefix };
+    for (const connection of this.#connections.values()) this.#startWatcher(connection);
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * The model reconciler (reference §2.2.4, §2.2.6): registers each Predictor and ModelMesh InferenceService as a
+ * vmodel in its namespace's ModelMesh and mirrors ModelMesh's answer into the status. It never polls: a model's
+ * next look comes from a registry event, a runtime or EndpointSlice change, or its own resource changing.
+ */
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
+import type { PredictorStatus } from "../../apis/serving/v1alpha1/predictor.js";
+import type { VModelStatusInfo } from "../../mesh/gen/mmesh/model-mesh_pb.js";
+import { concreteModelId, modelLocation } from "../../mesh/model-id.js";
+import { isNoEndpoints, ModelMeshCallError } from "../../mesh/model-mesh-client.js";
+import { predictorTypeLabel } from "../../modelmesh/model-type-labels.js";
+import { writeStatusIfChanged } from "../../runtime/apply.js";
+import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
+import type { Informer } from "../../runtime/informer.js";
+import { isStatus } from "../../runtime/kube-client.js";
+import type { Logger } from "../../runtime/logging.js";
+import type { ControllerContext, EventType } from "../context.js";
+import type { MeshConnection, MeshConnections } from "./mesh-connections.js";
+import { runtimeCapacity } from "./runtimes.js";
+import { type ModelSource, modelKey, parseModelKey, specProblem } from "./sources.js";
+import {
+  inferenceEndpoints,
+  shouldLoadNow,
+  statusAfterSetVModel,
+  statusForInvalidSpec,
+  statusForNameCollision,
+  statusWaitingForMesh,
+  withRuntimeCapacity,
+} from "./status.js";
+
+/** Kept on every registered model so that its vmodel is deleted even if it is deleted while we are down. */
+export const VMODEL_FINALIZER = "modelmesh.serving.kserve.io/vmodel";
+
+/**
+ * Without the etcd registry no event tells that a load finished; only then is a loading model looked at again
+ * after this delay.
+ */
+export const NO_REGISTRY_RECHECK_MS = 5_000;
+
+export interface SourceEntry {
+  readonly source: ModelSource;
+  readonly informer: Informer<KubernetesObject>;
+}
+
+export interface ModelReconcilerOptions {
+  readonly ctx: ControllerContext;
+  /** By source id (`ksp`, `isvc`). */
+  readonly sources: ReadonlyMap<string, SourceEntry>;
+  readonly connections: MeshConnections;
+  readonly deployments: Informer<V1Deployment>;
+  readonly enqueue: (key: string) => void;
+  readonly now?: () => Date;
+}
+
+function hasFinalizer(object: KubernetesObject): boolean {
+  return object.metadata?.finalizers?.includes(VMODEL_FINALIZER) ?? false;
+}
+
+function nameOf(object: KubernetesObject): { namespace: string; name: string } {
+  return { namespace: object.metadata?.namespace ?? "", name: object.metadata?.name ?? "" };
+}
+
+/** A short line for an Event when the model's state changed, or undefined. */
+function stateChange(
+  before: PredictorStatus,
+  after: PredictorStatus,
+): { type: EventType; reason: string; message: string } | undefined {
+  const failure = after.lastFailureInfo;
+  if (
+    failure?.reason !== undefined &&
+    (failure.reason !== before.lastFailureInfo?.reason || failure.message !== before.lastFailureInfo?.message)
+  ) {
+    return { type: "Warning", reason: failure.reason, message: failure.message ?? failure.reason };
+  }
+  if (
+    before.activeModelState === after.activeModelState &&
+    before.targetModelState === after.targetModelState &&
+    before.transitionStatus === after.transitionStatus
+  ) {
+    return undefined;
+  }
+  const target = after.targetModelState === "" ? "" : `, target model ${after.targetModelState}`;
+  return {
+    type: "Normal",
+    reason: "ModelStateChanged",
+    message: `Active model ${after.activeModelState}${target}, transition ${after.transitionStatus}`,
+  };
+}
+
+export class ModelReconciler implements Reconciler {
+  readonly #options: ModelReconcilerOptions;
+  readonly #now: () => Date;
+
+  constructor(options: ModelReconcilerOptions) {
+    this.#options = options;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async reconcile(key: string, { log }: ReconcileContext): Promise<ReconcileResult | undefined> {
+    const { source: sourceId, namespace, name } = parseModelKey(key);
+    const entry = this.#options.sources.get(sourceId);
+    if (entry === undefined) {
+      log.error({ source: sourceId }, "Ignoring reconciliation event from unrecognized source");
+      return undefined;
+    }
+    try {
+      const object = entry.informer.store.getByName(name, namespace);
+      const connection = await this.#options.connections.get(namespace);
+      if (object === undefined) {
+        await this.#deleteVModel(entry.source, namespace, name, connection, log);
+        return undefined;
+      }
+      const view = entry.source.view(object);
+      if (!view.managed || object.metadata?.deletionTimestamp !== undefined) {
+        await this.#release(entry.source, object, connection, log);
+        return undefined;
+      }
+      if (connection === undefined) {
+        log.debug("namespace is not served by ModelMesh; nothing to do until it is");
+        return undefined;
+      }
+      return await this.#register(entry.source, object, connection, log);
+    } catch (error) {
+      if (isStatus(error, 409)) {
+        log.debug("stale cache (409 Conflict); retrying");
+        return { requeue: true };
+      }
+      throw error;
+    }
+  }
+
+  /** The resource is gone (or no longer ModelMesh's): its vmodel goes too. */
+  async #deleteVModel(
+    source: ModelSource,
+    namespace: string,
+    name: string,
+    connection: MeshConnection | undefined,
+    log: Logger,
+  ): Promise<"deleted" | "unreachable"> {
+    const client = connection?.client;
+    if (client === undefined) return "unreachable";
+    try {
+      await client.deleteVModel({ vModelId: name, owner: source.id });
+    } catch (error) {
+      // No mesh pod runs: the vmodel is removed when one is ready again (the namespace's vmodels are swept then).
+      if (isNoEndpoints(error)) return "unreachable";
+      throw new Error(
+        `failed to remove corresponding VModel for deleted ${source.kind} ${namespace}/${name}: ${(error as Error).message}`,
+      );
+    }
+    log.debug("VModel removed");
+    // A resource of another kind with the same name may have been refused this name.
+    for (const [otherId, other] of this.#options.sources) {
+      if (otherId !== source.id && other.informer.store.getByName(name, namespace) !== undefined) {
+        this.#options.enqueue(modelKey(otherId, namespace, name));
+      }
+    }
+    return "deleted";
+  }
+
+  /** Deleted, or an InferenceService that lost the ModelMesh annotation: deregister, then let it go. */
+  async #release(
+    source: ModelSource,
+    object: KubernetesObject,
+    connection: MeshConnection | undefined,
+    log: Logger,
+  ): Promise<void> {
+    const { namespace, name } = nameOf(object);
+    const outcome = await this.#deleteVModel(source, namespace, name, connection, log);
+    if (!hasFinalizer(object)) return;
+    await this.#options.ctx.manager.client.mergePatch(
+      source.type,
+      { namespace, name },
+      {
+        metadata: {
+          resourceVersion: object.metadata?.resourceVersion,
+          finalizers: (object.metadata?.finalizers ?? []).filter((f) => f !== VMODEL_FINALIZER),
+        },
+      },
+    );
+    log.info({ outcome }, "VModel removed; finalizer released");
+    const message =
+      outcome === "deleted"
+        ? `Removed vmodel ${name} from ModelMesh`
+        : `ModelMesh of namespace ${namespace} is not reachable; its vmodel ${name} is removed once it is`;
+    this.#record(object, "Normal", "VModelDeleted", message);
+  }
+
+  async #register(
+    source: ModelSource,
+    cached: KubernetesObject,
+    connection: MeshConnection,
+    log: Logger,
+  ): Promise<ReconcileResult | undefined> {
+    const { namespace, name } = nameOf(cached);
+    if (connection.client === undefined) {
+      const problem = connection.problem ?? "no ModelMesh client";
+      this.#record(cached, "Warning", "ModelMeshConnectionFailed", problem);
+      throw new Error(problem);
+    }
+    const client = connection.client;
+    const view = source.view(cached);
+    const previous = view.status;
+    const config = this.#options.ctx.config.current();
+    const endpoints = inferenceEndpoints(config, namespace);
+    const now = this.#now();
+
+    let object = cached;
+    if (!hasFinalizer(object)) {
+      object = await this.#options.ctx.manager.client.mergePatch<KubernetesObject>(
+        source.type,
+        { namespace, name },
+        {
+          metadata: {
+            resourceVersion: object.metadata?.resourceVersion,
+            finalizers: [...(object.metadata?.finalizers ?? []), VMODEL_FINALIZER],
+          },
+        },
+      );
+    }
+
+    let next: PredictorStatus;
+    let failure: Error | undefined;
+    const spec = view.spec.ok ? view.spec.spec : undefined;
+    const modelId = spec === undefined ? "" : concreteModelId(name, source.id, spec);
+    const problem = view.spec.ok ? spec && specProblem(spec) : view.spec.error;
+    if (spec === undefined || problem !== undefined) {
+      log.info({ problem }, `Invalid ${source.kind} specification`);
+      let vmodel: VModelStatusInfo | undefined;
+      try {
+        vmodel = await client.getVModelStatus({ vModelId: name, owner: source.id });
+      } catch (error) {
+        if (!isNoEndpoints(error)) failure = new Error(`failed GetVModelStatus: ${(error as Error).message}`);
+      }
+      next = statusForInvalidSpec(previous, vmodel, problem ?? "", modelId, now, endpoints);
+    } else {
+      const typeLabel = predictorTypeLabel(spec);
+      const location = modelLocation(spec);
+      try {
+        const vmodel = await client.setVModel({
+          vModelId: name,
+          owner: source.id,
+          targetModelId: modelId,
+          autoDeleteTargetModel: true,
+          loadNow: shouldLoadNow(previous, false),
+          modelInfo: { type: typeLabel, path: location.path, key: location.key },
+        });
+        log.debug({ modelId }, "SetVModel succeeded");
+        next = statusAfterSetVModel(previous, vmodel, now, endpoints);
+        const capacity = runtimeCapacity(
+          this.#options.deployments,
+          namespace,
+          config.inferenceServiceName,
+          typeLabel,
+        );
+        next = withRuntimeCapacity(next, capacity, typeLabel, modelId, previous.lastFailureInfo, now);
+      } catch (error) {
+        if (isNoEndpoints(error)) {
+          next = statusWaitingForMesh(previous, modelId, endpoints);
+        } else if (error instanceof ModelMeshCallError && error.code === GrpcStatus.ALREADY_EXISTS) {
+          log.info({ details: error.details }, "the name is taken by a resource of another kind");
+          next = statusForNameCollision(previous, endpoints);
+        } else {
+          next = previous;
+          failure = new Error(`failed to SetVModel for ${source.kind} ${name}: ${(error as Error).message}`);
+        }
+      }
+    }
+
+    const wrote = await writeStatusIfChanged(
+      this.#options.ctx.manager.client,
+      source.type,
+      object as KubernetesObject & { status?: unknown },
+      source.statusObject(object, next, now),
+    );
+    if (wrote) {
+      log.debug({ status: next }, `${source.kind} Status updated`);
+      const change = stateChange(previous, next);
+      if (change !== undefined) this.#record(object, change.type, change.reason, change.message);
+    }
+    if (failure !== undefined) {
+      this.#record(object, "Warning", "ModelMeshCallFailed", failure.message);
+      throw failure;
+    }
+    const settling = next.activeModelState === "Loading" || next.transitionStatus === "InProgress";
+    if (settling && !connection.watchingRegistry) return { requeueAfter: NO_REGISTRY_RECHECK_MS };
+    return undefined;
+  }
+
+  #record(object: KubernetesObject, type: EventType, reason: string, message: string): void {
+    try {
+      this.#options.ctx.events.record(object, type, reason, message);
+    } catch {
+      // Events are best effort; the status carries the truth.
+    }
+  }
+}

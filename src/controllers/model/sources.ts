@@ -1,0 +1,134 @@
+/**
+ * Model sources (upstream's "predictor sources"): Predictors (`ksp`) and ModelMesh InferenceServices (`isvc`)
+ * seen through one shape, so the reconciler holds the logic once. Reconcile keys carry the source in the
+ * namespace part, as upstream: `<ns>/<name>` for a Predictor, `isvc_<ns>/<name>` for an InferenceService
+ * (decision 0070).
+ */
+import type { KubernetesObject } from "@kubernetes/client-node";
+import {
+  convertInferenceService,
+  isModelMeshInferenceService,
+} from "../../apis/serving/inference-service-conversion.js";
+import {
+  INITIAL_PREDICTOR_STATUS,
+  type PredictorSpec,
+  PredictorSpecSchema,
+  type PredictorStatus,
+  PredictorStatusSchema,
+} from "../../apis/serving/v1alpha1/predictor.js";
+import type { InferenceService } from "../../apis/serving/v1beta1/inference-service.js";
+import {
+  formatSourceNamespace,
+  INFERENCE_SERVICE_SOURCE,
+  PREDICTOR_SOURCE,
+  parseSourceNamespace,
+} from "../../mesh/model-id.js";
+import type { ResourceType } from "../../runtime/kube-client.js";
+import { splitKey } from "../../runtime/store.js";
+import { inferenceServiceStatusWith, predictorStatusOfInferenceService } from "./inference-service-status.js";
+import { INFERENCE_SERVICES, PREDICTORS } from "./resource-types.js";
+
+export type SpecResult = { ok: true; spec: PredictorSpec } | { ok: false; error: string };
+
+/** A Predictor or InferenceService as the model reconciler sees it. */
+export interface ModelView {
+  /** False for an InferenceService without the ModelMesh annotation: not ours (any more). */
+  readonly managed: boolean;
+  readonly spec: SpecResult;
+  /** The status the controller last wrote, as a Predictor status. */
+  readonly status: PredictorStatus;
+}
+
+export interface ModelSource {
+  /** Owner id stored on the vmodel. */
+  readonly id: string;
+  readonly kind: string;
+  readonly type: ResourceType;
+  view(object: KubernetesObject): ModelView;
+  /** The whole status to store for `status`, merged into the object's current one where the kind needs it. */
+  statusObject(object: KubernetesObject, status: PredictorStatus, now: Date): unknown;
+}
+
+export const PREDICTOR_MODEL_SOURCE: ModelSource = {
+  id: PREDICTOR_SOURCE,
+  kind: PREDICTORS.kind,
+  type: PREDICTORS,
+  view(object) {
+    const raw = object as KubernetesObject & { spec?: unknown; status?: unknown };
+    const spec = PredictorSpecSchema.safeParse(raw.spec);
+    const status = PredictorStatusSchema.safeParse(raw.status ?? undefined);
+    return {
+      managed: true,
+      spec: spec.success
+        ? { ok: true, spec: spec.data }
+        : {
+            ok: false,
+            error: `invalid Predictor spec: ${spec.error.issues.map((i) => i.message).join("; ")}`,
+          },
+      status: status.success ? status.data : { ...INITIAL_PREDICTOR_STATUS },
+    };
+  },
+  statusObject: (_object, status) => status,
+};
+
+export const INFERENCE_SERVICE_MODEL_SOURCE: ModelSource = {
+  id: INFERENCE_SERVICE_SOURCE,
+  kind: INFERENCE_SERVICES.kind,
+  type: INFERENCE_SERVICES,
+  view(object) {
+    const isvc = object as InferenceService;
+    const managed = isModelMeshInferenceService(isvc);
+    return {
+      managed,
+      spec: managed
+        ? convertInferenceService(isvc)
+        : { ok: false, error: "not a ModelMesh InferenceService" },
+      status: predictorStatusOfInferenceService(isvc.status),
+    };
+  },
+  statusObject: (object, status, now) =>
+    inferenceServiceStatusWith((object as InferenceService).status, status, now),
+};
+
+export interface ModelKey {
+  readonly source: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export function modelKey(source: string, namespace: string, name: string): string {
+  return `${formatSourceNamespace(source, namespace)}/${name}`;
+}
+
+export function parseModelKey(key: string): ModelKey {
+  const { namespace: sourceNamespace, name } = splitKey(key);
+  const { source, namespace } = parseSourceNamespace(sourceNamespace);
+  return { source, namespace, name };
+}
+
+/**
+ * Upstream's `validatePredictor` (§2.2.4), checked only when `storage` is set; the messages are upstream's.
+ * Returns the first problem.
+ */
+export function specProblem(spec: PredictorSpec): string | undefined {
+  const storage = spec.storage;
+  if (storage === undefined) return undefined;
+  if (spec.path !== undefined && spec.path !== "" && storage.path !== undefined) {
+    return "Only one of spec.path and spec.storage.path can be specified";
+  }
+  if (spec.schemaPath !== undefined && storage.schemaPath !== undefined) {
+    return "Only one of spec.schemaPath and spec.storage.schemaPath can be specified";
+  }
+  if (storage.persistentVolumeClaim !== undefined)
+    return "spec.storage.PersistentVolumeClaim is not supported";
+  if (
+    storage.s3 !== undefined &&
+    (storage.path !== undefined ||
+      storage.schemaPath !== undefined ||
+      storage.parameters !== undefined ||
+      storage.key !== undefined)
+  ) {
+    return "spec.storage.s3 cannot be specified with any other keys in spec.storage";
+  }
+  return undefined;
+}

@@ -1,0 +1,359 @@
+/**
+ * ModelMesh's answer about a vmodel, mapped onto the Predictor status (reference §2.2.5). Pure: the same inputs
+ * give the same status, `now` included, so every rule is table-tested. InferenceServices get the same status,
+ * then translated by `inference-service-status.ts`.
+ */
+import type {
+  FailureInfo,
+  FailureReason,
+  ModelState,
+  PredictorStatus,
+  TransitionStatus,
+} from "../../apis/serving/v1alpha1/predictor.js";
+import type { ServingConfig } from "../../config/serving-config.js";
+import {
+  ModelStatusInfo_ModelStatus as ModelStatus,
+  type ModelStatusInfo,
+  VModelStatusInfo_VModelStatus as VModelStatus,
+  type VModelStatusInfo,
+} from "../../mesh/gen/mmesh/model-mesh_pb.js";
+
+/** model-mesh's placement failure; the labels it could not satisfy follow the prefix. */
+export const NO_INSTANCES_PREFIX = "There are no running instances that meet the label requirements of type ";
+/** The constraint label model-mesh requires when no runtime at all declares a type. */
+const NO_RUNTIME_SUFFIX = "[_no_runtime]";
+const RUNTIME_LABEL_PREFIX = "rt:";
+
+export const MESSAGES = {
+  waitingForSupportingRuntime: "Waiting for supporting runtime Pod to become available",
+  waitingForRuntimePod: "Waiting for runtime Pod to become available",
+  runtimeNotRecognized: "Specified runtime name not recognized",
+  noSupportingRuntime: "No ServingRuntime supports specified model type and/or protocol",
+  sameNameOtherSource: "Predictor already exists with the same name from a different source",
+} as const;
+
+/** A failure's time is kept for this long when the same failure is seen again (upstream's rule). */
+export const FAILURE_TIME_REUSE_MS = 20_000;
+
+/** The inference endpoints of a namespace's ModelMesh Service; both "" when the namespace has no mesh. */
+export interface InferenceEndpoints {
+  readonly grpc: string;
+  readonly http: string;
+}
+
+export const NO_ENDPOINTS: InferenceEndpoints = { grpc: "", http: "" };
+
+/** `grpc://<svc>.<ns>:<port>`, and the REST proxy's `http[s]://<svc>.<ns>:<port>` ("" when it is off). */
+export function inferenceEndpoints(
+  config: Pick<ServingConfig, "inferenceServiceName" | "inferenceServicePort" | "restProxy" | "tls">,
+  namespace: string,
+): InferenceEndpoints {
+  const host = `${config.inferenceServiceName}.${namespace}`;
+  const scheme = config.tls.secretName === "" ? "http" : "https";
+  return {
+    grpc: `grpc://${host}:${config.inferenceServicePort}`,
+    http: config.restProxy.enabled ? `${scheme}://${host}:${config.restProxy.port}` : "",
+  };
+}
+
+export interface DecodedModelState {
+  /** "" when model-mesh answered NOT_FOUND or UNKNOWN: the state is then left as it was. */
+  readonly state: ModelState;
+  readonly reason?: FailureReason;
+  readonly message?: string;
+}
+
+/** RFC 3339 with whole seconds, as Go's `metav1.Time` serialises. */
+export function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** One model's state and failure; a missing model status means the model is not registered yet (Pending). */
+export function decodeModelState(info: ModelStatusInfo | undefined): DecodedModelState {
+  if (info === undefined) return { state: "Pending" };
+  const firstError = info.errors[0];
+  const failure = firstError === undefined ? {} : { reason: "ModelLoadFailed" as const, message: firstError };
+  switch (info.status) {
+    case ModelStatus.NOT_LOADED:
+      return { state: "Standby", ...failure };
+    case ModelStatus.LOADING:
+      return { state: "Loading", ...failure };
+    case ModelStatus.LOADED:
+      return { state: "Loaded", ...failure };
+    case ModelStatus.LOADING_FAILED: {
+      const message = firstError ?? "";
+      if (!message.startsWith(NO_INSTANCES_PREFIX)) {
+        return { state: "FailedToLoad", reason: "ModelLoadFailed", message };
+      }
+      if (!message.endsWith(NO_RUNTIME_SUFFIX)) {
+        return {
+          state: "Loading",
+          reason: "RuntimeUnhealthy",
+          message: MESSAGES.waitingForSupportingRuntime,
+        };
+      }
+      if (message.slice(NO_INSTANCES_PREFIX.length).startsWith(RUNTIME_LABEL_PREFIX)) {
+        return {
+          state: "FailedToLoad",
+          reason: "RuntimeNotRecognized",
+          message: MESSAGES.runtimeNotRecognized,
+        };
+      }
+      return { state: "FailedToLoad", reason: "NoSupportingRuntime", message: MESSAGES.noSupportingRuntime };
+    }
+    default:
+      return { state: "" };
+  }
+}
+
+export function transitionStatusOf(status: VModelStatus): TransitionStatus | undefined {
+  switch (status) {
+    case VModelStatus.DEFINED:
+      return "UpToDate";
+    case VModelStatus.TRANSITIONING:
+      return "InProgress";
+    case VModelStatus.TRANSITION_FAILED:
+      return "BlockedByFailedLoad";
+    default:
+      return undefined;
+  }
+}
+
+/** Upstream's `WaitingForRuntime()`. */
+export function isWaitingForRuntime(status: Pick<PredictorStatus, "lastFailureInfo">): boolean {
+  return status.lastFailureInfo?.reason === "RuntimeUnhealthy";
+}
+
+/** §2.2.4: ask model-mesh to load the target now, rather than on the first request. */
+export function shouldLoadNow(status: PredictorStatus, deleting: boolean): boolean {
+  if (deleting) return false;
+  const active = status.activeModelState;
+  return (
+    active === "Pending" ||
+    active === "FailedToLoad" ||
+    status.targetModelState !== "" ||
+    (active === "Loading" && isWaitingForRuntime(status))
+  );
+}
+
+export function isAvailable(status: PredictorStatus): boolean {
+  const active = status.activeModelState;
+  return active !== "" && active !== "FailedToLoad" && !isWaitingForRuntime(status);
+}
+
+function countCopies(info: ModelStatusInfo | undefined): { total: number; failed: number } {
+  const copies = info?.modelCopyInfos ?? [];
+  return {
+    total: copies.length,
+    failed: copies.filter((copy) => copy.copyStatus === ModelStatus.LOADING_FAILED).length,
+  };
+}
+
+/** The previous failure time when it is recent enough, so a failure seen again does not rewrite the status. */
+function failureTime(previous: FailureInfo | undefined, now: Date): string {
+  const before = previous?.time === undefined ? Number.NaN : Date.parse(previous.time);
+  if (previous?.time !== undefined && now.getTime() - before < FAILURE_TIME_REUSE_MS) return previous.time;
+  return rfc3339(now);
+}
+
+function failureInfo(
+  target: DecodedModelState,
+  targetInfo: ModelStatusInfo | undefined,
+  targetModelId: string,
+  previous: FailureInfo | undefined,
+  now: Date,
+): FailureInfo {
+  const info: FailureInfo = {
+    ...(target.reason !== undefined && { reason: target.reason }),
+    ...(target.message !== undefined && { message: target.message }),
+    modelId: targetModelId,
+  };
+  if (target.reason !== "ModelLoadFailed") return { ...info, time: failureTime(previous, now) };
+  const failedCopy = targetInfo?.modelCopyInfos.find(
+    (copy) => copy.copyStatus === ModelStatus.LOADING_FAILED,
+  );
+  if (failedCopy === undefined) return info;
+  return {
+    location: failedCopy.location,
+    ...info,
+    time: rfc3339(new Date(Number(failedCopy.time))),
+  };
+}
+
+/**
+ * Upstream's `updatePredictorStatusFromVModel`. `withTransition` is false for an invalid spec, whose vmodel state
+ * is shown but whose transition and failure fields the caller sets.
+ */
+export function mergeVModelStatus(
+  previous: PredictorStatus,
+  vmodel: VModelStatusInfo,
+  options: { withTransition: boolean; now: Date; endpoints: InferenceEndpoints },
+): PredictorStatus {
+  const next: PredictorStatus = { ...previous };
+  const activeInfo = vmodel.activeModelStatus;
+  const active = decodeModelState(activeInfo);
+  if (active.state !== "") next.activeModelState = active.state;
+
+  const sameTarget = vmodel.activeModelId === vmodel.targetModelId;
+  const targetInfo = sameTarget ? activeInfo : vmodel.targetModelStatus;
+  let target: DecodedModelState | undefined = active;
+  if (sameTarget) {
+    next.targetModelState = "";
+  } else if (targetInfo === undefined) {
+    target = undefined;
+  } else {
+    target = decodeModelState(targetInfo);
+    if (target.state !== "") next.targetModelState = target.state;
+  }
+
+  let total = 0;
+  let failed = 0;
+  if (active.reason === undefined || active.reason === "ModelLoadFailed") {
+    const copies = countCopies(activeInfo);
+    total += copies.total;
+    failed += copies.failed;
+  }
+  if (!sameTarget) {
+    const copies = countCopies(targetInfo);
+    total += copies.total;
+    failed += copies.failed;
+  }
+  next.totalCopies = total;
+  next.failedCopies = failed;
+
+  if (options.withTransition) {
+    let transition = transitionStatusOf(vmodel.status) ?? previous.transitionStatus;
+    if (vmodel.status === VModelStatus.TRANSITION_FAILED && targetInfo?.status === ModelStatus.LOADING) {
+      transition = "InProgress";
+    }
+    next.transitionStatus = transition;
+
+    if (target === undefined || targetInfo === undefined || targetInfo.status === ModelStatus.LOADED) {
+      delete next.lastFailureInfo;
+    } else if (target.reason === undefined) {
+      if (!isWaitingForRuntime(previous)) delete next.lastFailureInfo;
+    } else {
+      next.lastFailureInfo = failureInfo(
+        target,
+        targetInfo,
+        vmodel.targetModelId,
+        previous.lastFailureInfo,
+        options.now,
+      );
+    }
+  }
+
+  next.available = isAvailable(next);
+  next.grpcEndpoint = options.endpoints.grpc;
+  next.httpEndpoint = options.endpoints.http;
+  return next;
+}
+
+/** After a successful `setVModel`. */
+export function statusAfterSetVModel(
+  previous: PredictorStatus,
+  vmodel: VModelStatusInfo,
+  now: Date,
+  endpoints: InferenceEndpoints,
+): PredictorStatus {
+  return mergeVModelStatus(previous, vmodel, { withTransition: true, now, endpoints });
+}
+
+/**
+ * An invalid spec is never sent to model-mesh, so the model already registered keeps serving; its state is shown
+ * when `vmodel` could be read. `modelId` is the id the invalid spec would have had.
+ */
+export function statusForInvalidSpec(
+  previous: PredictorStatus,
+  vmodel: VModelStatusInfo | undefined,
+  problem: string,
+  modelId: string,
+  now: Date,
+  endpoints: InferenceEndpoints,
+): PredictorStatus {
+  const merged =
+    vmodel === undefined
+      ? { ...previous, grpcEndpoint: endpoints.grpc, httpEndpoint: endpoints.http }
+      : mergeVModelStatus(previous, vmodel, { withTransition: false, now, endpoints });
+  const next: PredictorStatus = {
+    ...merged,
+    transitionStatus: "InvalidSpec",
+    lastFailureInfo: { reason: "InvalidPredictorSpec", message: problem, modelId },
+  };
+  next.available = isAvailable(next);
+  return next;
+}
+
+/** No ModelMesh pod is ready in the namespace (no address to call): wait for one, changing nothing else. */
+export function statusWaitingForMesh(
+  previous: PredictorStatus,
+  modelId: string,
+  endpoints: InferenceEndpoints,
+): PredictorStatus {
+  const next: PredictorStatus = {
+    ...previous,
+    lastFailureInfo: { reason: "RuntimeUnhealthy", message: MESSAGES.waitingForRuntimePod, modelId },
+    grpcEndpoint: endpoints.grpc,
+    httpEndpoint: endpoints.http,
+  };
+  next.available = isAvailable(next);
+  return next;
+}
+
+/** model-mesh refused the vmodel because another kind of resource owns that name in the namespace. */
+export function statusForNameCollision(
+  previous: PredictorStatus,
+  endpoints: InferenceEndpoints,
+): PredictorStatus {
+  const next: PredictorStatus = {
+    ...previous,
+    lastFailureInfo: { reason: "InvalidPredictorSpec", message: MESSAGES.sameNameOtherSource },
+    grpcEndpoint: endpoints.grpc,
+    httpEndpoint: endpoints.http,
+  };
+  next.available = isAvailable(next);
+  return next;
+}
+
+/** What the controller sees of the runtimes that could hold a model (from the runtime Deployments). */
+export type RuntimeCapacity = "ready" | "notReady" | "none";
+
+const RUNTIME_FAILURES: ReadonlySet<FailureReason | undefined> = new Set<FailureReason>([
+  "RuntimeUnhealthy",
+  "NoSupportingRuntime",
+  "RuntimeNotRecognized",
+]);
+
+/**
+ * A model that is registered but holds no copy (Standby, Pending) is served by loading it on demand, which
+ * needs a ready runtime that supports it. Upstream still claimed `available` after every such runtime was gone,
+ * and kept a "waiting for runtime" failure on such a model after the runtime came back; here the status follows
+ * the runtimes the controller sees (decision 0073). Loading, loaded and failed models keep model-mesh's word.
+ * `previousFailure` is the failure stored before this reconcile: an unchanged reason keeps its time.
+ */
+export function withRuntimeCapacity(
+  status: PredictorStatus,
+  capacity: RuntimeCapacity,
+  typeLabel: string,
+  modelId: string,
+  previousFailure: FailureInfo | undefined,
+  now: Date,
+): PredictorStatus {
+  const idle = status.activeModelState === "Standby" || status.activeModelState === "Pending";
+  const current = status.lastFailureInfo;
+  if (!idle || (current !== undefined && !RUNTIME_FAILURES.has(current.reason))) return status;
+  if (capacity === "ready") {
+    if (current === undefined) return status;
+    const { lastFailureInfo: _cleared, ...rest } = status;
+    return { ...rest, available: isAvailable(rest) };
+  }
+  const failure: FailureInfo =
+    capacity === "notReady"
+      ? { reason: "RuntimeUnhealthy", message: MESSAGES.waitingForSupportingRuntime }
+      : typeLabel.startsWith(RUNTIME_LABEL_PREFIX)
+        ? { reason: "RuntimeNotRecognized", message: MESSAGES.runtimeNotRecognized }
+        : { reason: "NoSupportingRuntime", message: MESSAGES.noSupportingRuntime };
+  const previousTime = previousFailure?.reason === failure.reason ? previousFailure?.time : undefined;
+  const time = previousTime ?? rfc3339(now);
+  return { ...status, available: false, lastFailureInfo: { ...failure, modelId, time } };
+}
