@@ -1,0 +1,112 @@
+/** Wires the serving-runtime reconciler to runtimes, models, Deployments, storage Secrets, config and namespaces. */
+import type { KubernetesObject, V1Deployment, V1Secret } from "@kubernetes/client-node";
+import { KIND_CLUSTER_SERVING_RUNTIME, KIND_SERVING_RUNTIME } from "../../apis/serving/group.js";
+import { LABELS } from "../../modelmesh/constants.js";
+import { runtimeLabelSet } from "../../modelmesh/model-type-labels.js";
+import { Controller } from "../../runtime/controller.js";
+import { createLogger } from "../../runtime/logging.js";
+import type { ControllerContext } from "../context.js";
+import { scopedInformer } from "../shared/informers.js";
+import { DEPLOYMENTS, SECRETS } from "../shared/resource-types.js";
+import { isMultiModel, type RuntimeCaches } from "../shared/runtimes.js";
+import {
+  demandOfInferenceService,
+  demandOfPredictor,
+  ModelCaches,
+  type ModelDemand,
+  runtimeServes,
+} from "./models.js";
+import { ServingRuntimeReconciler } from "./reconciler.js";
+
+export const SERVING_RUNTIME_CONTROLLER_NAME = "ServingRuntimeReconciler";
+
+const log = createLogger("controllers.ServingRuntime");
+
+export interface ServingRuntimeSetup {
+  controller: Controller;
+  models: ModelCaches;
+}
+
+export function setupServingRuntimeController(
+  ctx: ControllerContext,
+  runtimes: RuntimeCaches,
+  options: { workers?: number; now?: () => number } = {},
+): ServingRuntimeSetup {
+  const { manager } = ctx;
+  const models = new ModelCaches(ctx);
+  const deployments = scopedInformer<V1Deployment>(ctx, DEPLOYMENTS, {
+    labelSelector: `${LABELS.managedBy}=${LABELS.controllerName}`,
+  });
+  // The storage Secret name is read once at start, as upstream did.
+  const storageSecrets = scopedInformer<V1Secret>(ctx, SECRETS, {
+    fieldSelector: `metadata.name=${ctx.config.current().storageSecretName}`,
+  });
+  const controller = new Controller({
+    name: SERVING_RUNTIME_CONTROLLER_NAME,
+    reconciler: new ServingRuntimeReconciler(
+      ctx,
+      { runtimes, models, deployments, storageSecrets },
+      options.now,
+    ),
+    workers: options.workers,
+    metrics: manager.metrics,
+    loggerName: "controllers.ServingRuntime",
+  });
+
+  /** Every runtime a namespace sees: its ServingRuntimes and every ClusterServingRuntime. */
+  const keysOfNamespace = (namespace: string): string[] => {
+    const names = new Set([...runtimes.ofNamespace(namespace).keys(), ...runtimes.clusterRuntimeNames()]);
+    return [...names].map((name) => `${namespace}/${name}`);
+  };
+  /** The multi-model runtimes of the model's namespace that can serve it. */
+  const keysServing = (namespace: string, demand: ModelDemand | undefined): string[] => {
+    if (demand === undefined || namespace === "") return [];
+    const restProxy = ctx.config.current().restProxy.enabled;
+    const keys: string[] = [];
+    for (const [name, runtime] of runtimes.ofNamespace(namespace)) {
+      if (!isMultiModel(runtime.object)) continue;
+      if (runtimeServes(runtimeLabelSet(name, runtime.object.spec ?? {}, restProxy), demand))
+        keys.push(`${namespace}/${name}`);
+    }
+    if (keys.length === 0)
+      log.debug({ namespace, typeLabel: demand.typeLabel }, "No runtime found to support predictor");
+    return keys;
+  };
+  const allKeys = (): string[] => ctx.servedNamespaces.list().flatMap(keysOfNamespace);
+
+  controller.watch(runtimes.servingRuntimes);
+  if (runtimes.clusterServingRuntimes !== undefined) {
+    controller.watch(runtimes.clusterServingRuntimes, (runtime) =>
+      ctx.servedNamespaces.list().map((namespace) => `${namespace}/${runtime.metadata?.name ?? ""}`),
+    );
+  }
+  controller.watch(models.predictors, (predictor) =>
+    keysServing(
+      predictor.metadata?.namespace ?? "",
+      demandOfPredictor(predictor as KubernetesObject & { spec?: unknown }, true),
+    ),
+  );
+  if (models.inferenceServices !== undefined) {
+    controller.watch(models.inferenceServices, (isvc) =>
+      keysServing(isvc.metadata?.namespace ?? "", demandOfInferenceService(isvc, true)),
+    );
+  }
+  controller.watch(deployments, (deployment) => {
+    const owner = deployment.metadata?.ownerReferences?.find((reference) => reference.controller === true);
+    if (
+      owner === undefined ||
+      (owner.kind !== KIND_SERVING_RUNTIME && owner.kind !== KIND_CLUSTER_SERVING_RUNTIME)
+    )
+      return [];
+    return [`${deployment.metadata?.namespace ?? ""}/${owner.name}`];
+  });
+  controller.watch(storageSecrets, (secret) => keysOfNamespace(secret.metadata?.namespace ?? ""));
+  ctx.servedNamespaces.onChange((namespace) => {
+    for (const key of keysOfNamespace(namespace)) controller.enqueue(key);
+  });
+  ctx.config.onChange(() => {
+    for (const key of allKeys()) controller.enqueue(key);
+  });
+  manager.addController(controller);
+  return { controller, models };
+}

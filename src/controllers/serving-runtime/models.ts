@@ -1,0 +1,92 @@
+/**
+ * What the models of a namespace ask of its runtimes: the type label each one needs (§1.6) and the PVC it
+ * reads from. Scale-to-zero, PVC mounts and the model → runtime event mapping all read this.
+ */
+import type { KubernetesObject } from "@kubernetes/client-node";
+import {
+  convertInferenceService,
+  isModelMeshInferenceService,
+} from "../../apis/serving/inference-service-conversion.js";
+import { type PredictorSpec, PredictorSpecSchema } from "../../apis/serving/v1alpha1/predictor.js";
+import type { InferenceService } from "../../apis/serving/v1beta1/inference-service.js";
+import { predictorTypeLabel, runtimeSupportsPredictor } from "../../modelmesh/model-type-labels.js";
+import type { Informer } from "../../runtime/informer.js";
+import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
+import type { ControllerContext } from "../context.js";
+import { scopedInformer } from "../shared/informers.js";
+import { INFERENCE_SERVICES, PREDICTORS } from "../shared/resource-types.js";
+
+export interface ModelDemand {
+  /** `undefined` when the model's spec cannot be read: it then counts for every runtime, so none scales down. */
+  typeLabel: string | undefined;
+  /** A PVC the model is stored on (`storage.parameters.type: pvc`). */
+  pvcClaim: string | undefined;
+}
+
+const PVC_STORAGE_TYPE = "pvc";
+
+function demandOfSpec(spec: PredictorSpec): ModelDemand {
+  const parameters = spec.storage?.parameters;
+  const pvcClaim =
+    parameters?.type === PVC_STORAGE_TYPE && parameters.name !== undefined && parameters.name !== ""
+      ? parameters.name
+      : undefined;
+  return { typeLabel: predictorTypeLabel(spec), pvcClaim };
+}
+
+function isDeleting(object: KubernetesObject): boolean {
+  return object.metadata?.deletionTimestamp !== undefined;
+}
+
+/** A Predictor's demand; `undefined` while it is being deleted, unless `evenIfDeleting` (event mapping). */
+export function demandOfPredictor(
+  predictor: KubernetesObject & { spec?: unknown },
+  evenIfDeleting = false,
+): ModelDemand | undefined {
+  if (!evenIfDeleting && isDeleting(predictor)) return undefined;
+  const parsed = PredictorSpecSchema.safeParse(predictor.spec);
+  return parsed.success ? demandOfSpec(parsed.data) : { typeLabel: undefined, pvcClaim: undefined };
+}
+
+/** A ModelMesh InferenceService's demand; `undefined` for other InferenceServices and while deleting. */
+export function demandOfInferenceService(
+  isvc: KubernetesObject,
+  evenIfDeleting = false,
+): ModelDemand | undefined {
+  if ((!evenIfDeleting && isDeleting(isvc)) || !isModelMeshInferenceService(isvc as InferenceService))
+    return undefined;
+  const converted = convertInferenceService(isvc as InferenceService);
+  // Upstream counts an InferenceService it cannot convert as a user of every runtime: never scale under it.
+  return converted.ok ? demandOfSpec(converted.spec) : { typeLabel: undefined, pvcClaim: undefined };
+}
+
+export function runtimeServes(runtimeLabels: ReadonlySet<string>, demand: ModelDemand): boolean {
+  return demand.typeLabel === undefined || runtimeSupportsPredictor(runtimeLabels, demand.typeLabel);
+}
+
+export class ModelCaches {
+  readonly predictors: Informer<KubernetesObject>;
+  /** Undefined when InferenceServices are not reconciled. */
+  readonly inferenceServices: Informer<KubernetesObject> | undefined;
+
+  constructor(ctx: Pick<ControllerContext, "manager" | "scope" | "controllerNamespace" | "features">) {
+    const request = { indexers: { [NAMESPACE_INDEX]: byNamespace } };
+    this.predictors = scopedInformer<KubernetesObject>(ctx, PREDICTORS, request);
+    this.inferenceServices = ctx.features.inferenceServices
+      ? scopedInformer<KubernetesObject>(ctx, INFERENCE_SERVICES, request)
+      : undefined;
+  }
+
+  demandsOf(namespace: string): ModelDemand[] {
+    const demands: ModelDemand[] = [];
+    for (const predictor of this.predictors.store.byIndex(NAMESPACE_INDEX, namespace)) {
+      const demand = demandOfPredictor(predictor);
+      if (demand !== undefined) demands.push(demand);
+    }
+    for (const isvc of this.inferenceServices?.store.byIndex(NAMESPACE_INDEX, namespace) ?? []) {
+      const demand = demandOfInferenceService(isvc);
+      if (demand !== undefined) demands.push(demand);
+    }
+    return demands;
+  }
+}

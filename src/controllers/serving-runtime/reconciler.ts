@@ -1,0 +1,309 @@
+/**
+ * Per runtime and served namespace (key `<namespace>/<runtimeName>`): the runtime Deployment, its replica count
+ * (scale-to-zero, autoscaler classes) and its HPA. A runtime that is disabled, not multi-model or whose
+ * namespace is not served has none; an invalid one is reported and its existing Deployment left untouched.
+ */
+import type { KubernetesObject, V1Deployment, V1Secret } from "@kubernetes/client-node";
+import { AUTOSCALER_CLASS_EXTERNAL, AUTOSCALER_CLASS_HPA } from "../../apis/serving/annotations.js";
+import type { ServingConfig } from "../../config/serving-config.js";
+import { OBJECTS } from "../../modelmesh/constants.js";
+import { buildRuntimeDeployment, deploymentName, type RuntimeInput } from "../../modelmesh/deployment.js";
+import { autoscalerClass, buildRuntimeHpa, hpaSettings } from "../../modelmesh/hpa.js";
+import { runtimeLabelSet } from "../../modelmesh/model-type-labels.js";
+import { decideReplicas, type NoModelsSince } from "../../modelmesh/replicas.js";
+import { applyOwned } from "../../runtime/apply.js";
+import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
+import type { Informer } from "../../runtime/informer.js";
+import type { Logger } from "../../runtime/logging.js";
+import { splitKey } from "../../runtime/store.js";
+import { validateRuntimeSpec } from "../../webhook/runtime-validator.js";
+import type { ControllerContext } from "../context.js";
+import {
+  DEPLOYMENTS,
+  HORIZONTAL_POD_AUTOSCALERS,
+  PERSISTENT_VOLUME_CLAIMS,
+  SECRETS,
+} from "../shared/resource-types.js";
+import { type EffectiveRuntime, isMultiModel, type RuntimeCaches } from "../shared/runtimes.js";
+import { type ModelCaches, runtimeServes } from "./models.js";
+import { handOverReplicas } from "./replicas-handover.js";
+import { pvcClaimsFromStorageSecret } from "./storage-pvcs.js";
+
+export const REASONS = {
+  invalidSpec: "InvalidRuntimeSpec",
+  renderFailed: "DeploymentRenderFailed",
+  deploymentCreated: "DeploymentCreated",
+  deploymentDeleted: "DeploymentDeleted",
+  scaledToZero: "ScaledToZero",
+  scaledUp: "ScaledUp",
+  hpaCreated: "HorizontalPodAutoscalerCreated",
+  hpaDeleted: "HorizontalPodAutoscalerDeleted",
+} as const;
+
+export interface RuntimeReconcilerCaches {
+  runtimes: RuntimeCaches;
+  models: ModelCaches;
+  /** Deployments the controller manages. */
+  deployments: Informer<V1Deployment>;
+  /** The storage Secrets (`storageSecretName`) of every namespace. */
+  storageSecrets: Informer<V1Secret>;
+}
+
+export class ServingRuntimeReconciler implements Reconciler {
+  readonly #ctx: ControllerContext;
+  readonly #caches: RuntimeReconcilerCaches;
+  /** Scale-to-zero memory per key: when the runtime was first seen without models (see `NoModelsSince`). */
+  readonly #noModelsSince = new Map<string, number | null>();
+  readonly #now: () => number;
+
+  constructor(ctx: ControllerContext, caches: RuntimeReconcilerCaches, now: () => number = Date.now) {
+    this.#ctx = ctx;
+    this.#caches = caches;
+    this.#now = now;
+  }
+
+  async reconcile(key: string, { log }: ReconcileContext): Promise<ReconcileResult | undefined> {
+    const { namespace, name } = splitKey(key);
+    const config = this.#ctx.config.current();
+    const runtime = this.#caches.runtimes.effective(namespace, name);
+    if (runtime === undefined) {
+      // Its Deployment and HPA go with it through their owner references.
+      this.#noModelsSince.delete(key);
+      log.debug("Runtime is not found");
+      return undefined;
+    }
+    const target = deploymentName(config, name);
+    if (!isMultiModel(runtime.object)) {
+      await this.#removeDeployment(runtime, namespace, target, log, "not a multi-model runtime");
+      return undefined;
+    }
+    const check = validateRuntimeSpec(runtime.object as never, config.builtInServerTypes);
+    if (!check.ok) {
+      const message = `Invalid runtime Spec: ${check.message}`;
+      this.#ctx.events.record(
+        runtime.object,
+        "Warning",
+        REASONS.invalidSpec,
+        inNamespace(runtime, namespace, message),
+      );
+      throw new Error(message);
+    }
+    if (runtime.object.spec?.disabled === true || !this.#ctx.servedNamespaces.isServed(namespace)) {
+      this.#noModelsSince.delete(key);
+      await this.#removeDeployment(
+        runtime,
+        namespace,
+        target,
+        log,
+        "Runtime is disabled, incompatible with modelmesh, or namespace is not modelmesh-enabled",
+      );
+      return undefined;
+    }
+    return this.#applyRuntime(key, runtime, namespace, config, log);
+  }
+
+  async #applyRuntime(
+    key: string,
+    runtime: EffectiveRuntime,
+    namespace: string,
+    config: ServingConfig,
+    log: Logger,
+  ): Promise<ReconcileResult | undefined> {
+    const client = this.#ctx.manager.client;
+    const { object } = runtime;
+    const spec = object.spec ?? { containers: [] };
+    const name = object.metadata?.name ?? "";
+    const target = deploymentName(config, name);
+    const input: RuntimeInput = {
+      name,
+      namespace,
+      kind: runtime.kind,
+      uid: object.metadata?.uid ?? "",
+      spec,
+      metadata: { annotations: object.metadata?.annotations, labels: object.metadata?.labels },
+    };
+    const live = this.#caches.deployments.store.getByName(target, namespace);
+    const liveReplicas = live?.spec?.replicas;
+    const runtimeLabels = runtimeLabelSet(name, spec, config.restProxy.enabled);
+    const demands = this.#caches.models.demandsOf(namespace);
+    const served = demands.filter((demand) => runtimeServes(runtimeLabels, demand));
+
+    const scaler = autoscalerClass(object.metadata?.annotations);
+    let replicas: number | undefined;
+    let requeueAfterMs = 0;
+    if (scaler === AUTOSCALER_CLASS_EXTERNAL) {
+      replicas = undefined;
+    } else {
+      // After a restart a running Deployment gets a fresh grace period rather than being cut at once.
+      const remembered: NoModelsSince = this.#noModelsSince.has(key)
+        ? this.#noModelsSince.get(key)
+        : liveReplicas !== undefined && liveReplicas > 0
+          ? null
+          : undefined;
+      const decision = decideReplicas({
+        spec,
+        config,
+        inUse: served.length > 0,
+        noModelsSince: remembered,
+        nowMs: this.#now(),
+      });
+      this.#noModelsSince.set(key, decision.noModelsSince);
+      requeueAfterMs = decision.requeueAfterMs;
+      logDecision(log, decision.reason, decision.requeueAfterMs, config.scaleToZero.gracePeriodSeconds);
+      replicas = decision.replicas;
+      if (scaler === AUTOSCALER_CLASS_HPA && decision.replicas > 0) {
+        await this.#applyHpa(input, config, object);
+        // The HPA owns the count once the Deployment runs; from zero (or new) it starts at minReplicas.
+        replicas =
+          liveReplicas === undefined || liveReplicas === 0
+            ? hpaSettings(input.metadata?.annotations).minReplicas
+            : undefined;
+      } else {
+        await this.#deleteHpa(namespace, target, object, log);
+      }
+    }
+
+    const pvcNames = await this.#pvcNames(namespace, config, served, log);
+    const tlsSecretHasCaCrt = await this.#tlsSecretHasCaCrt(namespace, config);
+    const rendered = buildRuntimeDeployment(input, {
+      config,
+      replicas,
+      pvcNames,
+      etcdSecretName: this.#ctx.etcdSecretName(),
+      tlsSecretHasCaCrt,
+    });
+    if (!rendered.ok) {
+      this.#ctx.events.record(
+        object,
+        "Warning",
+        REASONS.renderFailed,
+        inNamespace(runtime, namespace, rendered.error),
+      );
+      throw new Error(`could not render the model mesh deployment: ${rendered.error}`);
+    }
+    if (replicas === undefined && live !== undefined) await handOverReplicas(client, namespace, target);
+    log.info({ pods: replicas ?? "unmanaged" }, "Applying model mesh deployment");
+    await applyOwned(client, DEPLOYMENTS, rendered.value);
+    if (live === undefined) {
+      this.#ctx.events.record(
+        object,
+        "Normal",
+        REASONS.deploymentCreated,
+        inNamespace(
+          runtime,
+          namespace,
+          `Created Deployment ${target} with ${replicas ?? "unmanaged"} replicas`,
+        ),
+      );
+    } else if (replicas === 0 && liveReplicas !== 0) {
+      this.#ctx.events.record(
+        object,
+        "Normal",
+        REASONS.scaledToZero,
+        inNamespace(runtime, namespace, `Scaled Deployment ${target} to zero: no model uses this runtime`),
+      );
+    } else if (replicas !== undefined && replicas > 0 && liveReplicas === 0) {
+      this.#ctx.events.record(
+        object,
+        "Normal",
+        REASONS.scaledUp,
+        inNamespace(runtime, namespace, `Scaled Deployment ${target} up to ${replicas} replicas`),
+      );
+    }
+    return requeueAfterMs > 0 ? { requeueAfter: requeueAfterMs } : undefined;
+  }
+
+  async #applyHpa(input: RuntimeInput, config: ServingConfig, object: KubernetesObject): Promise<void> {
+    const client = this.#ctx.manager.client;
+    const hpa = buildRuntimeHpa(input, config);
+    const name = hpa.metadata?.name ?? "";
+    const existed = (await client.get(HORIZONTAL_POD_AUTOSCALERS, name, input.namespace)) !== undefined;
+    await applyOwned(client, HORIZONTAL_POD_AUTOSCALERS, hpa);
+    if (!existed) {
+      this.#ctx.events.record(
+        object,
+        "Normal",
+        REASONS.hpaCreated,
+        `Created HorizontalPodAutoscaler ${input.namespace}/${name}`,
+      );
+    }
+  }
+
+  async #deleteHpa(namespace: string, name: string, object: KubernetesObject, log: Logger): Promise<void> {
+    if (await this.#ctx.manager.client.delete(HORIZONTAL_POD_AUTOSCALERS, name, namespace)) {
+      log.info({ hpa: name }, "deleted the runtime's HorizontalPodAutoscaler");
+      this.#ctx.events.record(
+        object,
+        "Normal",
+        REASONS.hpaDeleted,
+        `Deleted HorizontalPodAutoscaler ${namespace}/${name}`,
+      );
+    }
+  }
+
+  async #removeDeployment(
+    runtime: EffectiveRuntime,
+    namespace: string,
+    name: string,
+    log: Logger,
+    why: string,
+  ): Promise<void> {
+    const client = this.#ctx.manager.client;
+    if (this.#caches.deployments.store.getByName(name, namespace) !== undefined) {
+      log.info({ deployment: name }, `${why}: Deleting modelmesh deployment`);
+      await client.delete(DEPLOYMENTS, name, namespace);
+      this.#ctx.events.record(
+        runtime.object,
+        "Normal",
+        REASONS.deploymentDeleted,
+        inNamespace(runtime, namespace, `Deleted Deployment ${name}: ${why}`),
+      );
+    }
+    await this.#deleteHpa(namespace, name, runtime.object, log);
+  }
+
+  async #pvcNames(
+    namespace: string,
+    config: ServingConfig,
+    served: readonly { pvcClaim: string | undefined }[],
+    log: Logger,
+  ): Promise<string[]> {
+    const secret = this.#caches.storageSecrets.store.getByName(config.storageSecretName, namespace);
+    const fromSecret = pvcClaimsFromStorageSecret(secret?.data);
+    if (!fromSecret.ok) throw new Error(fromSecret.error);
+    const claims = [...fromSecret.value];
+    if (!config.allowAnyPVC) return claims;
+    for (const claim of new Set(served.map((demand) => demand.pvcClaim))) {
+      if (claim === undefined || claims.includes(claim)) continue;
+      if ((await this.#ctx.manager.client.get(PERSISTENT_VOLUME_CLAIMS, claim, namespace)) !== undefined)
+        claims.push(claim);
+      else log.error({ pvc: claim }, "Could not find PVC in namespace");
+    }
+    return claims;
+  }
+
+  async #tlsSecretHasCaCrt(namespace: string, config: ServingConfig): Promise<boolean> {
+    if (config.tls.secretName === "") return false;
+    const secret = await this.#ctx.manager.client.get<V1Secret>(SECRETS, config.tls.secretName, namespace);
+    return secret?.data?.[OBJECTS.tlsCaKey] !== undefined;
+  }
+}
+
+/** A ClusterServingRuntime is one object for many namespaces: its messages say which one. */
+function inNamespace(runtime: EffectiveRuntime, namespace: string, message: string): string {
+  return runtime.object.metadata?.namespace === undefined ? `namespace ${namespace}: ${message}` : message;
+}
+
+function logDecision(log: Logger, reason: string, remainingMs: number, gracePeriodSeconds: number): void {
+  if (reason === "grace-period-started")
+    log.info(
+      { gracePeriodSeconds },
+      "Runtime no longer has any predictors, will scale to zero after grace period",
+    );
+  else if (reason === "within-grace-period")
+    log.info(
+      { gracePeriodSeconds, timeRemainingMs: remainingMs },
+      "Runtime has no predictors, will scale to zero after grace period",
+    );
+  else if (reason === "scaled-to-zero") log.debug("Scaling runtime to zero");
+}
