@@ -10,9 +10,10 @@ import { Controller } from "../../runtime/controller.js";
 import type { Informer } from "../../runtime/informer.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
 import type { ControllerContext } from "../context.js";
+import { scopedInformer } from "../shared/informers.js";
+import { DEPLOYMENTS } from "../shared/resource-types.js";
 import { MeshConnections } from "./mesh-connections.js";
 import { ModelReconciler, type SourceEntry } from "./reconciler.js";
-import { DEPLOYMENTS } from "./resource-types.js";
 import {
   MODEL_LABEL_INDEX,
   type RuntimeFacts,
@@ -67,13 +68,11 @@ export class ModelController extends Controller {
 }
 
 export function setupModelController(ctx: ControllerContext): ModelController {
-  const scope = ctx.scope === "namespace" ? { namespace: ctx.controllerNamespace } : {};
   const sources = new Map<string, SourceEntry>();
   const kinds: ModelSource[] = [PREDICTOR_MODEL_SOURCE];
   if (ctx.features.inferenceServices) kinds.push(INFERENCE_SERVICE_MODEL_SOURCE);
   for (const source of kinds) {
-    const informer = ctx.manager.informer<KubernetesObject>(source.type, {
-      ...scope,
+    const informer = scopedInformer<KubernetesObject>(ctx, source.type, {
       indexers: {
         [NAMESPACE_INDEX]: byNamespace,
         [MODEL_LABEL_INDEX]: (object) =>
@@ -82,9 +81,9 @@ export function setupModelController(ctx: ControllerContext): ModelController {
     });
     sources.set(source.id, { source, informer });
   }
-  const deployments = ctx.manager.informer<V1Deployment>(DEPLOYMENTS, {
-    ...scope,
-    labelSelector: LABELS.modelMeshService,
+  const deployments = scopedInformer<V1Deployment>(ctx, DEPLOYMENTS, {
+    // The same cache the runtime controller reads its Deployments from.
+    labelSelector: `${LABELS.managedBy}=${LABELS.controllerName}`,
     indexers: { [NAMESPACE_INDEX]: byNamespace },
   });
 

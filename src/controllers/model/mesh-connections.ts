@@ -21,10 +21,19 @@ import {
 } from "../../mesh/registry-watcher.js";
 import { OBJECTS, PORT_NAMES } from "../../modelmesh/constants.js";
 import type { Informer } from "../../runtime/informer.js";
+import type { ResourceType } from "../../runtime/kube-client.js";
 import { createLogger, type Logger } from "../../runtime/logging.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
 import type { ControllerContext } from "../context.js";
-import { ENDPOINT_SLICES, SECRETS } from "./resource-types.js";
+import { scopedInformer } from "../shared/informers.js";
+import { SECRETS } from "../shared/resource-types.js";
+
+const ENDPOINT_SLICES: ResourceType = {
+  apiVersion: "discovery.k8s.io/v1",
+  kind: "EndpointSlice",
+  plural: "endpointslices",
+  namespaced: true,
+};
 
 const TLS_CERT_KEY = "tls.crt";
 const TLS_KEY_KEY = "tls.key";
@@ -168,8 +177,7 @@ export class MeshConnections {
   }
 
   #sliceInformer(serviceName: string): Informer<V1EndpointSlice> {
-    const informer = this.#ctx.manager.informer<V1EndpointSlice>(ENDPOINT_SLICES, {
-      ...(this.#ctx.scope === "namespace" && { namespace: this.#ctx.controllerNamespace }),
+    const informer = scopedInformer<V1EndpointSlice>(this.#ctx, ENDPOINT_SLICES, {
       labelSelector: `${SERVICE_NAME_LABEL}=${serviceName}`,
       indexers: { [NAMESPACE_INDEX]: byNamespace },
     });

@@ -25,8 +25,8 @@ import {
 } from "../../mesh/model-id.js";
 import type { ResourceType } from "../../runtime/kube-client.js";
 import { splitKey } from "../../runtime/store.js";
+import { INFERENCE_SERVICES, PREDICTORS } from "../shared/resource-types.js";
 import { inferenceServiceStatusWith, predictorStatusOfInferenceService } from "./inference-service-status.js";
-import { INFERENCE_SERVICES, PREDICTORS } from "./resource-types.js";
 
 export type SpecResult = { ok: true; spec: PredictorSpec } | { ok: false; error: string };
 

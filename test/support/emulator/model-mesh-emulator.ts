@@ -481,6 +481,8 @@ export class ModelMeshEmulator {
       throw new MeshStatus(status.FAILED_PRECONDITION, `VModel ${vModelId} target is not ${expected}`);
     }
     let target = await this.read(REGISTRY_TABLE, targetModelId);
+    // Like model-mesh, a call that changes nothing writes nothing (so it causes no registry event).
+    const unchanged = vmodel !== undefined && target !== undefined && text(vmodel, "tmid") === targetModelId;
     if (!target) {
       if (!request.modelInfo)
         throw new MeshStatus(status.NOT_FOUND, `Target model ${targetModelId} not found`);
@@ -514,9 +516,11 @@ export class ModelMeshEmulator {
         vmodel.amid = targetModelId;
       }
     }
-    puts.unshift([REGISTRY_TABLE, targetModelId, target]);
-    puts.push([VMODELS_TABLE, vModelId, vmodel]);
-    await this.commit(puts, deletes);
+    if (!unchanged) {
+      puts.unshift([REGISTRY_TABLE, targetModelId, target]);
+      puts.push([VMODELS_TABLE, vModelId, vmodel]);
+      await this.commit(puts, deletes);
+    }
 
     const transitioning = text(vmodel, "amid") !== text(vmodel, "tmid");
     if (request.loadNow || transitioning) await this.ensureLoaded(targetModelId, target);
