@@ -130,7 +130,8 @@ export class AggregatingEventRecorder implements EventRecorder {
           apiVersion: object.apiVersion,
           kind: object.kind,
           name: metadata.name,
-          ...(metadata.namespace !== undefined ? { namespace: metadata.namespace } : {}),
+          // The API server wants a Namespace's own Events to name it as their namespace too.
+          ...(metadata.namespace !== undefined || object.kind === "Namespace" ? { namespace } : {}),
           ...(metadata.uid !== undefined ? { uid: metadata.uid } : {}),
           ...(metadata.resourceVersion !== undefined ? { resourceVersion: metadata.resourceVersion } : {}),
         },
