@@ -19,6 +19,7 @@ import type { ControllerContext, EventType } from "../context.js";
 import type { MeshConnection, MeshConnections } from "./mesh-connections.js";
 import { runtimeCapacity } from "./runtimes.js";
 import { type ModelSource, modelKey, parseModelKey, specProblem } from "./sources.js";
+import type { RuntimeCapacity } from "./status.js";
 import {
   inferenceEndpoints,
   shouldLoadNow,
@@ -86,6 +87,23 @@ function stateChange(
     reason: "ModelStateChanged",
     message: `Active model ${after.activeModelState}${target}, transition ${after.transitionStatus}`,
   };
+}
+
+/**
+ * ModelMesh learns of runtimes later than the API server tells us (its instance records, its type constraints).
+ * When its answer about runtimes contradicts the runtime Deployments we see, no event would correct it: the key
+ * is retried with backoff until both agree (decision 0073).
+ */
+function meshDisagrees(status: PredictorStatus, capacity: RuntimeCapacity): boolean {
+  switch (status.lastFailureInfo?.reason) {
+    case "RuntimeUnhealthy":
+      return capacity !== "notReady";
+    case "NoSupportingRuntime":
+    case "RuntimeNotRecognized":
+      return capacity !== "none";
+    default:
+      return false;
+  }
 }
 
 export class ModelReconciler implements Reconciler {
@@ -222,6 +240,7 @@ export class ModelReconciler implements Reconciler {
 
     let next: PredictorStatus;
     let failure: Error | undefined;
+    let meshLags = false;
     const spec = view.spec.ok ? view.spec.spec : undefined;
     const modelId = spec === undefined ? "" : concreteModelId(name, source.id, spec);
     const problem = view.spec.ok ? spec && specProblem(spec) : view.spec.error;
@@ -255,6 +274,7 @@ export class ModelReconciler implements Reconciler {
           typeLabel,
         );
         next = withRuntimeCapacity(next, capacity, typeLabel, modelId, previous.lastFailureInfo, now);
+        meshLags = meshDisagrees(next, capacity);
       } catch (error) {
         if (isNoEndpoints(error)) {
           next = statusWaitingForMesh(previous, modelId, endpoints);
@@ -282,6 +302,10 @@ export class ModelReconciler implements Reconciler {
     if (failure !== undefined) {
       this.#record(object, "Warning", "ModelMeshCallFailed", failure.message);
       throw failure;
+    }
+    if (meshLags) {
+      log.debug({ failure: next.lastFailureInfo }, "ModelMesh does not see the runtimes yet; asking again");
+      return { requeue: true };
     }
     const settling = next.activeModelState === "Loading" || next.transitionStatus === "InProgress";
     if (settling && !connection.watchingRegistry) return { requeueAfter: NO_REGISTRY_RECHECK_MS };

@@ -1,0 +1,195 @@
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { PredictorSpec, PredictorStatus } from "../../src/apis/serving/v1alpha1/predictor.js";
+import { VMODEL_FINALIZER } from "../../src/controllers/model/index.js";
+import { PREDICTORS } from "../../src/controllers/shared/resource-types.js";
+import { concreteModelId } from "../../src/mesh/model-id.js";
+import {
+  type ModelHarness,
+  runtimeDeployment,
+  SERVICE,
+  startModelHarness,
+} from "../fixtures/model/harness.js";
+import { sequence, summary } from "../fixtures/model/statuses.js";
+
+type Predictor = KubernetesObject & { spec: PredictorSpec; status?: PredictorStatus };
+
+const SKLEARN = { name: "sklearn" };
+const LOADED = "Loaded//UpToDate/available";
+const PENDING = "Pending//UpToDate/unavailable";
+
+describe("model controller: Predictors against the ModelMesh emulator", () => {
+  let h: ModelHarness;
+
+  const spec = (path: string, extra: Partial<PredictorSpec> = {}): PredictorSpec => ({
+    modelType: SKLEARN,
+    path,
+    storage: { s3: { secretKey: "localMinIO" } },
+    ...extra,
+  });
+  const create = (name: string, predictorSpec: PredictorSpec) =>
+    h.client.create<Predictor>(PREDICTORS, {
+      apiVersion: PREDICTORS.apiVersion,
+      kind: PREDICTORS.kind,
+      metadata: { name, namespace: h.namespace },
+      spec: predictorSpec,
+    });
+  const get = (name: string) => h.client.get<Predictor>(PREDICTORS, name, h.namespace);
+  const update = (name: string, predictorSpec: PredictorSpec) =>
+    h.client.mergePatch(PREDICTORS, { namespace: h.namespace, name }, { spec: predictorSpec });
+  const current = async (name: string) => summary((await get(name))?.status);
+  const until = (name: string, expected: string, timeout = 20_000) =>
+    expect.poll(() => current(name), { timeout, interval: 50 }).toBe(expected);
+  /** The statuses recorded from `from` on, summarised. */
+  const seen = (name: string, from = 0) => sequence(h.predictors.of(name).slice(from));
+
+  beforeAll(async () => {
+    h = await startModelHarness({
+      kubeconfigPath: inject("kubeconfigPath"),
+      etcdEndpoint: inject("etcdEndpoint"),
+      modelPaths: ["sklearn/mnist-svm.joblib", "sklearn/mnist-v2", "xgboost/model"],
+    });
+    await h.apps.createNamespacedDeployment({
+      namespace: h.namespace,
+      body: runtimeDeployment(h.namespace, "mlserver-1.x", [
+        "mt:sklearn",
+        "mt:sklearn:0",
+        "pv:grpc-v2",
+        "rt:mlserver-1.x",
+      ]),
+    });
+    await h.setReady("mlserver-1.x", 1);
+    await h.startController();
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("a new predictor goes Pending → Loading → Loaded, with the finalizer and the inference endpoints", async () => {
+    await create("iris", spec("sklearn/mnist-svm.joblib"));
+    await until("iris", LOADED);
+    expect(seen("iris")).toEqual([PENDING, "Loading//UpToDate/available", LOADED]);
+    const iris = await get("iris");
+    expect(iris?.metadata?.finalizers).toContain(VMODEL_FINALIZER);
+    expect(iris?.status).toMatchObject({
+      totalCopies: 1,
+      failedCopies: 0,
+      grpcEndpoint: `grpc://${SERVICE}.${h.namespace}:8033`,
+      httpEndpoint: `http://${SERVICE}.${h.namespace}:8008`,
+    });
+    expect(iris?.status?.lastFailureInfo).toBeUndefined();
+    expect(await h.vmodel("iris")).toEqual({
+      o: "ksp",
+      amid: concreteModelId("iris", "ksp", spec("sklearn/mnist-svm.joblib")),
+      tmid: concreteModelId("iris", "ksp", spec("sklearn/mnist-svm.joblib")),
+    });
+  });
+
+  it("a spec update transitions the same vmodel: (Loaded, Loading, InProgress) then (Loaded, '', UpToDate)", async () => {
+    const from = h.predictors.of("iris").length;
+    await update("iris", spec("sklearn/mnist-v2"));
+    const newId = concreteModelId("iris", "ksp", spec("sklearn/mnist-v2"));
+    await expect.poll(async () => (await h.vmodel("iris"))?.amid, { timeout: 20_000 }).toBe(newId);
+    await until("iris", LOADED);
+    expect(seen("iris", from - 1)).toEqual([LOADED, "Loaded/Loading/InProgress/available", LOADED]);
+    expect(await h.vmodel("iris")).toEqual({ o: "ksp", amid: newId, tmid: newId });
+  });
+
+  it("an invalid path fails with ModelLoadFailed, a location and a time", async () => {
+    await create("nowhere", spec("sklearn/missing"));
+    await until("nowhere", "FailedToLoad//UpToDate/unavailable/ModelLoadFailed");
+    expect(seen("nowhere")).toEqual([
+      PENDING,
+      "Loading//UpToDate/available",
+      "FailedToLoad//UpToDate/unavailable/ModelLoadFailed",
+    ]);
+    const failure = (await get("nowhere"))?.status?.lastFailureInfo;
+    expect(failure).toMatchObject({
+      reason: "ModelLoadFailed",
+      location: "mlserver-1.x",
+      modelId: concreteModelId("nowhere", "ksp", spec("sklearn/missing")),
+      message: expect.stringContaining("sklearn/missing"),
+    });
+    expect(Date.parse(failure?.time ?? "")).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it("an update to an invalid path is blocked while the old model keeps serving", async () => {
+    const from = h.predictors.of("iris").length;
+    const servingId = concreteModelId("iris", "ksp", spec("sklearn/mnist-v2"));
+    await update("iris", spec("sklearn/gone"));
+    await until("iris", "Loaded/FailedToLoad/BlockedByFailedLoad/available/ModelLoadFailed");
+    expect(seen("iris", from - 1)).toEqual([
+      LOADED,
+      "Loaded/Loading/InProgress/available",
+      "Loaded/FailedToLoad/BlockedByFailedLoad/available/ModelLoadFailed",
+    ]);
+    expect((await h.vmodel("iris"))?.amid).toBe(servingId);
+    expect(Object.keys((await h.registry(servingId))?.instanceIds ?? {})).toEqual(["mlserver-1.x"]);
+    expect((await get("iris"))?.status?.lastFailureInfo).toMatchObject({
+      location: "mlserver-1.x",
+      time: expect.any(String),
+    });
+  });
+
+  it("an unknown model type gives NoSupportingRuntime; an unknown runtime RuntimeNotRecognized", async () => {
+    await create("caffe", { ...spec("sklearn/mnist-svm.joblib"), modelType: { name: "caffe" } });
+    await create("custom", spec("sklearn/mnist-svm.joblib", { runtime: { name: "no-such-runtime" } }));
+    await until("caffe", "FailedToLoad//UpToDate/unavailable/NoSupportingRuntime");
+    await until("custom", "FailedToLoad//UpToDate/unavailable/RuntimeNotRecognized");
+    expect(seen("caffe")).toEqual([PENDING, "FailedToLoad//UpToDate/unavailable/NoSupportingRuntime"]);
+    expect(seen("custom")).toEqual([PENDING, "FailedToLoad//UpToDate/unavailable/RuntimeNotRecognized"]);
+    expect((await get("custom"))?.status?.lastFailureInfo?.message).toBe(
+      "Specified runtime name not recognized",
+    );
+  });
+
+  it("with no ready runtime it waits (RuntimeUnhealthy) and loads by itself once the runtime is ready", async () => {
+    await h.apps.createNamespacedDeployment({
+      namespace: h.namespace,
+      body: runtimeDeployment(h.namespace, "xgb-1.x", ["mt:xgboost", "rt:xgb-1.x"]),
+    });
+    // Let the emulator's view of the runtimes (refreshed every 200 ms) include the new one, as model-mesh
+    // learns of new runtimes some time after the API server.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await create("boost", { modelType: { name: "xgboost" }, storage: { path: "xgboost/model" } });
+    await until("boost", "Loading//UpToDate/unavailable/RuntimeUnhealthy");
+    expect((await get("boost"))?.status?.lastFailureInfo?.message).toBe(
+      "Waiting for supporting runtime Pod to become available",
+    );
+    await h.setReady("xgb-1.x", 1);
+    await until("boost", LOADED);
+    // Whether the load in progress is seen depends on when the emulator notices the ready runtime.
+    expect(seen("boost").filter((line) => line !== "Loading//UpToDate/available")).toEqual([
+      PENDING,
+      "Loading//UpToDate/unavailable/RuntimeUnhealthy",
+      LOADED,
+    ]);
+  });
+
+  it("deleting the runtime makes the status stop claiming available", async () => {
+    const from = h.predictors.of("boost").length;
+    await h.apps.deleteNamespacedDeployment({ name: `${SERVICE}-xgb-1.x`, namespace: h.namespace });
+    await until("boost", "Standby//UpToDate/unavailable/NoSupportingRuntime");
+    expect(seen("boost", from - 1)).toEqual([LOADED, "Standby//UpToDate/unavailable/NoSupportingRuntime"]);
+  });
+
+  it("deleting a predictor deletes its vmodel, then the object goes", async () => {
+    expect(await h.vmodel("nowhere")).toBeDefined();
+    await h.client.delete(PREDICTORS, "nowhere", h.namespace);
+    await expect.poll(() => get("nowhere"), { timeout: 20_000 }).toBeUndefined();
+    expect(await h.vmodel("nowhere")).toBeUndefined();
+  });
+
+  it("a predictor deleted while the controller is down loses its vmodel when the controller is back", async () => {
+    await until("iris", "Loaded/FailedToLoad/BlockedByFailedLoad/available/ModelLoadFailed");
+    await h.stopController();
+    await h.client.delete(PREDICTORS, "iris", h.namespace);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await get("iris"))?.metadata?.deletionTimestamp).toBeDefined();
+    expect(await h.vmodel("iris")).toBeDefined();
+    await h.startController();
+    await expect.poll(() => get("iris"), { timeout: 20_000 }).toBeUndefined();
+    expect(await h.vmodel("iris")).toBeUndefined();
+  });
+});
