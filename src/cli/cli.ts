@@ -1,10 +1,11 @@
 /** The `modelmesh-serving` command line: one subcommand per verb, each with its own `--help`. */
 import { renderCommand } from "./commands/render.js";
+import { runCommand } from "./commands/run.js";
 import { versionCommand } from "./commands/version.js";
 import { type CliIo, type Command, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE } from "./io.js";
 
-/** The controller itself (`run`) is registered here when it lands, next to the offline commands. */
-export const COMMANDS: readonly Command[] = [renderCommand, versionCommand];
+/** The controller itself (`run`) next to the offline commands. */
+export const COMMANDS: readonly Command[] = [runCommand, renderCommand, versionCommand];
 
 function usage(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((command) => command.name.length));

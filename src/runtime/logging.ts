@@ -17,7 +17,8 @@ const REDACTED_PATHS = [
 ];
 
 const root: Logger = pino({
-  level: process.env.LOG_LEVEL ?? "info",
+  // DEV_MODE_LOGGING (upstream's switch to development logging) turns on debug lines unless LOG_LEVEL is set.
+  level: process.env.LOG_LEVEL ?? (process.env.DEV_MODE_LOGGING !== undefined ? "debug" : "info"),
   base: undefined,
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },

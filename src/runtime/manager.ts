@@ -23,7 +23,10 @@ export interface ManagerOptions {
   metricsPort?: number;
   /** `/healthz` and `/readyz` port (upstream `:8081`); `undefined` serves no probes. */
   healthPort?: number;
+  /** Address both servers listen on unless `metricsHost` / `healthHost` say otherwise; default all interfaces. */
   bindHost?: string;
+  metricsHost?: string;
+  healthHost?: string;
   /** Compete for a Lease before reconciling; without it this process reconciles at once. */
   leaderElection?: Omit<LeaderElectionOptions, "client" | "metrics" | "identity"> & { identity?: string };
   /** How long to wait for the caches' first lists before giving up (controller-runtime: 2 min). */
@@ -124,16 +127,21 @@ export class Manager {
   /** Resolves once the caches are synced and leader election (if any) runs; rejects if the sync times out. */
   async start(): Promise<void> {
     const { metricsPort, healthPort, bindHost, cacheSyncTimeoutMs = 120_000 } = this.#options;
+    const { metricsHost = bindHost, healthHost = bindHost } = this.#options;
     if (metricsPort !== undefined) {
       this.#metricsServer = await serveMetrics({
         port: metricsPort,
-        host: bindHost,
+        host: metricsHost,
         registry: this.registry,
       });
       this.#servers.push(this.#metricsServer);
     }
     if (healthPort !== undefined) {
-      this.#probeServer = await serveProbes({ port: healthPort, host: bindHost, isReady: () => this.#ready });
+      this.#probeServer = await serveProbes({
+        port: healthPort,
+        host: healthHost,
+        isReady: () => this.#ready,
+      });
       this.#servers.push(this.#probeServer);
     }
     for (const runnable of this.#runnables) await runnable.start();

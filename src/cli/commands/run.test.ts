@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import { deploymentFromPodName, parseAddress, parseRunOptions, runCommand } from "./run.js";
+
+describe("modelmesh-serving run options", () => {
+  it("defaults to upstream's addresses, no leader election and cluster scope", () => {
+    const parsed = parseRunOptions([], {});
+    expect(parsed).toEqual({
+      ok: true,
+      options: {
+        kubeconfig: undefined,
+        metrics: { host: undefined, port: 8080 },
+        health: { host: undefined, port: 8081 },
+        leaderElection: undefined,
+        webhookPort: 9443,
+        webhookCertDir: "/tmp/k8s-webhook-server/serving-certs",
+        workers: 2,
+        scope: "cluster",
+        namespace: undefined,
+        controllerDeploymentName: "modelmesh-controller",
+        etcdSecretName: undefined,
+        featureEnv: { ENABLE_ISVC_WATCH: undefined, ENABLE_CSR_WATCH: undefined },
+      },
+    });
+  });
+
+  it("reads the leader election flags in seconds and the environment", () => {
+    const parsed = parseRunOptions(
+      [
+        "--enable-leader-election",
+        "--leader-elect-lease-duration-sec",
+        "30",
+        "--leader-elect-lease-renew-deadline-sec=20",
+        "--leader-elect-retry-period-sec",
+        "5",
+        "--metrics-addr",
+        "127.0.0.1:9090",
+        "--health-probe-bind-address",
+        "0",
+        "--workers",
+        "4",
+      ],
+      {
+        NAMESPACE: "mm",
+        NAMESPACE_SCOPE: "true",
+        POD_NAME: "my-controller-5d8f7c9b6-x2x9z",
+        ETCD_SECRET_NAME: "etcd",
+        ENABLE_ISVC_WATCH: "false",
+      },
+    );
+    expect(parsed).toMatchObject({
+      ok: true,
+      options: {
+        leaderElection: { leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 5_000 },
+        metrics: { host: "127.0.0.1", port: 9090 },
+        health: undefined,
+        workers: 4,
+        scope: "namespace",
+        namespace: "mm",
+        controllerDeploymentName: "my-controller",
+        etcdSecretName: "etcd",
+        featureEnv: { ENABLE_ISVC_WATCH: "false" },
+      },
+    });
+  });
+
+  it("prefers CONTROLLER_DEPLOYMENT over the pod name", () => {
+    const parsed = parseRunOptions([], { CONTROLLER_DEPLOYMENT: "explicit", POD_NAME: "a-b-c" });
+    expect(parsed).toMatchObject({ ok: true, options: { controllerDeploymentName: "explicit" } });
+    expect(deploymentFromPodName("modelmesh-controller-6c9f-abcde")).toBe("modelmesh-controller");
+    expect(deploymentFromPodName("standalone")).toBeUndefined();
+  });
+
+  it("refuses bad values with the flag's name", () => {
+    expect(parseRunOptions(["--workers", "0"], {})).toEqual({
+      ok: false,
+      error: '--workers: expected a positive integer, got "0"',
+    });
+    expect(parseRunOptions(["--metrics-addr", "localhost:http"], {})).toMatchObject({ ok: false });
+    expect(parseRunOptions(["--no-such-flag"], {})).toMatchObject({ ok: false });
+    expect(parseAddress("metrics-addr", "[::1]:8080")).toEqual({ host: "::1", port: 8080 });
+  });
+
+  it("documents every flag and env variable in --help", async () => {
+    let out = "";
+    const code = await runCommand.run(["--help"], {
+      stdout: (t) => (out += t),
+      stderr: () => undefined,
+      env: {},
+      cwd: "/",
+    });
+    expect(code).toBe(0);
+    for (const name of [
+      "--kubeconfig",
+      "--metrics-addr",
+      "--health-probe-bind-address",
+      "--enable-leader-election",
+      "--leader-elect-lease-duration-sec",
+      "--leader-elect-lease-renew-deadline-sec",
+      "--leader-elect-retry-period-sec",
+      "--webhook-port",
+      "--webhook-cert-dir",
+      "--workers",
+      "NAMESPACE",
+      "POD_NAME",
+      "CONTROLLER_DEPLOYMENT",
+      "ETCD_SECRET_NAME",
+      "NAMESPACE_SCOPE",
+      "ENABLE_ISVC_WATCH",
+      "ENABLE_CSR_WATCH",
+      "DEV_MODE_LOGGING",
+    ]) {
+      expect(out).toContain(name);
+    }
+  });
+});

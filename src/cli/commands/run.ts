@@ -1,0 +1,249 @@
+/** `modelmesh-serving run`: the controller process (flags and env named as the upstream controller's). */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { Scope } from "../../controllers/context.js";
+import { setupControllers } from "../../controllers/index.js";
+import {
+  DEFAULT_CONTROLLER_DEPLOYMENT,
+  DEFAULT_CONTROLLER_NAMESPACE,
+  LEADER_ELECTION_LEASE_NAME,
+} from "../../controllers/shared/constants.js";
+import { createControllerContext } from "../../controllers/shared/create-context.js";
+import { WebhookRunnable } from "../../controllers/shared/webhook-runnable.js";
+import { createLogger } from "../../runtime/logging.js";
+import { type CliIo, type Command, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE } from "../io.js";
+
+const SERVICE_ACCOUNT_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+export const DEFAULT_WEBHOOK_CERT_DIR = "/tmp/k8s-webhook-server/serving-certs";
+
+const USAGE = `Usage: modelmesh-serving run [options]
+
+Runs the controller: reconciles ServingRuntimes, ClusterServingRuntimes, Predictors and ModelMesh
+InferenceServices into ModelMesh Deployments and models, and serves the runtime validation webhook.
+SIGTERM (or SIGINT) stops taking work, lets reconciles in flight finish and releases leadership.
+
+Options:
+  --kubeconfig <path>                         kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, in-cluster)
+  --metrics-addr <[host]:port>                where /metrics listens; "0" turns it off (default :8080)
+  --health-probe-bind-address <[host]:port>   where /healthz and /readyz listen; "0" turns them off (default :8081)
+  --enable-leader-election                    compete for the Lease ${LEADER_ELECTION_LEASE_NAME}
+                                              before reconciling, so only one replica acts (default off)
+  --leader-elect-lease-duration-sec <n>       how long a Lease holds without renewal (default 15)
+  --leader-elect-lease-renew-deadline-sec <n> how long the leader retries renewing before giving up (default 10)
+  --leader-elect-retry-period-sec <n>         pause between attempts to acquire or renew (default 2)
+  --webhook-port <port>                       HTTPS port of the validating webhook (default 9443)
+  --webhook-cert-dir <dir>                    directory with tls.crt and tls.key for the webhook; reloaded when they
+                                              change; without them the webhook is off (default ${DEFAULT_WEBHOOK_CERT_DIR})
+  --workers <n>                               concurrent reconciles per controller (default 2)
+  -h, --help                                  show this help
+
+Environment:
+  NAMESPACE              the controller namespace (default: the service account's, else ${DEFAULT_CONTROLLER_NAMESPACE})
+  POD_NAME               this pod; also names the controller Deployment when CONTROLLER_DEPLOYMENT is unset
+  CONTROLLER_DEPLOYMENT  the controller's Deployment, owner of the Service in namespace scope
+                         (default ${DEFAULT_CONTROLLER_DEPLOYMENT})
+  ETCD_SECRET_NAME       Secret with ModelMesh's etcd connection (default model-serving-etcd)
+  NAMESPACE_SCOPE        "true": serve only the controller namespace; otherwise cluster scope
+  ENABLE_ISVC_WATCH      "false": ignore InferenceServices; "true": require their CRD; unset: use it if installed
+  ENABLE_CSR_WATCH       the same for ClusterServingRuntimes (never used in namespace scope)
+  DEV_MODE_LOGGING       set: debug logging (unless LOG_LEVEL says otherwise)
+  LOG_LEVEL              trace, debug, info, warn or error
+`;
+
+export interface Address {
+  host: string | undefined;
+  port: number;
+}
+
+export interface RunOptions {
+  kubeconfig: string | undefined;
+  metrics: Address | undefined;
+  health: Address | undefined;
+  leaderElection: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number } | undefined;
+  webhookPort: number;
+  webhookCertDir: string;
+  workers: number;
+  scope: Scope;
+  namespace: string | undefined;
+  controllerDeploymentName: string;
+  etcdSecretName: string | undefined;
+  featureEnv: { ENABLE_ISVC_WATCH?: string | undefined; ENABLE_CSR_WATCH?: string | undefined };
+}
+
+type Parsed = { ok: true; options: RunOptions } | { ok: false; error: string } | { ok: "help" };
+
+/** `[host]:port` as controller-runtime takes it; "0" means off. */
+export function parseAddress(flag: string, text: string): Address | undefined | string {
+  if (text === "0") return undefined;
+  const colon = text.lastIndexOf(":");
+  const host = colon <= 0 ? undefined : text.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
+  const portText = colon < 0 ? text : text.slice(colon + 1);
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) return `--${flag}: expected [host]:port, got "${text}"`;
+  return { host, port };
+}
+
+function positiveInteger(flag: string, text: string, allowZero = false): number | string {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || (!allowZero && value === 0))
+    return `--${flag}: expected a positive integer, got "${text}"`;
+  return value;
+}
+
+/** The controller Deployment's name from a pod name `<deployment>-<replicaset hash>-<pod suffix>`. */
+export function deploymentFromPodName(podName: string | undefined): string | undefined {
+  return podName?.match(/^(.*)-[^-]*-[^-]*$/)?.[1];
+}
+
+export function parseRunOptions(args: readonly string[], env: CliIo["env"]): Parsed {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...args],
+      options: {
+        kubeconfig: { type: "string" },
+        "metrics-addr": { type: "string", default: ":8080" },
+        "health-probe-bind-address": { type: "string", default: ":8081" },
+        "enable-leader-election": { type: "boolean", default: false },
+        "leader-elect-lease-duration-sec": { type: "string", default: "15" },
+        "leader-elect-lease-renew-deadline-sec": { type: "string", default: "10" },
+        "leader-elect-retry-period-sec": { type: "string", default: "2" },
+        "webhook-port": { type: "string", default: "9443" },
+        "webhook-cert-dir": { type: "string", default: DEFAULT_WEBHOOK_CERT_DIR },
+        workers: { type: "string", default: "2" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+  if (values.help === true) return { ok: "help" };
+  const text = (name: string) => String(values[name]);
+  const metrics = parseAddress("metrics-addr", text("metrics-addr"));
+  if (typeof metrics === "string") return { ok: false, error: metrics };
+  const health = parseAddress("health-probe-bind-address", text("health-probe-bind-address"));
+  if (typeof health === "string") return { ok: false, error: health };
+  const numbers: Record<string, number> = {};
+  for (const flag of [
+    "leader-elect-lease-duration-sec",
+    "leader-elect-lease-renew-deadline-sec",
+    "leader-elect-retry-period-sec",
+    "workers",
+  ]) {
+    const value = positiveInteger(flag, text(flag));
+    if (typeof value === "string") return { ok: false, error: value };
+    numbers[flag] = value;
+  }
+  const webhookPort = positiveInteger("webhook-port", text("webhook-port"), true);
+  if (typeof webhookPort === "string") return { ok: false, error: webhookPort };
+  const seconds = (flag: string) => (numbers[flag] ?? 0) * 1000;
+  return {
+    ok: true,
+    options: {
+      kubeconfig: values.kubeconfig as string | undefined,
+      metrics,
+      health,
+      leaderElection:
+        values["enable-leader-election"] === true
+          ? {
+              leaseDurationMs: seconds("leader-elect-lease-duration-sec"),
+              renewDeadlineMs: seconds("leader-elect-lease-renew-deadline-sec"),
+              retryPeriodMs: seconds("leader-elect-retry-period-sec"),
+            }
+          : undefined,
+      webhookPort,
+      webhookCertDir: text("webhook-cert-dir"),
+      workers: numbers.workers ?? 2,
+      scope: env.NAMESPACE_SCOPE === "true" ? "namespace" : "cluster",
+      namespace: env.NAMESPACE || undefined,
+      controllerDeploymentName:
+        env.CONTROLLER_DEPLOYMENT || deploymentFromPodName(env.POD_NAME) || DEFAULT_CONTROLLER_DEPLOYMENT,
+      etcdSecretName: env.ETCD_SECRET_NAME || undefined,
+      featureEnv: { ENABLE_ISVC_WATCH: env.ENABLE_ISVC_WATCH, ENABLE_CSR_WATCH: env.ENABLE_CSR_WATCH },
+    },
+  };
+}
+
+function controllerNamespace(fromEnv: string | undefined): string {
+  if (fromEnv !== undefined) return fromEnv;
+  try {
+    return readFileSync(SERVICE_ACCOUNT_NAMESPACE_FILE, "utf8").trim() || DEFAULT_CONTROLLER_NAMESPACE;
+  } catch {
+    return DEFAULT_CONTROLLER_NAMESPACE;
+  }
+}
+
+function loadKubeConfig(path: string | undefined): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (path !== undefined) kubeConfig.loadFromFile(path);
+  else kubeConfig.loadFromDefault();
+  return kubeConfig;
+}
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "run the controller (reconcilers, webhook, metrics and probes)",
+  usage: USAGE,
+  async run(args, io) {
+    const parsed = parseRunOptions(args, io.env);
+    if (parsed.ok === "help") {
+      io.stdout(USAGE);
+      return EXIT_OK;
+    }
+    if (!parsed.ok) {
+      io.stderr(`${parsed.error}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    const options = parsed.options;
+    const log = createLogger("setup");
+    const namespace = controllerNamespace(options.namespace);
+    log.info(
+      { namespace, scope: options.scope },
+      options.scope === "namespace"
+        ? "Controller operating in namespace scope (own-namespace only) mode"
+        : "Controller operating in cluster scope mode, will attempt to watch/manage all namespaces",
+    );
+    let stopManager: (() => Promise<void>) | undefined;
+    try {
+      const ctx = await createControllerContext({
+        kubeConfig: loadKubeConfig(options.kubeconfig),
+        scope: options.scope,
+        controllerNamespace: namespace,
+        controllerDeploymentName: options.controllerDeploymentName,
+        etcdSecretNameEnv: options.etcdSecretName,
+        featureEnv: options.featureEnv,
+        manager: {
+          metricsPort: options.metrics?.port,
+          metricsHost: options.metrics?.host,
+          healthPort: options.health?.port,
+          healthHost: options.health?.host,
+          leaderElection:
+            options.leaderElection === undefined
+              ? undefined
+              : { ...options.leaderElection, namespace, name: LEADER_ELECTION_LEASE_NAME },
+        },
+      });
+      setupControllers(ctx, { workers: options.workers });
+      ctx.manager.addRunnable(
+        new WebhookRunnable({
+          certDir: options.webhookCertDir,
+          port: options.webhookPort,
+          config: ctx.config,
+        }),
+      );
+      stopManager = () => ctx.manager.stop();
+      ctx.manager.stopOnSignals();
+      log.info("starting manager");
+      await ctx.manager.start();
+    } catch (error) {
+      log.error({ err: error }, "controller could not start");
+      io.stderr(`modelmesh-serving run: ${(error as Error).message}\n`);
+      // Close the servers and caches that did start, so the process can end.
+      await stopManager?.().catch(() => undefined);
+      return EXIT_INVALID_INPUT;
+    }
+    // From here the process lives until a signal stops the manager (which exits the process).
+    return new Promise<number>(() => undefined);
+  },
+};
