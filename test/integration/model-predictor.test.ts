@@ -38,10 +38,13 @@ describe("model controller: Predictors against the ModelMesh emulator", () => {
   const update = (name: string, predictorSpec: PredictorSpec) =>
     h.client.mergePatch(PREDICTORS, { namespace: h.namespace, name }, { spec: predictorSpec });
   const current = async (name: string) => summary((await get(name))?.status);
-  const until = (name: string, expected: string, timeout = 20_000) =>
-    expect.poll(() => current(name), { timeout, interval: 50 }).toBe(expected);
   /** The statuses recorded from `from` on, summarised. */
   const seen = (name: string, from = 0) => sequence(h.predictors.of(name).slice(from));
+  /** Waits until the API server holds `expected` and the recording has seen it. */
+  const until = async (name: string, expected: string, timeout = 20_000) => {
+    await expect.poll(() => current(name), { timeout, interval: 50 }).toBe(expected);
+    await expect.poll(() => seen(name).at(-1), { timeout: 5_000, interval: 20 }).toBe(expected);
+  };
 
   beforeAll(async () => {
     h = await startModelHarness({

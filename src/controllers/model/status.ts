@@ -136,9 +136,13 @@ export function shouldLoadNow(status: PredictorStatus, deleting: boolean): boole
   );
 }
 
+/**
+ * Upstream's rule, except that `Pending` (no model registered in ModelMesh, e.g. an invalid spec never sent) is
+ * not available: upstream claimed it was (decision 0073).
+ */
 export function isAvailable(status: PredictorStatus): boolean {
   const active = status.activeModelState;
-  return active !== "" && active !== "FailedToLoad" && !isWaitingForRuntime(status);
+  return active !== "" && active !== "Pending" && active !== "FailedToLoad" && !isWaitingForRuntime(status);
 }
 
 function countCopies(info: ModelStatusInfo | undefined): { total: number; failed: number } {
