@@ -1,5 +1,6 @@
 /** Registers every controller of the process on the context's manager. */
 import type { ControllerContext } from "./context.js";
+import { setupModelController } from "./model/index.js";
 import { setupNamespaceController } from "./namespace/index.js";
 import { setupServingRuntimeController } from "./serving-runtime/index.js";
 import { RuntimeCaches } from "./shared/runtimes.js";
@@ -13,5 +14,5 @@ export function setupControllers(ctx: ControllerContext, options: ControllerOpti
   const runtimes = new RuntimeCaches(ctx);
   setupNamespaceController(ctx, runtimes, options);
   setupServingRuntimeController(ctx, runtimes, options);
-  // MODEL CONTROLLER: add `setupModelController(ctx);` (from "./model/index.js") once src/controllers/model/index.ts exists.
+  setupModelController(ctx);
 }
