@@ -406,3 +406,22 @@ describe("autoscaler classes", () => {
     await setConfig(BASE_CONFIG);
   });
 });
+
+describe("renaming the mesh", () => {
+  it("moves the Service and every runtime Deployment to the new inferenceServiceName", async () => {
+    await setConfig(`${BASE_CONFIG}inferenceServiceName: mesh-b\n`);
+    await eventually(() => client.get(SERVICES, "mesh-b", namespace), "the renamed Service");
+    await eventually(() => client.get(DEPLOYMENTS, "mesh-b-rt-a", namespace), "the renamed Deployment");
+    await eventually(
+      async () =>
+        (await client.get(SERVICES, "modelmesh-serving", namespace)) === undefined ? true : undefined,
+      "the old Service to go",
+    );
+    await eventually(
+      async () => ((await deployment("rt-a")) === undefined ? true : undefined),
+      "the old Deployment to go",
+    );
+    await setConfig(BASE_CONFIG);
+    await eventually(() => deployment("rt-a"), "the Deployment under the default name again");
+  });
+});

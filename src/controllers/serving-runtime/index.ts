@@ -5,6 +5,7 @@ import { LABELS } from "../../modelmesh/constants.js";
 import { runtimeLabelSet } from "../../modelmesh/model-type-labels.js";
 import { Controller } from "../../runtime/controller.js";
 import { createLogger } from "../../runtime/logging.js";
+import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
 import type { ControllerContext } from "../context.js";
 import { scopedInformer } from "../shared/informers.js";
 import { DEPLOYMENTS, SECRETS } from "../shared/resource-types.js";
@@ -36,6 +37,7 @@ export function setupServingRuntimeController(
   const models = new ModelCaches(ctx);
   const deployments = scopedInformer<V1Deployment>(ctx, DEPLOYMENTS, {
     labelSelector: `${LABELS.managedBy}=${LABELS.controllerName}`,
+    indexers: { [NAMESPACE_INDEX]: byNamespace },
   });
   // The storage Secret name is read once at start, as upstream did.
   const storageSecrets = scopedInformer<V1Secret>(ctx, SECRETS, {

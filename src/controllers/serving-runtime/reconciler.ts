@@ -15,7 +15,7 @@ import { applyOwned } from "../../runtime/apply.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
 import type { Informer } from "../../runtime/informer.js";
 import type { Logger } from "../../runtime/logging.js";
-import { splitKey } from "../../runtime/store.js";
+import { NAMESPACE_INDEX, splitKey } from "../../runtime/store.js";
 import { validateRuntimeSpec } from "../../webhook/runtime-validator.js";
 import type { ControllerContext } from "../context.js";
 import {
@@ -181,6 +181,7 @@ export class ServingRuntimeReconciler implements Reconciler {
       );
       throw new Error(`could not render the model mesh deployment: ${rendered.error}`);
     }
+    await this.#removeRenamedDeployments(runtime, namespace, target, log);
     if (replicas === undefined && live !== undefined) await handOverReplicas(client, namespace, target);
     log.info({ pods: replicas ?? "unmanaged" }, "Applying model mesh deployment");
     await applyOwned(client, DEPLOYMENTS, rendered.value);
@@ -260,6 +261,25 @@ export class ServingRuntimeReconciler implements Reconciler {
       );
     }
     await this.#deleteHpa(namespace, name, runtime.object, log);
+  }
+
+  /** After `inferenceServiceName` changed, the runtime's Deployment under the old name goes. */
+  async #removeRenamedDeployments(
+    runtime: EffectiveRuntime,
+    namespace: string,
+    target: string,
+    log: Logger,
+  ): Promise<void> {
+    const uid = runtime.object.metadata?.uid;
+    for (const deployment of this.#caches.deployments.store.byIndex(NAMESPACE_INDEX, namespace)) {
+      const name = deployment.metadata?.name ?? "";
+      const owned = deployment.metadata?.ownerReferences?.some(
+        (owner) => owner.controller === true && owner.uid === uid,
+      );
+      if (name === target || !owned) continue;
+      log.info({ deployment: name }, "deleting the runtime's Deployment of a former name");
+      await this.#ctx.manager.client.delete(DEPLOYMENTS, name, namespace);
+    }
   }
 
   async #pvcNames(
