@@ -22,6 +22,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   const tty = process.stdout.isTTY === true;
   let previous: string[] = [];
+  let printed: string[] = [];
 
   for (;;) {
     const list = (await api.listNamespacedCustomObject({
@@ -37,12 +38,13 @@ async function main(): Promise<number> {
       process.stdout.write(`${lines.join("\n")}\n`);
     } else if (lines.slice(0, -1).join("\n") !== previous.slice(0, -1).join("\n")) {
       say(lines.join("\n"));
+      printed = lines;
     }
     previous = lines;
 
     const done = rows.length === names.size && rows.every(isDone);
     if (done || Date.now() - started > TIMEOUT_MS) {
-      if (!tty) say(lines.at(-1) ?? "");
+      if (!tty && printed !== lines) say(lines.at(-1) ?? "");
       if (done) {
         say(`\nAll ${rows.length} InferenceServices are Loaded. Try:`);
         say(
