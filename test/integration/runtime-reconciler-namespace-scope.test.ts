@@ -425,3 +425,68 @@ describe("renaming the mesh", () => {
     await eventually(() => deployment("rt-a"), "the Deployment under the default name again");
   });
 });
+
+describe("PVC mounts", () => {
+  it("mounts the claims of the storage Secret and, with allowAnyPVC, the existing claims of the runtime's models", async () => {
+    const { PERSISTENT_VOLUME_CLAIMS } = await import("../../src/controllers/shared/resource-types.js");
+    await client.create(PERSISTENT_VOLUME_CLAIMS, {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: "claim-model", namespace },
+      spec: { accessModes: ["ReadOnlyMany"], resources: { requests: { storage: "1Gi" } } },
+    } as KubernetesObject);
+    const withClaim = (name: string, claim: string) => ({
+      ...predictor(name, namespace),
+      spec: {
+        modelType: { name: "ml-type1" },
+        storage: { parameters: { type: "pvc", name: claim }, path: "m" },
+      },
+    });
+    await client.create(PREDICTORS, withClaim("pvc-model", "claim-model"));
+    await client.create(PREDICTORS, withClaim("pvc-missing", "claim-missing"));
+    await setConfig(`${BASE_CONFIG}allowAnyPVC: true\n`);
+    await client.create(SECRETS, {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "storage-config", namespace },
+      data: { shared: Buffer.from(JSON.stringify({ type: "pvc", name: "claim-shared" })).toString("base64") },
+    } as KubernetesObject);
+    const claims = await eventually(async () => {
+      const volumes = (await deployment("rt-a"))?.spec?.template?.spec?.volumes ?? [];
+      const names = volumes.flatMap((v) =>
+        v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : [],
+      );
+      return names.length === 2 ? names : undefined;
+    }, "the PVC volumes");
+    expect(claims).toEqual(["claim-model", "claim-shared"]);
+    await client.delete(PREDICTORS, "pvc-model", namespace);
+    await client.delete(PREDICTORS, "pvc-missing", namespace);
+    await setConfig(BASE_CONFIG);
+  });
+});
+
+describe("restart", () => {
+  it("gives a running Deployment without models a fresh grace period instead of cutting it at once", async () => {
+    const formats = { supportedModelFormats: [{ name: "ml-type-r", autoSelect: true }] };
+    await client.create(
+      SERVING_RUNTIMES,
+      customRuntime("ServingRuntime", "rt-r", namespace, { spec: formats }),
+    );
+    await client.create(PREDICTORS, predictor("model-3", namespace, "ml-type-r"));
+    await replicasOf("rt-r", 2);
+    await controller.stop();
+    // The model controller's finalizer keeps it (deleting) until that controller runs again: it no longer counts.
+    await client.delete(PREDICTORS, "model-3", namespace);
+    controller = await startController({
+      kubeConfig,
+      scope: "namespace",
+      controllerNamespace: namespace,
+      features: { inferenceServices: true, clusterServingRuntimes: false, serviceMonitors: false },
+    });
+    const restarted = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await deployment("rt-r"))?.spec?.replicas).toBe(2);
+    await replicasOf("rt-r", 0, 10_000);
+    expect(Date.now() - restarted).toBeGreaterThanOrEqual(2_900);
+  });
+});
