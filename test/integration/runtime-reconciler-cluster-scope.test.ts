@@ -239,6 +239,26 @@ describe("cluster scope", () => {
     expect(after.metadata?.uid).not.toBe(before?.metadata?.uid);
   });
 
+  it("drops the ServiceMonitor and the prometheus port when metrics are turned off", async () => {
+    await client.apply(
+      CONFIG_MAPS,
+      userConfigMap(
+        controllerNamespace,
+        "podsPerRuntime: 1\nheadlessService: false\nmetrics:\n  enabled: false\n",
+      ),
+      { fieldManager: "test", force: true },
+    );
+    await eventually(
+      gone(() => client.get(SERVICE_MONITORS, "modelmesh-metrics-monitor", served)),
+      "the ServiceMonitor to go",
+    );
+    const service = await eventually(async () => {
+      const s = await client.get<V1Service>(SERVICES, "modelmesh-serving", served);
+      return s?.spec?.ports?.length === 2 ? s : undefined;
+    }, "the Service without its prometheus port");
+    expect(service.spec?.ports?.map((p) => p.name)).toEqual(["grpc", "http"]);
+  });
+
   it("removes everything from a namespace that stops being served", async () => {
     await client.mergePatch(
       NAMESPACES,
