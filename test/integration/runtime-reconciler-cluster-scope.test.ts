@@ -28,6 +28,7 @@ import type { KubeClient } from "../../src/runtime/kube-client.js";
 import { installCrds } from "../fixtures/api/cluster.js";
 import {
   type CoreEvent,
+  controllerServiceAccountKubeConfig,
   createNamespace,
   customRuntime,
   etcdSecret,
@@ -95,7 +96,14 @@ beforeAll(async () => {
   unserved = await createNamespace(client, "team-off");
   await client.create(SECRETS, etcdSecret(controllerNamespace));
   await client.create(CONFIG_MAPS, userConfigMap(controllerNamespace, "podsPerRuntime: 1\n"));
-  controller = await startController({ kubeConfig: plane.kubeConfig, scope: "cluster", controllerNamespace });
+  // The controller runs as the install's ServiceAccount: a permission the shipped RBAC lacks fails this suite.
+  const kubeConfig = await controllerServiceAccountKubeConfig(
+    client,
+    plane.kubeconfigPath,
+    "cluster",
+    controllerNamespace,
+  );
+  controller = await startController({ kubeConfig, scope: "cluster", controllerNamespace });
 }, 180_000);
 
 afterAll(async () => {

@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type {
+  KubeConfig,
   KubernetesObject,
   V1ConfigMap,
   V1Deployment,
@@ -31,6 +32,7 @@ import type { KubeClient } from "../../src/runtime/kube-client.js";
 import { installCrds } from "../fixtures/api/cluster.js";
 import {
   type CoreEvent,
+  controllerServiceAccountKubeConfig,
   createNamespace,
   customRuntime,
   etcdSecret,
@@ -52,6 +54,7 @@ const BASE_CONFIG = "scaleToZero:\n  gracePeriodSeconds: 3\n";
 let client: KubeClient;
 let namespace: string;
 let controller: RunningController;
+let controllerKubeConfig: KubeConfig;
 
 const deployment = (name: string) =>
   client.get<V1Deployment>(DEPLOYMENTS, `modelmesh-serving-${name}`, namespace);
@@ -91,8 +94,15 @@ beforeAll(async () => {
   namespace = await createNamespace(client, "rtr-ns");
   await client.create(SECRETS, etcdSecret(namespace));
   await client.create(CONFIG_MAPS, userConfigMap(namespace, BASE_CONFIG));
+  // The controller runs as the install's ServiceAccount: a permission the shipped Role lacks fails this suite.
+  controllerKubeConfig = await controllerServiceAccountKubeConfig(
+    client,
+    kubeconfigPath,
+    "namespace",
+    namespace,
+  );
   controller = await startController({
-    kubeConfig,
+    kubeConfig: controllerKubeConfig,
     scope: "namespace",
     controllerNamespace: namespace,
     features: { inferenceServices: true, clusterServingRuntimes: false, serviceMonitors: false },
@@ -478,7 +488,7 @@ describe("restart", () => {
     // The model controller's finalizer keeps it (deleting) until that controller runs again: it no longer counts.
     await client.delete(PREDICTORS, "model-3", namespace);
     controller = await startController({
-      kubeConfig,
+      kubeConfig: controllerKubeConfig,
       scope: "namespace",
       controllerNamespace: namespace,
       features: { inferenceServices: true, clusterServingRuntimes: false, serviceMonitors: false },
