@@ -33,6 +33,14 @@ step "tests (unit and integration, against a real kube-apiserver and etcd)"
 mkdir -p .local
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=.local/test-results.json || status=$?
+
+# In CI (a fresh clone, nothing else running), also run the README's main-job command end to end.
+if [ "$status" -eq 0 ] && [ "${CI:-}" = "true" ]; then
+  step "the README's sandbox command"
+  npm run --silent sandbox || status=$?
+  npm run --silent local:down || true
+fi
+
 node -e '
   const r = JSON.parse(require("node:fs").readFileSync(".local/test-results.json", "utf8"));
   console.log(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
