@@ -105,7 +105,15 @@ describe("model controller: Predictors against the ModelMesh emulator", () => {
         .filter((v) => v.labels.controller === "Predictor")
         .reduce((sum, v) => sum + v.value, 0);
     };
-    const before = await reconciles();
+    // Settled: no reconcile for a second (retries of earlier tests' transient states have run out). A poller
+    // of 3 s or less (upstream polled every 1 s and 3 s) would show within this second and the 2 s after it.
+    let before = await reconciles();
+    for (let quiet = false; !quiet; ) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const now = await reconciles();
+      quiet = now === before;
+      before = now;
+    }
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(await reconciles()).toBe(before);
   });
@@ -208,9 +216,10 @@ describe("model controller: Predictors against the ModelMesh emulator", () => {
       namespace: h.namespace,
       body: runtimeDeployment(h.namespace, "xgb-1.x", ["mt:xgboost", "rt:xgb-1.x"]),
     });
-    // Let the emulator's view of the runtimes (refreshed every 200 ms) include the new one, as model-mesh
-    // learns of new runtimes some time after the API server.
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Model-mesh learns of new runtimes some time after the API server; start from the emulator's view.
+    await h.emulator.waitForInstances((instances) =>
+      instances.some((i) => i.deployment.endsWith("-xgb-1.x")),
+    );
     await create("boost", { modelType: { name: "xgboost" }, storage: { path: "xgboost/model" } });
     await until("boost", "Loading//UpToDate/unavailable/RuntimeUnhealthy");
     expect((await get("boost"))?.status?.lastFailureInfo?.message).toBe(

@@ -38,7 +38,7 @@ import { grpcServiceDefinition } from "../../../src/mesh/grpc-service.js";
 import { REGISTRY_TABLE, VMODELS_TABLE } from "../../../src/mesh/registry-watcher.js";
 import { createLogger } from "../../../src/runtime/logging.js";
 import { type JsonRecord, members, num, parseRecord, serializeRecord, text } from "./records.js";
-import { type ClusterView, eligibleInstances, RuntimeDirectory } from "./runtimes.js";
+import { type ClusterView, type EmulatedInstance, eligibleInstances, RuntimeDirectory } from "./runtimes.js";
 
 export interface ModelMeshEmulatorOptions {
   readonly kubeConfig: KubeConfig;
@@ -55,6 +55,8 @@ export interface ModelMeshEmulatorOptions {
   readonly refreshMs?: number;
   /** Default 0: any free loopback port. */
   readonly port?: number;
+  /** Called as each `setVModel` request arrives, before it is processed (benchmarks time spec changes with it). */
+  readonly onSetVModel?: (request: SetVModelRequest) => void;
 }
 
 /** Thrown inside a handler to answer with a gRPC status. */
@@ -84,6 +86,8 @@ export class ModelMeshEmulator {
   private readonly loading = new Map<string, Placement>();
   /** Models that found no instance to load on: model-mesh's "no running instances" failure. */
   private readonly placementFailures = new Map<string, { message: string; time: number }>();
+  /** Target model id → vmodels transitioning to it, so a finished load need not scan every vmodel. */
+  private readonly transitionsTo = new Map<string, Set<string>>();
   private view: ClusterView = { instances: [], requiredLabels: () => [] };
   private queue: Promise<unknown> = Promise.resolve();
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -138,7 +142,13 @@ export class ModelMeshEmulator {
       unregisterModel: handle((r: UnregisterModelRequest) => this.unregisterModel(r)),
       getModelStatus: handle((r: GetStatusRequest) => this.getModelStatus(r.modelId)),
       ensureLoaded: handle((r: EnsureLoadedRequest) => this.ensureLoadedCall(r)),
-      setVModel: handle((r: SetVModelRequest) => this.setVModel(r)),
+      setVModel: (
+        call: ServerUnaryCall<SetVModelRequest, VModelStatusInfo>,
+        callback: sendUnaryData<VModelStatusInfo>,
+      ) => {
+        this.options.onSetVModel?.(call.request);
+        handle((r: SetVModelRequest) => this.setVModel(r))(call, callback);
+      },
       deleteVModel: handle((r: DeleteVModelRequest) => this.deleteVModel(r)),
       getVModelStatus: handle((r: GetVModelStatusRequest) => this.getVModelStatus(r)),
     });
@@ -154,8 +164,28 @@ export class ModelMeshEmulator {
         e ? reject(e) : resolve(),
       ),
     );
-    await this.exclusive(() => this.refresh());
+    await this.exclusive(async () => {
+      for (const [vmodelId, vmodel] of await this.readAll(VMODELS_TABLE))
+        this.noteTransition(vmodelId, vmodel);
+      await this.refresh();
+    });
     this.scheduleRefresh();
+  }
+
+  /**
+   * Resolves once the emulator's view of the runtime instances satisfies `test`. Model-mesh learns of runtime pods
+   * a little after the API server does; tests wait here instead of sleeping.
+   */
+  async waitForInstances(
+    test: (instances: readonly EmulatedInstance[]) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!test(this.view.instances)) {
+      if (Date.now() > deadline)
+        throw new Error("the emulator did not see the expected runtime instances in time");
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 
   /** One operation at a time, like model-mesh's transactions on one registry. */
@@ -301,10 +331,24 @@ export class ModelMeshEmulator {
     await this.advanceTransitions(modelId, problem !== undefined);
   }
 
+  private noteTransition(vmodelId: string, vmodel: JsonRecord): void {
+    const target = text(vmodel, "tmid");
+    if (target === "" || target === text(vmodel, "amid")) return;
+    const vmodels = this.transitionsTo.get(target) ?? new Set<string>();
+    vmodels.add(vmodelId);
+    this.transitionsTo.set(target, vmodels);
+  }
+
   /** Vmodels waiting for this model switch to it once loaded, or are marked failed. */
   private async advanceTransitions(modelId: string, failed: boolean): Promise<void> {
-    for (const [vmodelId, vmodel] of await this.readAll(VMODELS_TABLE)) {
-      if (text(vmodel, "tmid") !== modelId || text(vmodel, "amid") === modelId) continue;
+    const candidates = this.transitionsTo.get(modelId);
+    if (!candidates) return;
+    for (const vmodelId of [...candidates]) {
+      const vmodel = await this.read(VMODELS_TABLE, vmodelId);
+      if (!vmodel || text(vmodel, "tmid") !== modelId || text(vmodel, "amid") === modelId) {
+        candidates.delete(vmodelId);
+        continue;
+      }
       if (failed) {
         vmodel.failed = true;
         await this.commit([[VMODELS_TABLE, vmodelId, vmodel]]);
@@ -315,7 +359,9 @@ export class ModelMeshEmulator {
       vmodel.failed = false;
       const change = await this.deref(oldActive);
       await this.commit([[VMODELS_TABLE, vmodelId, vmodel], ...change.puts], change.deletes);
+      candidates.delete(vmodelId);
     }
+    if (candidates.size === 0) this.transitionsTo.delete(modelId);
   }
 
   /** One reference less; an auto-delete model without references goes away. */
@@ -520,6 +566,7 @@ export class ModelMeshEmulator {
       puts.unshift([REGISTRY_TABLE, targetModelId, target]);
       puts.push([VMODELS_TABLE, vModelId, vmodel]);
       await this.commit(puts, deletes);
+      this.noteTransition(vModelId, vmodel);
     }
 
     const transitioning = text(vmodel, "amid") !== text(vmodel, "tmid");
