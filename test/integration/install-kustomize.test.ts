@@ -221,13 +221,12 @@ describe("config/default: the cluster-scope install", () => {
       { verb: "delete", group: "autoscaling", resource: "horizontalpodautoscalers", namespace: anywhere },
       { verb: "create", group: "monitoring.coreos.com", resource: "servicemonitors", namespace: anywhere },
       { verb: "list", group: "discovery.k8s.io", resource: "endpointslices", namespace: anywhere },
-      { verb: "create", group: "events.k8s.io", resource: "events", namespace: anywhere },
       { verb: "patch", resource: "events", namespace: anywhere },
-      { verb: "update", group: "serving.kserve.io", resource: "predictors", namespace: anywhere },
+      { verb: "patch", group: "serving.kserve.io", resource: "predictors", namespace: anywhere },
       {
         verb: "update",
         group: "serving.kserve.io",
-        resource: "inferenceservices",
+        resource: "clusterservingruntimes",
         subresource: "finalizers",
       },
       { verb: "patch", group: "serving.kserve.io", resource: "predictors", subresource: "status" },
@@ -242,6 +241,18 @@ describe("config/default: the cluster-scope install", () => {
       { verb: "create", resource: "pods", namespace: anywhere },
       { verb: "list", resource: "nodes" },
       { verb: "create", group: "serving.kserve.io", resource: "predictors", namespace: anywhere },
+      // Only what the controller calls (decision 0080): events are core/v1, models and their status are
+      // patched, and nothing the controller writes is owned by a model.
+      { verb: "create", group: "events.k8s.io", resource: "events", namespace: anywhere },
+      { verb: "update", group: "serving.kserve.io", resource: "predictors", namespace: anywhere },
+      { verb: "update", group: "serving.kserve.io", resource: "inferenceservices", subresource: "status" },
+      {
+        verb: "update",
+        group: "serving.kserve.io",
+        resource: "inferenceservices",
+        subresource: "finalizers",
+      },
+      { verb: "get", resource: "namespaces" },
       { verb: "update", group: "serving.kserve.io", resource: "servingruntimes", namespace: anywhere },
       { verb: "create", group: "rbac.authorization.k8s.io", resource: "roles", namespace: anywhere },
     ];
@@ -415,11 +426,20 @@ describe("config/overlays/namespace-scope: the namespace-scope install", () => {
       await controllerMay(plane, {
         verb: "update",
         group: "serving.kserve.io",
-        resource: "predictors",
+        resource: "servingruntimes",
         subresource: "finalizers",
         namespace: NAMESPACE,
       }),
     ).toBe(true);
+    expect(
+      await controllerMay(plane, {
+        verb: "update",
+        group: "serving.kserve.io",
+        resource: "predictors",
+        subresource: "finalizers",
+        namespace: NAMESPACE,
+      }),
+    ).toBe(false);
     expect(await controllerMay(plane, { verb: "list", resource: "namespaces" })).toBe(false);
     expect(await controllerMay(plane, { verb: "watch", resource: "secrets", namespace: "team-a" })).toBe(
       false,
