@@ -75,6 +75,35 @@ export function describeInstall(method: InstallMethod, scope: Scope): void {
       }
     });
 
+    it("records state changes as Normal Events: runtime Deployments created, models loaded", async () => {
+      const { namespace } = scenario.install;
+      const all = await events(scenario.client);
+      const created = all.filter(
+        (e) =>
+          e.type === "Normal" &&
+          e.reason === "DeploymentCreated" &&
+          e.involvedObject?.kind === scenario.runtimeKind,
+      );
+      expect(created.map((e) => e.involvedObject?.name)).toEqual(expect.arrayContaining(BUILT_IN_RUNTIMES));
+      // Created at zero when no model needed it yet (then scaled up), or at once with the models' replicas.
+      const mlserver = all
+        .filter(
+          (e) => e.involvedObject?.name === "mlserver-1.x" && e.involvedObject.kind === scenario.runtimeKind,
+        )
+        .map((e) => e.message)
+        .filter((m) => m?.includes(`Deployment modelmesh-serving-mlserver-1.x`));
+      expect(mlserver.join("\n")).toMatch(
+        /Created Deployment modelmesh-serving-mlserver-1\.x with 2 replicas|Scaled Deployment modelmesh-serving-mlserver-1\.x up to 2 replicas/,
+      );
+      const loaded = (await events(scenario.client, namespace)).filter(
+        (e) =>
+          e.reason === "ModelStateChanged" &&
+          e.involvedObject?.kind === "InferenceService" &&
+          e.involvedObject.name === "example-sklearn-mnist",
+      );
+      expect(loaded.map((e) => e.message)).toContain("Active model Loaded, transition UpToDate");
+    });
+
     it("reports a model that fails to load with a Warning Event on it", async () => {
       const { namespace } = scenario.install;
       const name = "e2e-missing-model";

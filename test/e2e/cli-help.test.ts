@@ -1,0 +1,67 @@
+/**
+ * The `modelmesh-serving` entry point as a user runs it (a process, not the in-memory CLI): `--help` on the binary
+ * and on each command prints a complete usage on stdout and exits 0.
+ */
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../support/control-plane/index.js";
+
+const execFileAsync = promisify(execFile);
+
+async function cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return execFileAsync(
+    process.execPath,
+    ["--import", "tsx", path.join(REPO_ROOT, "src/cli/main.ts"), ...args],
+    {
+      env: { ...process.env, KUBECONFIG: "/nonexistent" },
+    },
+  );
+}
+
+/** Every option each command accepts, as its --help must show them. */
+const OPTIONS: Record<string, string[]> = {
+  run: [
+    "--kubeconfig",
+    "--metrics-addr",
+    "--health-probe-bind-address",
+    "--enable-leader-election",
+    "--leader-elect-lease-duration-sec",
+    "--leader-elect-lease-renew-deadline-sec",
+    "--leader-elect-retry-period-sec",
+    "--webhook-port",
+    "--webhook-cert-dir",
+    "--workers",
+    "-h, --help",
+    "NAMESPACE",
+    "POD_NAME",
+    "CONTROLLER_DEPLOYMENT",
+    "ETCD_SECRET_NAME",
+    "NAMESPACE_SCOPE",
+    "ENABLE_ISVC_WATCH",
+    "ENABLE_CSR_WATCH",
+    "DEV_MODE_LOGGING",
+    "LOG_LEVEL",
+  ],
+  render: ["-f, --file", "-c, --config", "-n, --namespace", "-h, --help"],
+  version: ["MODELMESH_SERVING_VERSION", "MODELMESH_SERVING_COMMIT"],
+};
+
+describe("modelmesh-serving --help", () => {
+  it("lists every command", async () => {
+    const { stdout, stderr } = await cli(["--help"]);
+    expect(stderr).toBe("");
+    expect(stdout).toMatch(/^Usage: modelmesh-serving <command> \[options\]/);
+    for (const command of Object.keys(OPTIONS)) expect(stdout).toMatch(new RegExp(`^  ${command} +\\S`, "m"));
+  });
+
+  it.each(Object.keys(OPTIONS))("%s --help and -h print its usage with every option", async (command) => {
+    for (const flag of ["--help", "-h"]) {
+      const { stdout, stderr } = await cli([command, flag]);
+      expect(stderr).toBe("");
+      expect(stdout).toMatch(new RegExp(`^Usage: modelmesh-serving ${command}`));
+      for (const option of OPTIONS[command] ?? []) expect(stdout, option).toContain(option);
+    }
+  });
+});
