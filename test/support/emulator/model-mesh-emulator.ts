@@ -198,7 +198,10 @@ export class ModelMeshEmulator {
   private scheduleRefresh(): void {
     if (this.stopped) return;
     this.refreshTimer = setTimeout(() => {
-      this.exclusive(() => this.refresh())
+      // Read the runtimes outside the exclusive section, so a slow API server does not hold up RPCs.
+      this.runtimes
+        .view()
+        .then((view) => this.exclusive(() => this.refresh(view)))
         .catch((error: unknown) => this.log.warn({ error: String(error) }, "could not read the runtimes"))
         .finally(() => this.scheduleRefresh());
     }, this.options.refreshMs ?? 500);
@@ -247,10 +250,10 @@ export class ModelMeshEmulator {
   // ---- runtimes -----------------------------------------------------------------------------------------------
 
   /** Re-reads the runtimes; copies on instances that went away vanish, stuck loads are retried on new ones. */
-  private async refresh(): Promise<void> {
+  private async refresh(view?: ClusterView): Promise<void> {
     if (this.stopped) return;
     const before = new Set(this.view.instances.filter((i) => i.ready).map((i) => i.id));
-    this.view = await this.runtimes.view();
+    this.view = view ?? (await this.runtimes.view());
     const ready = new Set(this.view.instances.filter((i) => i.ready).map((i) => i.id));
     const lost = [...before].filter((id) => !ready.has(id));
     const gained = [...ready].some((id) => !before.has(id));

@@ -1,0 +1,192 @@
+/**
+ * A control plane set up for scale runs: CRDs, the built-in ClusterServingRuntimes, the controller namespace and
+ * its etcd Secret, served namespaces labelled `modelmesh-enabled=true`, and per served namespace a ModelMesh
+ * emulator (zero load time by default) exposed through the test host plus the pod simulator, which reports the
+ * runtime Deployments the controller creates as ready. The API server writes an audit log of every write, so
+ * each client's writes can be counted (`AuditLog`). Each client runs as its own user.
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+import { Etcd3 } from "etcd3";
+import { stringify } from "yaml";
+import { meshServicePrefix } from "../../src/mesh/etcd-connection.js";
+import type { SetVModelRequest } from "../../src/mesh/gen/mmesh/model-mesh_pb.js";
+import { KubeClient } from "../../src/runtime/kube-client.js";
+import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import {
+  type ControlPlane,
+  controlPlaneBinaries,
+  REPO_ROOT,
+  startControlPlane,
+} from "../../test/support/control-plane/index.js";
+import {
+  exposeEmulator,
+  ModelMeshEmulator,
+  publishEmulatorEndpoints,
+} from "../../test/support/emulator/index.js";
+import type { Relay } from "../../test/support/network/test-host.js";
+import { simulateRuntimePods } from "../../test/support/sandbox/pod-simulator.js";
+import { AuditLog, WRITES_AUDIT_POLICY } from "./api-writes.js";
+
+const execFileAsync = promisify(execFile);
+
+export const CONTROLLER_NAMESPACE = "modelmesh-serving";
+export const ETCD_SECRET_NAME = "model-serving-etcd";
+export const ROOT_PREFIX = "modelmesh-serving";
+export const SERVICE_NAME = "modelmesh-serving";
+/** The users whose writes are told apart in the audit log. */
+export const USERS = {
+  controller: "bench-controller",
+  loadGenerator: "bench-load",
+  infrastructure: "bench-infra",
+};
+
+export interface ScaleClusterOptions {
+  /** Namespaces that hold models; each is served and gets its own emulator. */
+  readonly namespaces: readonly string[];
+  /** Storage paths that exist in the emulators' model store. */
+  readonly modelPaths: readonly string[];
+  readonly loadTimeMs?: number;
+  /** Called as each emulator receives a `setVModel`, with the namespace it stands for. */
+  readonly onSetVModel?: (namespace: string, request: SetVModelRequest) => void;
+}
+
+export interface MeshOfNamespace {
+  readonly namespace: string;
+  readonly emulator: ModelMeshEmulator;
+  readonly relay: Relay;
+  readonly pods: { stop(): void };
+}
+
+export interface ScaleCluster {
+  readonly plane: ControlPlane;
+  readonly audit: AuditLog;
+  /** kubeconfig files per user of `USERS`. */
+  readonly kubeconfigs: Readonly<Record<keyof typeof USERS, string>>;
+  /** A client as the load generator's user. */
+  readonly client: KubeClient;
+  readonly meshes: readonly MeshOfNamespace[];
+  /** Makes every namespace's mesh unreachable, then reachable again: the controller looks at every model. */
+  bounceEndpoints(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function kubectl(kubeconfig: string, args: string[], input?: string): Promise<string> {
+  const { kubectl } = await controlPlaneBinaries();
+  const child = execFileAsync(kubectl, ["--kubeconfig", kubeconfig, ...args], { maxBuffer: 64 << 20 });
+  if (input !== undefined) child.child.stdin?.end(input);
+  return (await child).stdout;
+}
+
+function loadKubeConfig(file: string): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromFile(file);
+  return config;
+}
+
+export async function startScaleCluster(options: ScaleClusterOptions): Promise<ScaleCluster> {
+  const plane = await startControlPlane({ auditPolicy: WRITES_AUDIT_POLICY });
+  const modelsDir = mkdtempSync(path.join(tmpdir(), "mms-bench-models-"));
+  const etcd = new Etcd3({ hosts: plane.etcdEndpoint });
+  const meshes: MeshOfNamespace[] = [];
+  const stop = async () => {
+    for (const mesh of meshes) {
+      mesh.pods.stop();
+      await mesh.relay.stop();
+      await mesh.emulator.stop();
+    }
+    etcd.close();
+    await plane.stop();
+    rmSync(modelsDir, { recursive: true, force: true });
+  };
+  try {
+    const admin = plane.kubeconfigPath;
+    const kubeconfigs = {
+      controller: await plane.userKubeconfig(USERS.controller, ["system:masters"]),
+      loadGenerator: await plane.userKubeconfig(USERS.loadGenerator, ["system:masters"]),
+      infrastructure: await plane.userKubeconfig(USERS.infrastructure, ["system:masters"]),
+    };
+    for (const modelPath of options.modelPaths)
+      mkdirSync(path.join(modelsDir, modelPath), { recursive: true });
+
+    await kubectl(admin, ["apply", "--server-side", "-k", path.join(REPO_ROOT, "crds")]);
+    await kubectl(admin, ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
+    const connection = JSON.stringify({ endpoints: plane.etcdEndpoint, root_prefix: ROOT_PREFIX });
+    const objects = [
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: CONTROLLER_NAMESPACE } },
+      ...options.namespaces.map((name) => ({
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name, labels: { "modelmesh-enabled": "true" } },
+      })),
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: ETCD_SECRET_NAME, namespace: CONTROLLER_NAMESPACE },
+        stringData: { etcd_connection: connection },
+      },
+      {
+        // Runtimes stay up while empty, so a run measures models rather than scale-up from zero.
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "model-serving-config", namespace: CONTROLLER_NAMESPACE },
+        data: { "config.yaml": "scaleToZero:\n  enabled: false\n" },
+      },
+    ];
+    await kubectl(
+      admin,
+      ["apply", "--server-side", "-f", "-"],
+      objects.map((o) => stringify(o)).join("---\n"),
+    );
+    await kubectl(admin, ["apply", "--server-side", "-k", path.join(REPO_ROOT, "config/runtimes")]);
+
+    const infrastructure = loadKubeConfig(kubeconfigs.infrastructure);
+    for (const namespace of options.namespaces) {
+      const emulator = await ModelMeshEmulator.start({
+        kubeConfig: infrastructure,
+        namespace,
+        etcd,
+        servicePrefix: meshServicePrefix(ROOT_PREFIX, CONTROLLER_NAMESPACE, namespace, SERVICE_NAME),
+        modelsDir,
+        loadTimeMs: options.loadTimeMs ?? 0,
+        ...(options.onSetVModel && {
+          onSetVModel: (request: SetVModelRequest) => options.onSetVModel?.(namespace, request),
+        }),
+      });
+      const relay = await exposeEmulator(infrastructure, emulator, { namespace });
+      meshes.push({ namespace, emulator, relay, pods: simulateRuntimePods(infrastructure, namespace) });
+    }
+
+    const bounceEndpoints = async () => {
+      for (const ready of [false, true]) {
+        for (const mesh of meshes) {
+          await publishEmulatorEndpoints(infrastructure, {
+            namespace: mesh.namespace,
+            host: mesh.relay.host,
+            port: mesh.relay.port,
+            ready,
+          });
+        }
+        // Let the controller see the unreachable state before the reachable one.
+        if (!ready) await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    };
+    const client = new KubeClient(loadKubeConfig(kubeconfigs.loadGenerator), createMetricsRegistry().metrics);
+    return {
+      plane,
+      audit: new AuditLog(path.join(plane.dir, "audit.log")),
+      kubeconfigs,
+      client,
+      meshes,
+      bounceEndpoints,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
