@@ -29,6 +29,9 @@ if npm run 2>/dev/null | grep -q '^  check:generated$'; then
   npm run --silent check:generated
 fi
 
+step "prometheus (for test/e2e/prometheus.test.ts; Debian's package)"
+bash scripts/install-prometheus.sh >/dev/null
+
 step "tests (unit and integration, against a real kube-apiserver and etcd)"
 mkdir -p .local
 status=0
