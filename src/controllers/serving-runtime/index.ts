@@ -4,8 +4,10 @@ import { KIND_CLUSTER_SERVING_RUNTIME, KIND_SERVING_RUNTIME } from "../../apis/s
 import { LABELS } from "../../modelmesh/constants.js";
 import { runtimeLabelSet } from "../../modelmesh/model-type-labels.js";
 import { Controller } from "../../runtime/controller.js";
+import type { Informer } from "../../runtime/informer.js";
 import { createLogger } from "../../runtime/logging.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
+import type { Priority } from "../../runtime/workqueue.js";
 import type { ControllerContext } from "../context.js";
 import { scopedInformer } from "../shared/informers.js";
 import { DEPLOYMENTS, SECRETS } from "../shared/resource-types.js";
@@ -16,6 +18,7 @@ import {
   ModelCaches,
   type ModelDemand,
   runtimeServes,
+  sameDemand,
 } from "./models.js";
 import { ServingRuntimeReconciler } from "./reconciler.js";
 
@@ -82,16 +85,30 @@ export function setupServingRuntimeController(
       ctx.servedNamespaces.list().map((namespace) => `${namespace}/${runtime.metadata?.name ?? ""}`),
     );
   }
-  controller.watch(models.predictors, (predictor) =>
-    keysServing(
-      predictor.metadata?.namespace ?? "",
-      demandOfPredictor(predictor as KubernetesObject & { spec?: unknown }, true),
-    ),
+  /** A model's runtimes; an update matters only when what it asks of them changed (not its status). */
+  const watchModels = (
+    informer: Informer<KubernetesObject>,
+    demandOf: (model: KubernetesObject, evenIfDeleting: boolean) => ModelDemand | undefined,
+  ) => {
+    const enqueue = (model: KubernetesObject, priority: Priority) => {
+      for (const key of keysServing(model.metadata?.namespace ?? "", demandOf(model, true)))
+        controller.enqueue(key, priority);
+    };
+    informer.addEventHandler({
+      onAdd: (model, inInitialList) => enqueue(model, inInitialList ? "low" : "high"),
+      onUpdate: (before, after) => {
+        if (sameDemand(demandOf(before, false), demandOf(after, false))) return;
+        enqueue(after, "high");
+        enqueue(before, "high");
+      },
+      onDelete: (model) => enqueue(model, "high"),
+    });
+  };
+  watchModels(models.predictors, (predictor, evenIfDeleting) =>
+    demandOfPredictor(predictor as KubernetesObject & { spec?: unknown }, evenIfDeleting),
   );
   if (models.inferenceServices !== undefined) {
-    controller.watch(models.inferenceServices, (isvc) =>
-      keysServing(isvc.metadata?.namespace ?? "", demandOfInferenceService(isvc, true)),
-    );
+    watchModels(models.inferenceServices, demandOfInferenceService);
   }
   controller.watch(deployments, (deployment) => {
     const owner = deployment.metadata?.ownerReferences?.find((reference) => reference.controller === true);

@@ -38,14 +38,29 @@ function isDeleting(object: KubernetesObject): boolean {
   return object.metadata?.deletionTimestamp !== undefined;
 }
 
+/**
+ * Demands by cached object: informers replace an object on every change, so an object's demand never changes,
+ * and a runtime reconcile reads the demand of every model of its namespace without parsing each spec again.
+ */
+const demands = new WeakMap<KubernetesObject, ModelDemand | undefined>();
+
+function memoized(object: KubernetesObject, compute: () => ModelDemand | undefined): ModelDemand | undefined {
+  if (demands.has(object)) return demands.get(object);
+  const demand = compute();
+  demands.set(object, demand);
+  return demand;
+}
+
 /** A Predictor's demand; `undefined` while it is being deleted, unless `evenIfDeleting` (event mapping). */
 export function demandOfPredictor(
   predictor: KubernetesObject & { spec?: unknown },
   evenIfDeleting = false,
 ): ModelDemand | undefined {
   if (!evenIfDeleting && isDeleting(predictor)) return undefined;
-  const parsed = PredictorSpecSchema.safeParse(predictor.spec);
-  return parsed.success ? demandOfSpec(parsed.data) : { typeLabel: undefined, pvcClaim: undefined };
+  return memoized(predictor, () => {
+    const parsed = PredictorSpecSchema.safeParse(predictor.spec);
+    return parsed.success ? demandOfSpec(parsed.data) : { typeLabel: undefined, pvcClaim: undefined };
+  });
 }
 
 /** A ModelMesh InferenceService's demand; `undefined` for other InferenceServices and while deleting. */
@@ -53,11 +68,20 @@ export function demandOfInferenceService(
   isvc: KubernetesObject,
   evenIfDeleting = false,
 ): ModelDemand | undefined {
-  if ((!evenIfDeleting && isDeleting(isvc)) || !isModelMeshInferenceService(isvc as InferenceService))
-    return undefined;
-  const converted = convertInferenceService(isvc as InferenceService);
-  // Upstream counts an InferenceService it cannot convert as a user of every runtime: never scale under it.
-  return converted.ok ? demandOfSpec(converted.spec) : { typeLabel: undefined, pvcClaim: undefined };
+  if (!evenIfDeleting && isDeleting(isvc)) return undefined;
+  return memoized(isvc, () => {
+    if (!isModelMeshInferenceService(isvc as InferenceService)) return undefined;
+    const converted = convertInferenceService(isvc as InferenceService);
+    // Upstream counts an InferenceService it cannot convert as a user of every runtime: never scale under it.
+    return converted.ok ? demandOfSpec(converted.spec) : { typeLabel: undefined, pvcClaim: undefined };
+  });
+}
+
+export function sameDemand(a: ModelDemand | undefined, b: ModelDemand | undefined): boolean {
+  return (
+    a === b ||
+    (a?.typeLabel === b?.typeLabel && a?.pvcClaim === b?.pvcClaim && (a === undefined) === (b === undefined))
+  );
 }
 
 export function runtimeServes(runtimeLabels: ReadonlySet<string>, demand: ModelDemand): boolean {

@@ -54,6 +54,10 @@ export class ServingRuntimeReconciler implements Reconciler {
   readonly #caches: RuntimeReconcilerCaches;
   /** Scale-to-zero memory per key: when the runtime was first seen without models (see `NoModelsSince`). */
   readonly #noModelsSince = new Map<string, number | null>();
+  /** Per key, what was last applied and the Deployment generation it produced: an unchanged runtime is not re-applied. */
+  readonly #applied = new Map<string, AppliedDeployment>();
+  /** HPAs (`<namespace>/<name>`) known not to exist, so that every reconcile does not send a DELETE. */
+  readonly #hpaAbsent = new Set<string>();
   readonly #now: () => number;
 
   constructor(ctx: ControllerContext, caches: RuntimeReconcilerCaches, now: () => number = Date.now) {
@@ -183,8 +187,18 @@ export class ServingRuntimeReconciler implements Reconciler {
     }
     await this.#removeRenamedDeployments(runtime, namespace, target, log);
     if (replicas === undefined && live !== undefined) await handOverReplicas(client, namespace, target);
-    log.info({ pods: replicas ?? "unmanaged" }, "Applying model mesh deployment");
-    await applyOwned(client, DEPLOYMENTS, rendered.value);
+    const desired = JSON.stringify(rendered.value);
+    if (live !== undefined && isAsApplied(live, rendered.value, desired, this.#applied.get(key))) {
+      log.debug("the Deployment is as last applied; not applying");
+    } else {
+      log.info({ pods: replicas ?? "unmanaged" }, "Applying model mesh deployment");
+      const applied = await applyOwned(client, DEPLOYMENTS, rendered.value);
+      this.#applied.set(key, {
+        desired,
+        uid: applied.metadata?.uid ?? "",
+        generation: applied.metadata?.generation ?? -1,
+      });
+    }
     if (live === undefined) {
       this.#ctx.events.record(
         object,
@@ -219,6 +233,7 @@ export class ServingRuntimeReconciler implements Reconciler {
     const hpa = buildRuntimeHpa(input, config);
     const name = hpa.metadata?.name ?? "";
     const existed = (await client.get(HORIZONTAL_POD_AUTOSCALERS, name, input.namespace)) !== undefined;
+    this.#hpaAbsent.delete(`${input.namespace}/${name}`);
     await applyOwned(client, HORIZONTAL_POD_AUTOSCALERS, hpa);
     if (!existed) {
       this.#ctx.events.record(
@@ -231,7 +246,11 @@ export class ServingRuntimeReconciler implements Reconciler {
   }
 
   async #deleteHpa(namespace: string, name: string, object: KubernetesObject, log: Logger): Promise<void> {
-    if (await this.#ctx.manager.client.delete(HORIZONTAL_POD_AUTOSCALERS, name, namespace)) {
+    const hpaKey = `${namespace}/${name}`;
+    if (this.#hpaAbsent.has(hpaKey)) return;
+    const deleted = await this.#ctx.manager.client.delete(HORIZONTAL_POD_AUTOSCALERS, name, namespace);
+    this.#hpaAbsent.add(hpaKey);
+    if (deleted) {
       log.info({ hpa: name }, "deleted the runtime's HorizontalPodAutoscaler");
       this.#ctx.events.record(
         object,
@@ -307,6 +326,33 @@ export class ServingRuntimeReconciler implements Reconciler {
     const secret = await this.#ctx.manager.client.get<V1Secret>(SECRETS, config.tls.secretName, namespace);
     return secret?.data?.[OBJECTS.tlsCaKey] !== undefined;
   }
+}
+
+interface AppliedDeployment {
+  /** The rendered Deployment as JSON. */
+  readonly desired: string;
+  readonly uid: string;
+  readonly generation: number;
+}
+
+/**
+ * Whether applying `rendered` again would change nothing: the same rendering was applied to this very
+ * Deployment, nobody changed its spec since (generation), and its labels and annotations still hold ours.
+ */
+function isAsApplied(
+  live: V1Deployment,
+  rendered: V1Deployment,
+  desired: string,
+  applied: AppliedDeployment | undefined,
+): boolean {
+  if (applied === undefined || applied.desired !== desired) return false;
+  if (live.metadata?.uid !== applied.uid || live.metadata?.generation !== applied.generation) return false;
+  const holds = (want: Record<string, string> | undefined, have: Record<string, string> | undefined) =>
+    Object.entries(want ?? {}).every(([k, v]) => have?.[k] === v);
+  return (
+    holds(rendered.metadata?.labels, live.metadata?.labels) &&
+    holds(rendered.metadata?.annotations, live.metadata?.annotations)
+  );
 }
 
 /** A ClusterServingRuntime is one object for many namespaces: its messages say which one. */
