@@ -39,6 +39,12 @@ export const VMODEL_FINALIZER = "modelmesh.serving.kserve.io/vmodel";
  */
 export const NO_REGISTRY_RECHECK_MS = 5_000;
 
+/**
+ * A first load is shown as `Loading` only once it has lasted this long: a quick load goes from the initial status
+ * straight to `Loaded` in one status write instead of two (decision 0090).
+ */
+export const FIRST_LOADING_STATUS_DELAY_MS = 100;
+
 export interface SourceEntry {
   readonly source: ModelSource;
   readonly informer: Informer<KubernetesObject>;
@@ -89,6 +95,17 @@ function stateChange(
   };
 }
 
+/** The model was never loaded and ModelMesh now loads it, with nothing failed: the first `Loading`. */
+function isFirstLoad(before: PredictorStatus, after: PredictorStatus): boolean {
+  return (
+    before.activeModelState === "Pending" &&
+    before.lastFailureInfo === undefined &&
+    after.activeModelState === "Loading" &&
+    after.targetModelState === "" &&
+    after.lastFailureInfo === undefined
+  );
+}
+
 /**
  * ModelMesh learns of runtimes later than the API server tells us (its instance records, its type constraints).
  * When its answer about runtimes contradicts the runtime Deployments we see, no event would correct it: the key
@@ -109,6 +126,8 @@ function meshDisagrees(status: PredictorStatus, capacity: RuntimeCapacity): bool
 export class ModelReconciler implements Reconciler {
   readonly #options: ModelReconcilerOptions;
   readonly #now: () => Date;
+  /** Models whose first load began without its `Loading` status being written yet: key → when first seen. */
+  readonly #firstLoadSince = new Map<string, number>();
 
   constructor(options: ModelReconcilerOptions) {
     this.#options = options;
@@ -125,6 +144,9 @@ export class ModelReconciler implements Reconciler {
     try {
       const object = entry.informer.store.getByName(name, namespace);
       const connection = await this.#options.connections.get(namespace);
+      if (object === undefined || object.metadata?.deletionTimestamp !== undefined) {
+        this.#firstLoadSince.delete(key);
+      }
       if (object === undefined) {
         await this.#deleteVModel(entry.source, namespace, name, connection, log);
         return undefined;
@@ -138,7 +160,7 @@ export class ModelReconciler implements Reconciler {
         log.debug("namespace is not served by ModelMesh; nothing to do until it is");
         return undefined;
       }
-      return await this.#register(entry.source, object, connection, log);
+      return await this.#register(key, entry.source, object, connection, log);
     } catch (error) {
       if (isStatus(error, 409)) {
         log.debug("stale cache (409 Conflict); retrying");
@@ -206,6 +228,7 @@ export class ModelReconciler implements Reconciler {
   }
 
   async #register(
+    key: string,
     source: ModelSource,
     cached: KubernetesObject,
     connection: MeshConnection,
@@ -287,6 +310,18 @@ export class ModelReconciler implements Reconciler {
         }
       }
     }
+
+    if (failure === undefined && connection.watchingRegistry && isFirstLoad(previous, next)) {
+      const since = this.#firstLoadSince.get(key) ?? now.getTime();
+      const waited = now.getTime() - since;
+      if (waited < FIRST_LOADING_STATUS_DELAY_MS) {
+        // The registry event of the finished load usually comes first; this look writes `Loading` otherwise.
+        this.#firstLoadSince.set(key, since);
+        log.debug("first load started; its Loading status waits a moment");
+        return { requeueAfter: FIRST_LOADING_STATUS_DELAY_MS - waited };
+      }
+    }
+    this.#firstLoadSince.delete(key);
 
     const wrote = await writeStatusIfChanged(
       this.#options.ctx.manager.client,
