@@ -216,13 +216,18 @@ export class MeshConnections {
     if (typeof tls === "string") {
       connection.problem = tls;
     } else {
-      connection.client = new ModelMeshClient({
-        serviceName: this.#settings.serviceName,
-        namespace,
-        port: this.#settings.port,
-        endpoints: connection.endpoints,
-        ...(tls !== undefined && { tls }),
-      });
+      try {
+        connection.client = new ModelMeshClient({
+          serviceName: this.#settings.serviceName,
+          namespace,
+          port: this.#settings.port,
+          endpoints: connection.endpoints,
+          ...(tls !== undefined && { tls }),
+        });
+      } catch (error) {
+        // Unusable PEM material (bad base64, a key that does not match): reported, never thrown.
+        connection.problem = `TLS Secret '${this.#settings.tlsSecretName}' (config tls.secretName) holds unusable certificate or key data: ${(error as Error).message}`;
+      }
     }
     this.#startWatcher(connection);
     if (this.#slices.hasSynced()) {
