@@ -245,9 +245,23 @@ export class ServingRuntimeReconciler implements Reconciler {
     }
   }
 
-  async #deleteHpa(namespace: string, name: string, object: KubernetesObject, log: Logger): Promise<void> {
+  async #deleteHpa(
+    namespace: string,
+    name: string,
+    object: KubernetesObject,
+    log: Logger,
+    lookFirst = false,
+  ): Promise<void> {
     const hpaKey = `${namespace}/${name}`;
     if (this.#hpaAbsent.has(hpaKey)) return;
+    // In a namespace it does not serve, the controller only reads unless it finds its own object to remove.
+    if (
+      lookFirst &&
+      (await this.#ctx.manager.client.get(HORIZONTAL_POD_AUTOSCALERS, name, namespace)) === undefined
+    ) {
+      this.#hpaAbsent.add(hpaKey);
+      return;
+    }
     const deleted = await this.#ctx.manager.client.delete(HORIZONTAL_POD_AUTOSCALERS, name, namespace);
     this.#hpaAbsent.add(hpaKey);
     if (deleted) {
@@ -279,7 +293,13 @@ export class ServingRuntimeReconciler implements Reconciler {
         inNamespace(runtime, namespace, `Deleted Deployment ${name}: ${why}`),
       );
     }
-    await this.#deleteHpa(namespace, name, runtime.object, log);
+    await this.#deleteHpa(
+      namespace,
+      name,
+      runtime.object,
+      log,
+      !this.#ctx.servedNamespaces.isServed(namespace),
+    );
   }
 
   /** After `inferenceServiceName` changed, the runtime's Deployment under the old name goes. */
