@@ -1,0 +1,310 @@
+/**
+ * Least privilege, proven on a control plane that audits every request: the controller runs as the install's
+ * ServiceAccount (client certificate `system:serviceaccount:<ns>:modelmesh-controller`, RBAC from config/rbac),
+ * serves a load, deletes and the webhook; then the audit log must show no forbidden call, nothing read or written
+ * outside what its scope allows, and Secrets read only by name. Also: no secret value in any log line at debug
+ * level, and the webhook refuses TLS 1.0/1.1.
+ */
+import { createServer } from "node:https";
+import tls from "node:tls";
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  CONFIG_MAPS,
+  INFERENCE_SERVICES,
+  NAMESPACES,
+  SECRETS,
+  SERVING_RUNTIMES,
+} from "../../src/controllers/shared/resource-types.js";
+import { customRuntime } from "../fixtures/controller/harness.js";
+import { recordFigures } from "../fixtures/resilience/figures.js";
+import {
+  createInferenceServices,
+  inferenceService,
+  inParallel,
+  loadPlan,
+} from "../fixtures/resilience/load.js";
+import { ETCD_SECRET, MeshCluster, STORAGE_SECRET } from "../fixtures/resilience/mesh-cluster.js";
+import {
+  AUDIT_EVERYTHING,
+  type AuditEntry,
+  describeEntry,
+  readAudit,
+  selectedName,
+} from "../fixtures/security/audit.js";
+
+const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
+const TLS_SECRET = "mm-tls";
+
+function bystanderObjects(namespace: string): Array<[typeof SECRETS, KubernetesObject]> {
+  return [
+    [NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } }],
+    [
+      SECRETS,
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: ETCD_SECRET, namespace },
+        stringData: { etcd_connection: "{}" },
+      } as KubernetesObject,
+    ],
+    [
+      SECRETS,
+      { apiVersion: "v1", kind: "Secret", metadata: { name: STORAGE_SECRET, namespace } } as KubernetesObject,
+    ],
+    [SERVING_RUNTIMES, customRuntime("ServingRuntime", "rt-bystander", namespace)],
+    [INFERENCE_SERVICES, inferenceService(namespace, { name: "bystander-model", expected: "Loaded" })],
+  ];
+}
+
+describe("namespace scope, audited", () => {
+  let cluster: MeshCluster;
+  let entries: AuditEntry[];
+  const BYSTANDER = "bystander";
+
+  beforeAll(async () => {
+    cluster = await MeshCluster.start({ namespace: "mms-ns", auditPolicy: AUDIT_EVERYTHING, webhook: true });
+    for (const [type, object] of bystanderObjects(BYSTANDER)) await cluster.client.create(type, object);
+    await cluster.startController();
+    const items = loadPlan("sec", 40);
+    await createInferenceServices(cluster.client, cluster.namespace, items);
+    const expected = new Map(items.map((item) => [item.name, item.expected]));
+    await cluster.waitConverged(expected, 120_000);
+    const doomed = items.slice(0, 10).map((item) => item.name);
+    await inParallel(doomed, 4, (name) => cluster.client.delete(INFERENCE_SERVICES, name, cluster.namespace));
+    for (const name of doomed) expected.delete(name);
+    await cluster.waitConverged(expected, 120_000);
+    // The webhook path: a runtime update the API server sends to the controller for review.
+    await cluster.client.mergePatch(
+      SERVING_RUNTIMES,
+      { namespace: cluster.namespace, name: "rt-sklearn" },
+      { metadata: { labels: { audited: "yes" } } },
+    );
+    await cluster.controllers[0]?.stop();
+    entries = readAudit(cluster.plane.dir, `system:serviceaccount:${cluster.namespace}:modelmesh-controller`);
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it("made no call its RBAC forbids", () => {
+    expect(entries.length).toBeGreaterThan(100);
+    expect(entries.filter((e) => e.responseStatus?.code === 403).map(describeEntry)).toEqual([]);
+  });
+
+  it("read and wrote nothing outside its namespace", () => {
+    const outside = entries.filter(
+      (e) => e.objectRef?.resource !== undefined && e.objectRef.namespace !== cluster.namespace,
+    );
+    expect(outside.map(describeEntry)).toEqual([]);
+    expect(
+      entries.filter((e) => e.requestURI.includes(`/namespaces/${BYSTANDER}`)).map(describeEntry),
+    ).toEqual([]);
+  });
+
+  it("read Secrets only in its namespace, by name or through a watch of its own namespace", () => {
+    const secrets = entries.filter((e) => e.objectRef?.resource === "secrets");
+    const wanted = new Set([ETCD_SECRET, STORAGE_SECRET, TLS_SECRET]);
+    const gets = secrets.filter((e) => e.verb === "get");
+    expect(gets.filter((e) => !wanted.has(e.objectRef?.name ?? "")).map(describeEntry)).toEqual([]);
+    const collections = secrets.filter((e) => e.verb === "list" || e.verb === "watch");
+    expect(
+      collections.filter((e) => e.objectRef?.namespace !== cluster.namespace).map(describeEntry),
+    ).toEqual([]);
+    const unnamed = [
+      ...new Set(
+        collections.filter((e) => selectedName(e) === undefined).map((e) => e.requestURI.split("?")[0]),
+      ),
+    ];
+    const writes = secrets.filter((e) => WRITE_VERBS.has(e.verb));
+    recordFigures("security-isolation", {
+      scope: "namespace",
+      requests: entries.length,
+      secretGets: gets.length,
+      secretListsAndWatches: collections.length,
+      secretCollectionsWithoutNameSelector: unnamed,
+      secretWrites: writes.map(describeEntry).slice(0, 5),
+    });
+    // The only Secret it writes in namespace scope is none: its namespace is the controller namespace.
+    expect(writes.map(describeEntry)).toEqual([]);
+  });
+
+  it("serves its webhook with TLS 1.2 or newer only", async () => {
+    const port = cluster.controllers[0]?.options.webhookPort;
+    // The webhook stopped with the controller above: start another to probe it.
+    const probe = await cluster.startController("tls-probe");
+    const probePort = probe.options.webhookPort ?? port ?? 0;
+    const handshake = (options: tls.ConnectionOptions, target: number) =>
+      new Promise<string>((resolve) => {
+        const socket = tls.connect(
+          { host: "127.0.0.1", port: target, rejectUnauthorized: false, ...options },
+          () => {
+            resolve(socket.getProtocol() ?? "unknown");
+            socket.end();
+          },
+        );
+        socket.on("error", (error) => resolve(`refused: ${error.message}`));
+      });
+    const old = { minVersion: "TLSv1", maxVersion: "TLSv1.1", ciphers: "DEFAULT@SECLEVEL=0" } as const;
+    // The same old client is understood by a server that allows old protocols, so a refusal is the webhook's.
+    const serving = await cluster.plane.issueServingCertificate(["localhost"]);
+    const permissive = createServer({
+      cert: serving.certPem,
+      key: serving.keyPem,
+      minVersion: "TLSv1",
+      ciphers: "DEFAULT@SECLEVEL=0",
+    });
+    await new Promise<void>((resolve) => permissive.listen(0, "127.0.0.1", resolve));
+    const permissivePort = (permissive.address() as { port: number }).port;
+    expect(await handshake({ ...old, maxVersion: "TLSv1" }, permissivePort)).toBe("TLSv1");
+    expect(await handshake(old, permissivePort)).toBe("TLSv1.1");
+    permissive.close();
+
+    expect(await handshake({ ...old, maxVersion: "TLSv1" }, probePort)).toMatch(/^refused/);
+    expect(await handshake(old, probePort)).toMatch(/^refused/);
+    expect(await handshake({ minVersion: "TLSv1.2", maxVersion: "TLSv1.2" }, probePort)).toBe("TLSv1.2");
+    expect(await handshake({}, probePort)).toBe("TLSv1.3");
+    await probe.stop();
+  });
+});
+
+describe("cluster scope, audited: unlabelled namespaces are left alone", () => {
+  let cluster: MeshCluster;
+  let entries: AuditEntry[];
+  const UNLABELLED = "unlabelled";
+  const LABELLED = "labelled";
+
+  beforeAll(async () => {
+    cluster = await MeshCluster.start({ scope: "cluster", auditPolicy: AUDIT_EVERYTHING });
+    for (const [type, object] of bystanderObjects(UNLABELLED)) await cluster.client.create(type, object);
+    await cluster.client.create(NAMESPACES, {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: LABELLED, labels: { "modelmesh-enabled": "true" } },
+    });
+    await cluster.client.create(SERVING_RUNTIMES, customRuntime("ServingRuntime", "rt-labelled", LABELLED));
+    await cluster.startController();
+    const items = loadPlan("cs", 20);
+    await createInferenceServices(cluster.client, cluster.namespace, items);
+    await cluster.waitConverged(new Map(items.map((item) => [item.name, item.expected])), 120_000);
+    // The labelled namespace is served: its Service appears (a write there is expected).
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const services = await cluster.client.list(
+        { apiVersion: "v1", kind: "Service", plural: "services", namespaced: true },
+        { namespace: LABELLED },
+      );
+      if (services.items.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    await cluster.controllers[0]?.stop();
+    entries = readAudit(cluster.plane.dir, `system:serviceaccount:${cluster.namespace}:modelmesh-controller`);
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it("made no forbidden call and wrote nothing in the unlabelled namespace", () => {
+    expect(entries.filter((e) => e.responseStatus?.code === 403).map(describeEntry)).toEqual([]);
+    const writes = entries.filter((e) => WRITE_VERBS.has(e.verb));
+    expect(writes.filter((e) => e.objectRef?.namespace === UNLABELLED).map(describeEntry)).toEqual([]);
+    expect(writes.some((e) => e.objectRef?.namespace === LABELLED)).toBe(true);
+    const secrets = entries.filter((e) => e.objectRef?.resource === "secrets");
+    const gets = secrets.filter((e) => e.verb === "get");
+    expect(gets.filter((e) => e.objectRef?.namespace === UNLABELLED).map(describeEntry)).toEqual([]);
+    recordFigures("security-isolation", {
+      scope: "cluster",
+      requests: entries.length,
+      writes: writes.length,
+      secretCollections: [
+        ...new Set(
+          secrets
+            .filter((e) => e.verb === "list" || e.verb === "watch")
+            .map((e) => `${e.verb} ${e.requestURI.split("&resourceVersion")[0]}`),
+        ),
+      ],
+    });
+  });
+});
+
+describe("no secret value in any log line (debug logging)", () => {
+  const MARKERS = {
+    etcdPassword: "MARKER-etcd-password-7c1e",
+    tlsKey: "MARKER-tls-key-9d2f",
+    storage: "MARKER-storage-secret-3a8b",
+  };
+  let cluster: MeshCluster;
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it("the etcd password, the TLS key and the storage credentials are never printed", async () => {
+    cluster = await MeshCluster.start({
+      namespace: "mms-secrets",
+      storageSecretData: {
+        localMinIO: JSON.stringify({
+          type: "s3",
+          access_key_id: "AKIA-not-secret",
+          secret_access_key: MARKERS.storage,
+          endpoint_url: "http://minio:9000",
+          default_bucket: "models",
+        }),
+      },
+      etcdConnection: {
+        endpoints: "http://127.0.0.1:1",
+        root_prefix: "modelmesh-serving",
+        userid: "root",
+        password: MARKERS.etcdPassword,
+      },
+    });
+    await cluster.client.create(SECRETS, {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: TLS_SECRET, namespace: cluster.namespace },
+      stringData: {
+        "tls.crt": "-----BEGIN CERTIFICATE-----\nnot-a-certificate\n-----END CERTIFICATE-----\n",
+        "tls.key": `-----BEGIN PRIVATE KEY-----\n${MARKERS.tlsKey}\n-----END PRIVATE KEY-----\n`,
+      },
+    } as KubernetesObject);
+    await cluster.client.create(CONFIG_MAPS, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "model-serving-config", namespace: cluster.namespace },
+      data: { "config.yaml": `tls:\n  secretName: ${TLS_SECRET}\n` },
+    } as KubernetesObject);
+    const controller = await cluster.startController("debug", { logLevel: "debug" });
+    await createInferenceServices(cluster.client, cluster.namespace, loadPlan("sec", 10));
+    // Let it try (and fail) to reach etcd and ModelMesh with that material for a while.
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    // Then change the Secrets, so their reloads are logged too.
+    await cluster.client.mergePatch(
+      SECRETS,
+      { namespace: cluster.namespace, name: TLS_SECRET },
+      { stringData: { "tls.key": `${MARKERS.tlsKey}-2` } },
+    );
+    await cluster.client.mergePatch(
+      SECRETS,
+      { namespace: cluster.namespace, name: ETCD_SECRET },
+      { stringData: { extra: MARKERS.etcdPassword } },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    await controller.stop();
+    const lines = controller.logLines();
+    const needles = Object.values(MARKERS).flatMap((marker) => [
+      marker,
+      Buffer.from(marker).toString("base64"),
+    ]);
+    const leaks = lines.filter((line) => needles.some((needle) => line.includes(needle)));
+    recordFigures("security-secrets-in-logs", {
+      lines: lines.length,
+      debugLines: lines.filter((l) => l.includes('"level":"debug"')).length,
+      leaks: leaks.length,
+    });
+    expect(lines.some((line) => line.includes('"level":"debug"'))).toBe(true);
+    expect(leaks.map((line) => line.slice(0, 300))).toEqual([]);
+    expect(controller.crashed()).toBe(false);
+  }, 180_000);
+});
