@@ -69,6 +69,7 @@ describe(`faults during a load of ${N} InferenceServices`, () => {
       n: N,
       total: census.total,
       byState: census.byState,
+      interruptedLoads: census.interruptedLoads.length,
       createMs: createdMs,
       faultMs,
       convergedAfterLoadMs: ms,
