@@ -41,6 +41,7 @@ class ScriptedSource implements ListWatcher<KubernetesObject> {
 }
 
 function page(items: KubernetesObject[], resourceVersion: string, continueToken?: string) {
+  // As KubeClient.list returns it: the wire's `continue` under client-node's name `_continue`.
   return { apiVersion: "v1", kind: "List", items, metadata: { resourceVersion, _continue: continueToken } };
 }
 

@@ -121,11 +121,11 @@ export class KubeClient {
     }
   }
 
-  list<T extends KubernetesObject>(
+  async list<T extends KubernetesObject>(
     type: ResourceType,
     options: ListOptions = {},
   ): Promise<KubernetesListObject<T>> {
-    return this.request({
+    const list = await this.request<KubernetesListObject<T> & { metadata?: { continue?: string } }>({
       method: "GET",
       path: resourcePath(type, { namespace: options.namespace }),
       query: {
@@ -136,6 +136,12 @@ export class KubeClient {
         resourceVersion: options.resourceVersion,
       },
     });
+    // The wire calls the page token `continue`; client-node's list type (which callers use) calls it `_continue`.
+    if (list.metadata?.continue !== undefined) {
+      list.metadata._continue = list.metadata.continue;
+      delete list.metadata.continue;
+    }
+    return list;
   }
 
   create<T extends KubernetesObject>(type: ResourceType, object: T, fieldManager?: string): Promise<T> {

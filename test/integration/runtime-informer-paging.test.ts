@@ -1,0 +1,43 @@
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { Informer, listWatchFor } from "../../src/runtime/informer.js";
+import { KubeClient } from "../../src/runtime/kube-client.js";
+import { CONFIG_MAP, configMap, createNamespace, inParallel, NAMESPACE } from "./fixtures/runtime-support.js";
+
+const kubeConfig = new KubeConfig();
+let client: KubeClient;
+let namespace: string;
+
+beforeAll(async () => {
+  kubeConfig.loadFromFile(inject("kubeconfigPath"));
+  client = new KubeClient(kubeConfig);
+  namespace = await createNamespace(client, "runtime-paging");
+});
+
+afterAll(async () => {
+  await client.delete(NAMESPACE, namespace);
+});
+
+describe("an informer over objects that exist before it starts", () => {
+  it("follows the API server's continue tokens and caches every page of the initial list", async () => {
+    const names = Array.from({ length: 130 }, (_, i) => `existing-${i}`);
+    await inParallel(names, 16, (name) => client.create(CONFIG_MAP, configMap(namespace, name, {})));
+    const added: string[] = [];
+    const informer = new Informer<KubernetesObject>({
+      type: CONFIG_MAP,
+      listWatcher: listWatchFor(client, CONFIG_MAP),
+      namespace,
+      pageSize: 50,
+    });
+    informer.addEventHandler({ onAdd: (object) => added.push(object.metadata?.name ?? "") });
+    informer.start();
+    try {
+      expect(await informer.waitForSync(30_000)).toBe(true);
+      expect(informer.store.size).toBe(names.length);
+      expect(added.sort()).toEqual([...names].sort());
+    } finally {
+      await informer.stop();
+    }
+  });
+});
