@@ -20,6 +20,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import { THIRD_PARTY_CRDS } from "../fixtures/e2e/install.js";
 import {
   type ControlPlane,
   controlPlaneBinaries,
@@ -38,30 +39,6 @@ interface KubeObject {
   metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
   [field: string]: unknown;
 }
-
-/** Stand-ins for the CRDs of cert-manager and the Prometheus Operator, which are not installed here. */
-const THIRD_PARTY_CRDS = [
-  ["cert-manager.io", "Issuer", "issuers"],
-  ["cert-manager.io", "Certificate", "certificates"],
-  ["monitoring.coreos.com", "ServiceMonitor", "servicemonitors"],
-].map(([group, kind, plural]) => ({
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: `${plural}.${group}` },
-  spec: {
-    group,
-    scope: "Namespaced",
-    names: { kind, plural, singular: kind?.toLowerCase(), listKind: `${kind}List` },
-    versions: [
-      {
-        name: "v1",
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
-      },
-    ],
-  },
-}));
 
 /** Waits until every CRD serves its API (a just-created CRD has no conditions yet, which `kubectl wait` rejects). */
 async function crdsEstablished(plane: ControlPlane): Promise<void> {
