@@ -3,136 +3,44 @@
  * then `helm template | kubectl apply --dry-run=server` against a real API server for both scopes and every way
  * of getting the webhook certificate.
  */
-import { execFile } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
-import { ApiextensionsV1Api, type V1PolicyRule } from "@kubernetes/client-node";
+import type { V1PolicyRule } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments, stringify } from "yaml";
+import { type ControlPlane, REPO_ROOT, startControlPlane } from "../support/control-plane/index.js";
 import {
-  type ControlPlane,
-  controlPlaneBinaries,
-  REPO_ROOT,
-  startControlPlane,
-} from "../support/control-plane/index.js";
+  asYamlStream,
+  CHART,
+  crdsEstablished,
+  helm,
+  helmBinary,
+  type InstalledObject,
+  kubectl,
+  kustomize,
+  parseObjects,
+  THIRD_PARTY_CRDS,
+  wildcards,
+} from "../support/install.js";
 
-const execFileAsync = promisify(execFile);
-const CHART = path.join(REPO_ROOT, "config/helm/modelmesh-serving");
 const NAMESPACE = "mms-helm";
 
-interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
-  [field: string]: unknown;
-}
-
-let helmBinary: string;
-
-async function helm(args: string[]): Promise<string> {
-  try {
-    const { stdout } = await execFileAsync(helmBinary, args, { maxBuffer: 64 << 20 });
-    return stdout;
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`helm ${args.join(" ")} failed:\n${stdout ?? ""}${stderr ?? ""}`);
-  }
-}
-
-async function template(values: Record<string, string> = {}, flags: string[] = []): Promise<KubeObject[]> {
+async function template(
+  values: Record<string, string> = {},
+  flags: string[] = [],
+): Promise<InstalledObject[]> {
   const sets = Object.entries(values).flatMap(([key, value]) => ["--set", `${key}=${value}`]);
-  const out = await helm([
-    "template",
-    "modelmesh-serving",
-    CHART,
-    "--namespace",
-    NAMESPACE,
-    ...sets,
-    ...flags,
-  ]);
-  return parseAllDocuments(out)
-    .map((doc) => doc.toJSON() as KubeObject | null)
-    .filter((o): o is KubeObject => o !== null);
-}
-
-/** Waits until every CRD serves its API (a just-created CRD has no conditions yet, which `kubectl wait` rejects). */
-async function crdsEstablished(plane: ControlPlane): Promise<void> {
-  const extensions = plane.kubeConfig.makeApiClient(ApiextensionsV1Api);
-  for (let attempt = 0; attempt < 300; attempt++) {
-    const { items } = await extensions.listCustomResourceDefinition();
-    const established = (crd: (typeof items)[number]) =>
-      crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") ?? false;
-    if (items.every(established)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("CRDs were not established within 30 s");
-}
-
-/**
- * kubectl caches API discovery on disk per server address, and a cache written before the CRDs existed makes it
- * report their kinds as unknown; each call gets a cache of its own.
- */
-let kubectlCalls = 0;
-const planeFlags = (plane: ControlPlane) => [
-  "--kubeconfig",
-  plane.kubeconfigPath,
-  "--cache-dir",
-  path.join(path.dirname(plane.kubeconfigPath), `kubectl-cache-${++kubectlCalls}`),
-];
-
-async function kubectl(plane: ControlPlane, args: string[], input = ""): Promise<string> {
-  const { kubectl: binary } = await controlPlaneBinaries();
-  return new Promise((resolve, reject) => {
-    const child = execFile(binary, [...planeFlags(plane), ...args], { maxBuffer: 64 << 20 }, (e, out, err) =>
-      e ? reject(new Error(`kubectl ${args.join(" ")} failed:\n${err}`)) : resolve(out),
-    );
-    child.stdin?.end(input);
-  });
-}
-
-const asDocuments = (objects: unknown[]) => objects.map((o) => stringify(o)).join("---\n");
-/** The chart's CRDs, as `helm install` creates them from crds/. */
-const chartCrds = async () => ofKind(await template({}, ["--include-crds"]), "CustomResourceDefinition");
-const ofKind = (objects: KubeObject[], kind: string) => objects.filter((o) => o.kind === kind);
-
-function wildcards(rules: V1PolicyRule[]): string[] {
-  return rules.flatMap((rule) =>
-    [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...(rule.verbs ?? [])].filter((v) =>
-      v.includes("*"),
-    ),
+  return parseObjects(
+    await helm(["template", "modelmesh-serving", CHART, "--namespace", NAMESPACE, ...sets, ...flags]),
   );
 }
 
-/** Stand-ins for cert-manager's CRDs, which are not installed here. */
-const CERT_MANAGER_CRDS = [
-  ["Issuer", "issuers"],
-  ["Certificate", "certificates"],
-].map(([kind, plural]) => ({
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: `${plural}.cert-manager.io` },
-  spec: {
-    group: "cert-manager.io",
-    scope: "Namespaced",
-    names: { kind, plural },
-    versions: [
-      {
-        name: "v1",
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
-      },
-    ],
-  },
-}));
+/** The chart's CRDs, as `helm install` creates them from crds/. */
+const chartCrds = async () => ofKind(await template({}, ["--include-crds"]), "CustomResourceDefinition");
+const ofKind = (objects: InstalledObject[], kind: string) => objects.filter((o) => o.kind === kind);
 
 beforeAll(async () => {
-  const { stdout } = await execFileAsync("bash", [path.join(REPO_ROOT, "scripts/install-helm.sh")], {
-    timeout: 20 * 60_000,
-  });
-  helmBinary = stdout.trim().split("\n").pop() ?? "";
+  await helmBinary();
 }, 20 * 60_000);
 
 describe("helm lint", () => {
@@ -184,18 +92,16 @@ describe("the chart's content", () => {
   });
 
   it("grants the same rules as the kustomize install, without wildcards", async () => {
-    const { kubectl: binary } = await controlPlaneBinaries();
     for (const [scope, kind, overlay] of [
-      ["cluster", "ClusterRole", "config/rbac/cluster-scope"],
-      ["namespace", "Role", "config/rbac/namespace-scope"],
+      ["cluster", "ClusterRole", "rbac/cluster-scope"],
+      ["namespace", "Role", "rbac/namespace-scope"],
     ] as const) {
       const rendered = ofKind(await template({ scope }), kind).find(
         (o) => o.metadata.name === "modelmesh-controller-role",
       );
-      const { stdout } = await execFileAsync(binary, ["kustomize", path.join(REPO_ROOT, overlay)]);
-      const kustomized = parseAllDocuments(stdout)
-        .map((doc) => doc.toJSON() as KubeObject)
-        .find((o) => o.kind === kind && o.metadata.name === "modelmesh-controller-role");
+      const kustomized = (await kustomize(overlay)).find(
+        (o) => o.kind === kind && o.metadata.name === "modelmesh-controller-role",
+      );
       expect(rendered?.rules).toEqual(kustomized?.rules);
       expect(wildcards(rendered?.rules as V1PolicyRule[])).toEqual([]);
     }
@@ -203,8 +109,8 @@ describe("the chart's content", () => {
 
   it("generates a webhook certificate for the Service's DNS name, signed by the CA in the caBundle", async () => {
     const objects = await template();
-    const secret = ofKind(objects, "Secret")[0] as KubeObject & { data: Record<string, string> };
-    const webhook = ofKind(objects, "ValidatingWebhookConfiguration")[0] as KubeObject & {
+    const secret = ofKind(objects, "Secret")[0] as InstalledObject & { data: Record<string, string> };
+    const webhook = ofKind(objects, "ValidatingWebhookConfiguration")[0] as InstalledObject & {
       webhooks: { clientConfig: { caBundle: string } }[];
     };
     const decode = (b64: string) => Buffer.from(b64, "base64");
@@ -221,7 +127,7 @@ describe("the chart's content", () => {
     const [configMap] = ofKind(
       await template({ "userConfig.podsPerRuntime": "1" }),
       "ConfigMap",
-    ) as (KubeObject & {
+    ) as (InstalledObject & {
       data: Record<string, string>;
     })[];
     expect(configMap?.metadata.name).toBe("model-serving-config");
@@ -240,7 +146,7 @@ describe.each([
     await kubectl(
       plane,
       ["apply", "--server-side", "-f", "-"],
-      asDocuments([...(await chartCrds()), ...CERT_MANAGER_CRDS]),
+      asYamlStream([...(await chartCrds()), ...THIRD_PARTY_CRDS]),
     );
     await crdsEstablished(plane);
     await kubectl(plane, ["create", "namespace", NAMESPACE]);
@@ -258,14 +164,14 @@ describe.each([
     const out = await kubectl(
       plane,
       ["apply", "--server-side", "--dry-run=server", "-f", "-"],
-      asDocuments(objects),
+      asYamlStream(objects),
     );
     for (const object of objects) {
       expect(out).toContain(`/${object.metadata.name} serverside-applied (server dry run)`);
     }
     expect(out).toContain("deployment.apps/modelmesh-controller serverside-applied (server dry run)");
     expect(ofKind(objects, runtimeKind)).toHaveLength(4);
-    const roles = [...ofKind(objects, "ClusterRole"), ...ofKind(objects, "Role")] as (KubeObject & {
+    const roles = [...ofKind(objects, "ClusterRole"), ...ofKind(objects, "Role")] as (InstalledObject & {
       rules: V1PolicyRule[];
     })[];
     for (const role of roles) expect(wildcards(role.rules)).toEqual([]);

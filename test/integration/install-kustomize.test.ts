@@ -4,10 +4,8 @@
  * with a server-side dry run (the controller's Deployment included: no kubelet runs it here), then applied
  * server-side; the API server's own authorizer then answers what the controller's ServiceAccount may do.
  */
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import {
   AdmissionregistrationV1Api,
   ApiextensionsV1Api,
@@ -15,75 +13,24 @@ import {
   AuthorizationV1Api,
   CustomObjectsApi,
   RbacAuthorizationV1Api,
-  type V1PolicyRule,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments } from "yaml";
 import { createMetricsRegistry } from "../../src/runtime/metrics.js";
-import { THIRD_PARTY_CRDS } from "../fixtures/e2e/install.js";
+import { type ControlPlane, REPO_ROOT, startControlPlane } from "../support/control-plane/index.js";
 import {
-  type ControlPlane,
-  controlPlaneBinaries,
-  REPO_ROOT,
-  startControlPlane,
-} from "../support/control-plane/index.js";
+  type AfterCrds,
+  asYamlStream,
+  type InstalledObject,
+  installWithKustomize,
+  kubectl,
+  kustomize,
+  type Scope,
+  wildcards,
+} from "../support/install.js";
 
-const execFileAsync = promisify(execFile);
 const NAMESPACE = "modelmesh-serving";
 const CONTROLLER = `system:serviceaccount:${NAMESPACE}:modelmesh-controller`;
 const config = (dir: string) => path.join(REPO_ROOT, "config", dir);
-
-interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
-  [field: string]: unknown;
-}
-
-/** Waits until every CRD serves its API (a just-created CRD has no conditions yet, which `kubectl wait` rejects). */
-async function crdsEstablished(plane: ControlPlane): Promise<void> {
-  const extensions = plane.kubeConfig.makeApiClient(ApiextensionsV1Api);
-  for (let attempt = 0; attempt < 300; attempt++) {
-    const { items } = await extensions.listCustomResourceDefinition();
-    const established = (crd: (typeof items)[number]) =>
-      crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") ?? false;
-    if (items.every(established)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("CRDs were not established within 30 s");
-}
-
-/**
- * kubectl caches API discovery on disk per server address, and a cache written before the CRDs existed makes it
- * report their kinds as unknown; each call gets a cache of its own.
- */
-let kubectlCalls = 0;
-const planeFlags = (plane: ControlPlane) => [
-  "--kubeconfig",
-  plane.kubeconfigPath,
-  "--cache-dir",
-  path.join(path.dirname(plane.kubeconfigPath), `kubectl-cache-${++kubectlCalls}`),
-];
-
-async function kubectl(plane: ControlPlane, args: string[], input?: string): Promise<string> {
-  const { kubectl: binary } = await controlPlaneBinaries();
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      binary,
-      [...planeFlags(plane), ...args],
-      { maxBuffer: 64 << 20 },
-      (error, stdout, stderr) =>
-        error ? reject(new Error(`kubectl ${args.join(" ")} failed:\n${stderr}`)) : resolve(stdout),
-    );
-    child.stdin?.end(input ?? "");
-  });
-}
-
-async function build(dir: string): Promise<KubeObject[]> {
-  const { kubectl: binary } = await controlPlaneBinaries();
-  const { stdout } = await execFileAsync(binary, ["kustomize", config(dir)], { maxBuffer: 64 << 20 });
-  return parseAllDocuments(stdout).map((doc) => doc.toJSON() as KubeObject);
-}
 
 /** What the API server's authorizer answers for the controller's ServiceAccount. */
 async function controllerMay(
@@ -102,51 +49,23 @@ async function controllerMay(
   return review.status?.allowed === true;
 }
 
-function wildcards(rules: V1PolicyRule[]): string[] {
-  return rules.flatMap((rule) =>
-    [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...(rule.verbs ?? [])].filter((v) =>
-      v.includes("*"),
-    ),
-  );
-}
-
-/**
- * Installs one kustomize overlay the way a user would, after its CRDs and namespace exist. `beforeWebhook` runs
- * once the CRDs are established and before the webhook is registered (no webhook server runs here).
- */
-async function install(
-  plane: ControlPlane,
-  overlay: string,
-  beforeWebhook: () => Promise<void> = async () => undefined,
-): Promise<KubeObject[]> {
-  const objects = await build(overlay);
-  const crdsAndNamespace = objects.filter(
-    (o) => o.kind === "CustomResourceDefinition" || o.kind === "Namespace",
-  );
-  const documents = (list: unknown[]) => list.map((o) => JSON.stringify(o)).join("\n");
-  await kubectl(
-    plane,
-    ["apply", "--server-side", "-f", "-"],
-    documents([...THIRD_PARTY_CRDS, ...crdsAndNamespace]),
-  );
-  await crdsEstablished(plane);
-  await beforeWebhook();
-  const dryRun = await kubectl(plane, ["apply", "--server-side", "--dry-run=server", "-k", config(overlay)]);
+/** Installs the scope's overlay the way a user would; its dry run must accept the controller's Deployment. */
+async function install(plane: ControlPlane, scope: Scope, afterCrds?: AfterCrds): Promise<InstalledObject[]> {
+  const { objects, dryRun } = await installWithKustomize(plane, scope, afterCrds);
   expect(dryRun).toContain("deployment.apps/modelmesh-controller serverside-applied (server dry run)");
-  await kubectl(plane, ["apply", "--server-side", "-k", config(overlay)]);
   return objects;
 }
 
 describe("config/default: the cluster-scope install", () => {
   let plane: ControlPlane;
-  let objects: KubeObject[];
+  let objects: InstalledObject[];
   let samplesDryRun = "";
 
   beforeAll(async () => {
     plane = await startControlPlane();
-    objects = await install(plane, "default", async () => {
+    objects = await install(plane, "cluster", async () => {
       await kubectl(plane, ["create", "namespace", "samples"]);
-      const samples = (await build("samples")).map((o) => JSON.stringify(o)).join("\n");
+      const samples = asYamlStream(await kustomize("samples"));
       samplesDryRun = await kubectl(
         plane,
         ["apply", "--server-side", "--dry-run=server", "-n", "samples", "-f", "-"],
@@ -304,7 +223,7 @@ describe("config/default: the cluster-scope install", () => {
       group: "serving.kserve.io",
       version: "v1alpha1",
       plural: "clusterservingruntimes",
-    })) as { items: KubeObject[] };
+    })) as { items: InstalledObject[] };
     expect(list.items.map((r) => r.metadata.name).sort()).toEqual([
       "mlserver-1.x",
       "ovms-1.x",
@@ -314,23 +233,19 @@ describe("config/default: the cluster-scope install", () => {
   });
 
   it("adds a ServiceMonitor and the Grafana dashboard with config/overlays/monitoring", async () => {
-    const monitoring = await build("overlays/monitoring");
+    const monitoring = await kustomize("overlays/monitoring");
     const installed = new Set(objects.map((o) => `${o.kind}/${o.metadata.name}`));
     const added = monitoring.filter((o) => !installed.has(`${o.kind}/${o.metadata.name}`));
     expect(added.map((o) => o.kind).sort()).toEqual(["ConfigMap", "ServiceMonitor"]);
     // Only what the overlay adds: re-applying the runtimes would need the webhook's server.
-    await kubectl(
-      plane,
-      ["apply", "--server-side", "--dry-run=server", "-f", "-"],
-      added.map((o) => JSON.stringify(o)).join("\n"),
-    );
+    await kubectl(plane, ["apply", "--server-side", "--dry-run=server", "-f", "-"], asYamlStream(added));
     const monitor = monitoring.find((o) => o.kind === "ServiceMonitor") as
-      | (KubeObject & { spec: { selector: { matchLabels: Record<string, string> } } })
+      | (InstalledObject & { spec: { selector: { matchLabels: Record<string, string> } } })
       | undefined;
     expect(monitor?.metadata.namespace).toBe(NAMESPACE);
     const service = monitoring.find(
       (o) => o.kind === "Service" && o.metadata.name === "modelmesh-controller-metrics",
-    ) as (KubeObject & { metadata: { labels: Record<string, string> } }) | undefined;
+    ) as (InstalledObject & { metadata: { labels: Record<string, string> } }) | undefined;
     expect(service?.metadata.labels).toMatchObject(
       monitor?.spec.selector.matchLabels ?? { missing: "selector" },
     );
@@ -339,7 +254,7 @@ describe("config/default: the cluster-scope install", () => {
   });
 
   it("accepts every sample against the real CRD schemas", async () => {
-    const samples = await build("samples");
+    const samples = await kustomize("samples");
     expect(samples.map((o) => o.kind).sort()).toEqual([
       "ConfigMap",
       "InferenceService",
@@ -360,11 +275,11 @@ describe("config/default: the cluster-scope install", () => {
 
 describe("config/overlays/namespace-scope: the namespace-scope install", () => {
   let plane: ControlPlane;
-  let objects: KubeObject[];
+  let objects: InstalledObject[];
 
   beforeAll(async () => {
     plane = await startControlPlane();
-    objects = await install(plane, "overlays/namespace-scope");
+    objects = await install(plane, "namespace");
   });
   afterAll(async () => {
     await plane?.stop();
@@ -452,7 +367,7 @@ describe("config/overlays/namespace-scope: the namespace-scope install", () => {
       version: "v1alpha1",
       namespace: NAMESPACE,
       plural: "servingruntimes",
-    })) as { items: KubeObject[] };
+    })) as { items: InstalledObject[] };
     expect(list.items.map((r) => r.metadata.name).sort()).toEqual([
       "mlserver-1.x",
       "ovms-1.x",
