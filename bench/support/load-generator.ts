@@ -6,6 +6,8 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { INFERENCE_SERVICES } from "../../src/controllers/shared/resource-types.js";
 import type { KubeClient, WatchEvent } from "../../src/runtime/kube-client.js";
+import { forEachBounded } from "../../test/support/bounded-parallelism.js";
+import { modelMeshInferenceService } from "../../test/support/inference-services.js";
 
 /** A built-in ClusterServingRuntime and a model format it serves. */
 export interface RuntimeChoice {
@@ -70,37 +72,11 @@ export function modelKeyOf(model: { namespace: string; name: string }): string {
 export type InferenceServiceObject = KubernetesObject & { spec: unknown; status?: Record<string, unknown> };
 
 export function inferenceService(model: PlannedModel): InferenceServiceObject {
-  return {
-    apiVersion: INFERENCE_SERVICES.apiVersion,
-    kind: INFERENCE_SERVICES.kind,
-    metadata: {
-      name: model.name,
-      namespace: model.namespace,
-      annotations: { "serving.kserve.io/deploymentMode": "ModelMesh" },
-    },
-    spec: {
-      predictor: {
-        model: {
-          modelFormat: { name: model.modelFormat },
-          runtime: model.runtime,
-          storage: { key: "localMinIO", path: model.path },
-        },
-      },
-    },
-  };
-}
-
-/** Runs `fn` over `items` with at most `parallelism` calls in flight; rejects on the first failure. */
-export async function forEachBounded<T>(
-  items: readonly T[],
-  parallelism: number,
-  fn: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) await fn(items[i] as T, i);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallelism, items.length)) }, lane));
+  return modelMeshInferenceService(model.namespace, model.name, {
+    modelFormat: { name: model.modelFormat },
+    runtime: model.runtime,
+    storage: { key: "localMinIO", path: model.path },
+  });
 }
 
 export interface CreateResult {
