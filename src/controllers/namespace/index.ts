@@ -5,7 +5,8 @@ import { Controller } from "../../runtime/controller.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
 import type { ControllerContext } from "../context.js";
 import { scopedInformer } from "../shared/informers.js";
-import { CONFIG_MAPS, SECRETS, SERVICE_MONITORS, SERVICES } from "../shared/resource-types.js";
+import { namedSecrets } from "../shared/named-secrets.js";
+import { CONFIG_MAPS, SERVICE_MONITORS, SERVICES } from "../shared/resource-types.js";
 import type { RuntimeCaches } from "../shared/runtimes.js";
 import { namespaceInformer } from "../shared/served-namespaces.js";
 import { NamespaceReconciler } from "./reconciler.js";
@@ -30,10 +31,14 @@ export function setupNamespaceController(
   const managedConfigMaps = scopedInformer<KubernetesObject>(ctx, CONFIG_MAPS, {
     labelSelector: MANAGED_BY_CONTROLLER,
   });
-  const managedSecrets = scopedInformer<KubernetesObject>(ctx, SECRETS, {
-    labelSelector: MANAGED_BY_CONTROLLER,
-  });
-  const controllerSecrets = manager.informer<V1Secret>(SECRETS, { namespace: ctx.controllerNamespace });
+  // The etcd Secret in the controller namespace, and its copies in the other served namespaces.
+  const secrets = namedSecrets(ctx);
+  secrets.want(() =>
+    ctx.servedNamespaces
+      .list()
+      .concat(ctx.controllerNamespace)
+      .map((namespace) => ({ namespace, name: ctx.etcdSecretName() })),
+  );
 
   const controller = new Controller({
     name: NAMESPACE_CONTROLLER_NAME,
@@ -41,8 +46,7 @@ export function setupNamespaceController(
       namespaces,
       services,
       managedConfigMaps,
-      managedSecrets,
-      controllerSecrets,
+      secrets,
       runtimes,
     }),
     workers: options.workers,
@@ -55,10 +59,17 @@ export function setupNamespaceController(
   else controller.enqueue(ctx.controllerNamespace);
   controller.watch(services, namespaceOf);
   controller.watch(managedConfigMaps, namespaceOf);
-  controller.watch(managedSecrets, namespaceOf);
-  controller.watch(controllerSecrets, (secret) =>
-    secret.metadata?.name === ctx.etcdSecretName() ? allServed() : [],
-  );
+  const onSecret = (secret: V1Secret) => {
+    if (secret.metadata?.name !== ctx.etcdSecretName()) return;
+    const namespace = secret.metadata.namespace ?? "";
+    for (const key of namespace === ctx.controllerNamespace ? allServed() : [namespace])
+      controller.enqueue(key);
+  };
+  secrets.addEventHandler({
+    onAdd: onSecret,
+    onUpdate: (_before, after) => onSecret(after),
+    onDelete: onSecret,
+  });
   controller.watch(runtimes.servingRuntimes, namespaceOf);
   if (runtimes.clusterServingRuntimes !== undefined)
     controller.watch(runtimes.clusterServingRuntimes, allServed);

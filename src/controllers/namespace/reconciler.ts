@@ -7,7 +7,6 @@ import type {
   V1Deployment,
   V1Namespace,
   V1OwnerReference,
-  V1Secret,
   V1Service,
 } from "@kubernetes/client-node";
 import { LABELS, OBJECTS } from "../../modelmesh/constants.js";
@@ -20,6 +19,7 @@ import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtim
 import type { Informer } from "../../runtime/informer.js";
 import { NAMESPACE_INDEX } from "../../runtime/store.js";
 import type { ControllerContext } from "../context.js";
+import type { NamedSecrets } from "../shared/named-secrets.js";
 import { CONFIG_MAPS, DEPLOYMENTS, SECRETS, SERVICE_MONITORS, SERVICES } from "../shared/resource-types.js";
 import type { RuntimeCaches } from "../shared/runtimes.js";
 
@@ -31,11 +31,10 @@ export interface NamespaceCaches {
   namespaces: Informer<V1Namespace> | undefined;
   /** Services labelled `modelmesh-service`, indexed by namespace. */
   services: Informer<V1Service>;
-  /** ConfigMaps and Secrets the controller manages (label `app.kubernetes.io/managed-by`), by namespace. */
+  /** ConfigMaps the controller manages (label `app.kubernetes.io/managed-by`), by namespace. */
   managedConfigMaps: Informer<KubernetesObject>;
-  managedSecrets: Informer<KubernetesObject>;
-  /** Secrets of the controller namespace (the etcd Secret's source). */
-  controllerSecrets: Informer<V1Secret>;
+  /** The etcd Secret of the controller namespace (the source) and of the other served namespaces (copies). */
+  secrets: NamedSecrets;
   runtimes: RuntimeCaches;
 }
 
@@ -141,7 +140,7 @@ export class NamespaceReconciler implements Reconciler {
 
   async #copyEtcdSecret(namespace: string): Promise<void> {
     const secretName = this.#ctx.etcdSecretName();
-    const source = this.#caches.controllerSecrets.store.getByName(secretName, this.#ctx.controllerNamespace);
+    const source = await this.#caches.secrets.get(this.#ctx.controllerNamespace, secretName);
     const copy =
       source === undefined
         ? ({
@@ -167,9 +166,11 @@ export class NamespaceReconciler implements Reconciler {
       await client.delete(CONFIG_MAPS, OBJECTS.typeConstraintsConfigMap, namespace);
     if (namespace === this.#ctx.controllerNamespace) return;
     const secretName = this.#ctx.etcdSecretName();
-    const copy = this.#caches.managedSecrets.store.getByName(secretName, namespace);
+    // A namespace no longer served is no longer read: its copy is known from the cache's last state.
+    const copy = this.#caches.secrets.peek(namespace, secretName);
     if (copy?.metadata?.labels?.[LABELS.managedBy] === LABELS.controllerName)
       await client.delete(SECRETS, secretName, namespace);
+    if (!this.#ctx.servedNamespaces.isServed(namespace)) this.#caches.secrets.forget(namespace, secretName);
   }
 
   async #removeEverything(namespace: string, log: ReconcileContext["log"]): Promise<void> {

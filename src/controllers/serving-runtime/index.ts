@@ -10,7 +10,8 @@ import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
 import type { Priority } from "../../runtime/workqueue.js";
 import type { ControllerContext } from "../context.js";
 import { scopedInformer } from "../shared/informers.js";
-import { DEPLOYMENTS, SECRETS } from "../shared/resource-types.js";
+import { namedSecrets } from "../shared/named-secrets.js";
+import { DEPLOYMENTS } from "../shared/resource-types.js";
 import { isMultiModel, type RuntimeCaches } from "../shared/runtimes.js";
 import {
   demandOfInferenceService,
@@ -42,9 +43,11 @@ export function setupServingRuntimeController(
     labelSelector: `${LABELS.managedBy}=${LABELS.controllerName}`,
     indexers: { [NAMESPACE_INDEX]: byNamespace },
   });
-  // The storage Secret name is read once at start, as upstream did.
-  const storageSecrets = scopedInformer<V1Secret>(ctx, SECRETS, {
-    fieldSelector: `metadata.name=${ctx.config.current().storageSecretName}`,
+  // The storage Secret of each served namespace, by its configured name (followed live).
+  const storageSecrets = namedSecrets(ctx);
+  storageSecrets.want(() => {
+    const name = ctx.config.current().storageSecretName;
+    return ctx.servedNamespaces.list().map((namespace) => ({ namespace, name }));
   });
   const controller = new Controller({
     name: SERVING_RUNTIME_CONTROLLER_NAME,
@@ -119,7 +122,15 @@ export function setupServingRuntimeController(
       return [];
     return [`${deployment.metadata?.namespace ?? ""}/${owner.name}`];
   });
-  controller.watch(storageSecrets, (secret) => keysOfNamespace(secret.metadata?.namespace ?? ""));
+  const onStorageSecret = (secret: V1Secret) => {
+    if (secret.metadata?.name !== ctx.config.current().storageSecretName) return;
+    for (const key of keysOfNamespace(secret.metadata.namespace ?? "")) controller.enqueue(key);
+  };
+  storageSecrets.addEventHandler({
+    onAdd: onStorageSecret,
+    onUpdate: (_before, after) => onStorageSecret(after),
+    onDelete: onStorageSecret,
+  });
   ctx.servedNamespaces.onChange((namespace) => {
     for (const key of keysOfNamespace(namespace)) controller.enqueue(key);
   });

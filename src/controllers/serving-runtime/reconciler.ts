@@ -18,6 +18,7 @@ import type { Logger } from "../../runtime/logging.js";
 import { NAMESPACE_INDEX, splitKey } from "../../runtime/store.js";
 import { validateRuntimeSpec } from "../../webhook/runtime-validator.js";
 import type { ControllerContext } from "../context.js";
+import type { NamedSecrets } from "../shared/named-secrets.js";
 import {
   DEPLOYMENTS,
   HORIZONTAL_POD_AUTOSCALERS,
@@ -45,8 +46,8 @@ export interface RuntimeReconcilerCaches {
   models: ModelCaches;
   /** Deployments the controller manages. */
   deployments: Informer<V1Deployment>;
-  /** The storage Secrets (`storageSecretName`) of every namespace. */
-  storageSecrets: Informer<V1Secret>;
+  /** The storage Secrets (`storageSecretName`) of the served namespaces. */
+  storageSecrets: NamedSecrets;
 }
 
 export class ServingRuntimeReconciler implements Reconciler {
@@ -327,7 +328,7 @@ export class ServingRuntimeReconciler implements Reconciler {
     served: readonly { pvcClaim: string | undefined }[],
     log: Logger,
   ): Promise<string[]> {
-    const secret = this.#caches.storageSecrets.store.getByName(config.storageSecretName, namespace);
+    const secret = await this.#caches.storageSecrets.get(namespace, config.storageSecretName);
     const fromSecret = pvcClaimsFromStorageSecret(secret?.data);
     if (!fromSecret.ok) throw new Error(fromSecret.error);
     const claims = [...fromSecret.value];
