@@ -179,6 +179,41 @@ describe("ModelMeshClient", () => {
   });
 });
 
+describe("ModelMeshClient dialling a fixed target (config modelMeshEndpoint)", () => {
+  const fixed = (target: string, tls?: MeshTlsOptions) => {
+    const c = new ModelMeshClient({
+      serviceName: "modelmesh-serving",
+      namespace: "ns1",
+      port: 8033,
+      target,
+      tls,
+    });
+    cleanups.push(() => c.close());
+    return c;
+  };
+
+  it.each([
+    ["host:port", (port: number) => `127.0.0.1:${port}`],
+    ["a dns target", (port: number) => `dns:///localhost:${port}`],
+    ["an ipv4 target", (port: number) => `ipv4:127.0.0.1:${port}`],
+  ])("reaches the mesh at %s with no endpoint source", async (_form, target) => {
+    const server = await serve("fixed");
+    const mesh = fixed(target(server.port));
+    expect(mesh.authority).toBe("modelmesh-serving.ns1");
+    expect((await mesh.setVModel(request)).owner).toBe("fixed");
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("reports an unreachable target as a call failure, not as a namespace without ready pods", async () => {
+    const server = await serve("gone");
+    await server.stop();
+    const error = await fixed(`127.0.0.1:${server.port}`)
+      .setVModel(request, { deadlineMs: 3000 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: status.UNAVAILABLE, noEndpoints: false });
+  });
+});
+
 describe("ModelMeshClient over TLS", () => {
   function selfSigned(dnsName: string): MeshTlsOptions {
     const dir = mkdtempSync(join(tmpdir(), "mesh-tls-"));
@@ -224,6 +259,20 @@ describe("ModelMeshClient over TLS", () => {
     const endpoints = new EndpointSource();
     endpoints.set([{ host: "127.0.0.1", port: server.port }]);
     expect((await client(endpoints, tls).setVModel(request)).owner).toBe("mtls");
+  });
+
+  it("checks <service>.<namespace> on a fixed target too, whatever host it dials", async () => {
+    const tls = selfSigned("modelmesh-serving.ns1");
+    const server = await serve("tls-fixed", "answer", serverTls(tls));
+    const mesh = new ModelMeshClient({
+      serviceName: "modelmesh-serving",
+      namespace: "ns1",
+      port: 8033,
+      target: `127.0.0.1:${server.port}`,
+      tls,
+    });
+    cleanups.push(() => mesh.close());
+    expect((await mesh.setVModel(request)).owner).toBe("tls-fixed");
   });
 
   it("refuses a certificate issued for another name", async () => {

@@ -36,17 +36,21 @@ export interface MeshTlsOptions {
   readonly caPem?: string;
 }
 
-export interface ModelMeshClientOptions {
+/**
+ * Where the pods are: a source the controller keeps current from the Service's EndpointSlices, or a fixed gRPC
+ * target (config `modelMeshEndpoint`, see `dialTarget`) that grpc-js resolves itself.
+ */
+export type MeshAddressing = { readonly endpoints: EndpointSource } | { readonly target: string };
+
+export type ModelMeshClientOptions = MeshAddressing & {
   /** Service fronting the ModelMesh pods, `modelmesh-serving` by default config. */
   readonly serviceName: string;
   readonly namespace: string;
   /** The Service port (8033); only used for the authority. */
   readonly port: number;
-  /** Where the pods are; the controller keeps it current from the Service's EndpointSlices. */
-  readonly endpoints: EndpointSource;
   readonly tls?: MeshTlsOptions;
   readonly defaultDeadlineMs?: number;
-}
+};
 
 export interface CallOptions {
   readonly deadlineMs?: number;
@@ -79,29 +83,43 @@ function channelCredentials(tls: MeshTlsOptions | undefined): ChannelCredentials
 /**
  * Client of `mmesh.ModelMesh` for one namespace. Calls round-robin over the ready pods of the Service; with TLS the
  * server certificate must be issued for `<service>.<namespace>`. When no pod is ready a call fails at once with
- * {@link isNoEndpoints} true instead of waiting for its deadline.
+ * {@link isNoEndpoints} true instead of waiting for its deadline. A fixed target keeps the same authority, so TLS
+ * checks the same name; its calls just go where grpc-js resolves it.
  */
 export class ModelMeshClient {
   /** `<service>.<namespace>`: the name the mesh's certificate must carry. */
   readonly authority: string;
   private readonly client: Client;
   private readonly unpublish: () => void;
-  private readonly endpoints: EndpointSource;
+  /** Undefined for a fixed target: no address list to check before a call. */
+  private readonly endpoints: EndpointSource | undefined;
   private readonly defaultDeadlineMs: number;
 
   constructor(options: ModelMeshClientOptions) {
     this.authority = `${options.serviceName}.${options.namespace}`;
-    this.endpoints = options.endpoints;
     this.defaultDeadlineMs = options.defaultDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
+    const channelOptions = {
+      "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+    };
+    if ("target" in options) {
+      this.endpoints = undefined;
+      this.unpublish = () => undefined;
+      this.client = new Client(options.target, channelCredentials(options.tls), {
+        ...channelOptions,
+        // What the resolver scheme gives the other channels: `<service>.<namespace>:<port>`, and TLS checks
+        // `<service>.<namespace>` (grpc-js would check the dialled host), as upstream's WithAuthority did.
+        "grpc.default_authority": `${this.authority}:${options.port}`,
+        ...(options.tls && { "grpc.ssl_target_name_override": this.authority }),
+      });
+      return;
+    }
+    this.endpoints = options.endpoints;
     const published = publishSource(options.endpoints);
     this.unpublish = published.unpublish;
     this.client = new Client(
       `${RESOLVER_SCHEME}:///${this.authority}:${options.port}`,
       channelCredentials(options.tls),
-      {
-        ...published.options,
-        "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
-      },
+      { ...published.options, ...channelOptions },
     );
   }
 
@@ -147,8 +165,8 @@ export class ModelMeshClient {
     request: MessageShape<Req>,
     options: CallOptions | undefined,
   ): Promise<Res> {
-    const addresses: readonly MeshAddress[] = this.endpoints.current ?? [];
-    if (addresses.length === 0) {
+    const addresses: readonly MeshAddress[] | undefined = this.endpoints && (this.endpoints.current ?? []);
+    if (addresses?.length === 0) {
       return Promise.reject(
         new ModelMeshCallError(
           method,

@@ -3,12 +3,14 @@
  * gRPC client fed with the ready addresses of the Service's EndpointSlices (TLS per `tls.secretName`, a Secret
  * of the controller namespace) and a watcher of the namespace's registry in ModelMesh's etcd (connection from the
  * etcd Secret of the controller namespace). Connections open and close as namespaces start and stop being
- * served, and are rebuilt when the Service name, port, TLS Secret or etcd Secret change (decision 0071).
+ * served, and are rebuilt when the Service name, port, TLS Secret, `modelMeshEndpoint` or etcd Secret change
+ * (decision 0071). A set `modelMeshEndpoint` replaces the EndpointSlice addresses of every namespace (0130).
  */
 import { createHash } from "node:crypto";
 import type { V1EndpointSlice, V1Secret } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
 import type { ServingConfig } from "../../config/serving-config.js";
+import { dialTarget } from "../../mesh/dial-target.js";
 import { EndpointSource } from "../../mesh/endpoint-resolver.js";
 import { readyAddresses, SERVICE_NAME_LABEL } from "../../mesh/endpoint-slices.js";
 import { etcdConnectionFromSecret, meshServicePrefix } from "../../mesh/etcd-connection.js";
@@ -45,6 +47,8 @@ interface ConnectionSettings {
   readonly serviceName: string;
   readonly port: number;
   readonly tlsSecretName: string;
+  /** `modelMeshEndpoint`: dialled instead of the EndpointSlice addresses when not empty. */
+  readonly endpointOverride: string;
 }
 
 function settingsOf(config: ServingConfig): ConnectionSettings {
@@ -52,11 +56,17 @@ function settingsOf(config: ServingConfig): ConnectionSettings {
     serviceName: config.inferenceServiceName,
     port: config.inferenceServicePort,
     tlsSecretName: config.tls.secretName,
+    endpointOverride: config.modelMeshEndpoint,
   };
 }
 
 function sameSettings(a: ConnectionSettings, b: ConnectionSettings): boolean {
-  return a.serviceName === b.serviceName && a.port === b.port && a.tlsSecretName === b.tlsSecretName;
+  return (
+    a.serviceName === b.serviceName &&
+    a.port === b.port &&
+    a.tlsSecretName === b.tlsSecretName &&
+    a.endpointOverride === b.endpointOverride
+  );
 }
 
 /** Detects a changed Secret without keeping or logging its values. */
@@ -97,14 +107,18 @@ class Connection implements MeshConnection {
   watcher: RegistryWatcher | undefined;
   servicePrefix: string | undefined;
 
-  constructor(readonly namespace: string) {}
+  /** `overridden`: the client dials `modelMeshEndpoint`, whose reachability only a call can tell. */
+  constructor(
+    readonly namespace: string,
+    readonly overridden: boolean,
+  ) {}
 
   get watchingRegistry(): boolean {
     return this.watcher !== undefined;
   }
 
   hasEndpoints(): boolean {
-    return (this.endpoints.current?.length ?? 0) > 0;
+    return this.overridden || (this.endpoints.current?.length ?? 0) > 0;
   }
 }
 
@@ -210,18 +224,22 @@ export class MeshConnections {
 
   #open(namespace: string): void {
     if (this.#connections.has(namespace)) return;
-    const connection = new Connection(namespace);
+    const override = this.#settings.endpointOverride;
+    const connection = new Connection(namespace, override !== "");
     this.#connections.set(namespace, connection);
     const tls = this.#tlsOptions();
+    const target = override === "" ? undefined : dialTarget(override);
     if (typeof tls === "string") {
       connection.problem = tls;
+    } else if (target?.ok === false) {
+      connection.problem = target.error;
     } else {
       try {
         connection.client = new ModelMeshClient({
           serviceName: this.#settings.serviceName,
           namespace,
           port: this.#settings.port,
-          endpoints: connection.endpoints,
+          ...(target === undefined ? { endpoints: connection.endpoints } : { target: target.target }),
           ...(tls !== undefined && { tls }),
         });
       } catch (error) {
@@ -235,7 +253,13 @@ export class MeshConnections {
       connection.endpoints.set(readyAddresses(slices, PORT_NAMES.grpc));
     }
     this.#log.info(
-      { namespace, service: this.#settings.serviceName, tls: tls !== undefined, problem: connection.problem },
+      {
+        namespace,
+        service: this.#settings.serviceName,
+        tls: tls !== undefined,
+        ...(override !== "" && { modelMeshEndpoint: override }),
+        problem: connection.problem,
+      },
       "ModelMesh connection opened",
     );
     this.#handlers.onNamespaceChanged(namespace);
@@ -288,7 +312,7 @@ export class MeshConnections {
     }
   }
 
-  /** Rebuilds every connection (new Service name, port or TLS material). */
+  /** Rebuilds every connection (new Service name, port, endpoint override or TLS material). */
   async #reopenAll(): Promise<void> {
     const namespaces = [...this.#connections.keys()];
     await Promise.all(namespaces.map((namespace) => this.#close(namespace)));
