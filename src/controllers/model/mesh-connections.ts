@@ -28,7 +28,7 @@ import { createLogger, type Logger } from "../../runtime/logging.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
 import type { ControllerContext } from "../context.js";
 import { scopedInformer } from "../shared/informers.js";
-import { SECRETS } from "../shared/resource-types.js";
+import { type NamedSecrets, namedSecrets } from "../shared/named-secrets.js";
 
 const ENDPOINT_SLICES: ResourceType = {
   apiVersion: "discovery.k8s.io/v1",
@@ -131,7 +131,7 @@ export class MeshConnections {
   readonly #ctx: ControllerContext;
   readonly #handlers: MeshConnectionHandlers;
   readonly #log: Logger = createLogger("controllers.Predictor.mesh");
-  readonly #secrets: Informer<V1Secret>;
+  readonly #secrets: NamedSecrets;
   readonly #connections = new Map<string, Connection>();
   readonly #sliceInformersWithHandler = new Set<Informer<V1EndpointSlice>>();
   #slices: Informer<V1EndpointSlice>;
@@ -149,7 +149,12 @@ export class MeshConnections {
     this.#settings = settingsOf(ctx.config.current());
     this.#etcdSecretName = ctx.etcdSecretName();
     this.#slices = this.#sliceInformer(this.#settings.serviceName);
-    this.#secrets = ctx.manager.informer<V1Secret>(SECRETS, { namespace: ctx.controllerNamespace });
+    // The etcd and TLS Secrets of the controller namespace, by their configured names.
+    this.#secrets = namedSecrets(ctx);
+    this.#secrets.want(() => [
+      { namespace: ctx.controllerNamespace, name: ctx.etcdSecretName() },
+      { namespace: ctx.controllerNamespace, name: ctx.config.current().tls.secretName },
+    ]);
     this.#secrets.addEventHandler({
       onAdd: (secret) => this.#onSecret(secret),
       onUpdate: (_old, secret) => this.#onSecret(secret),
@@ -361,7 +366,7 @@ export class MeshConnections {
 
   #tlsSecret(): V1Secret | undefined {
     const name = this.#settings.tlsSecretName;
-    return name === "" ? undefined : this.#secrets.store.getByName(name, this.#ctx.controllerNamespace);
+    return name === "" ? undefined : this.#secrets.peek(this.#ctx.controllerNamespace, name);
   }
 
   /** TLS options, undefined for plaintext, or why they cannot be built. */
@@ -384,7 +389,7 @@ export class MeshConnections {
   /** Reconnects to etcd when its Secret changed, restarting every registry watcher. */
   #refreshEtcd(): void {
     const name = this.#etcdSecretName;
-    const secret = this.#secrets.store.getByName(name, this.#ctx.controllerNamespace);
+    const secret = this.#secrets.peek(this.#ctx.controllerNamespace, name);
     const next = `${name}|${fingerprint(secret)}`;
     if (next === this.#etcdFingerprint) return;
     this.#etcdFingerprint = next;
