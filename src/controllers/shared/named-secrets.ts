@@ -25,10 +25,6 @@ type Wanted = () => Iterable<SecretRef>;
 
 const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
 
-export function nameSelector(name: string): string {
-  return `metadata.name=${name}`;
-}
-
 export class NamedSecrets {
   readonly #manager: Manager;
   readonly #wanted: Wanted[] = [];
@@ -105,13 +101,8 @@ export class NamedSecrets {
     this.#stopped.delete(keyOf(namespace, name));
   }
 
-  /** Keys (`namespace/name`) of the Secrets read right now. */
-  reading(): string[] {
-    return [...this.#informers.keys()].sort();
-  }
-
   #create(ref: SecretRef): Informer<V1Secret> {
-    const request = { namespace: ref.namespace, fieldSelector: nameSelector(ref.name) };
+    const request = { namespace: ref.namespace, fieldSelector: `metadata.name=${ref.name}` };
     // Before the manager starts, its caches are synced before any reconcile; later ones start at once.
     const informer = this.#managerStarted
       ? new Informer<V1Secret>({
