@@ -41,30 +41,40 @@ export type KeyMapper<T> = (object: T) => readonly string[];
 
 /**
  * Runs a reconciler over a keyed work queue with N workers. A returned error or a thrown exception is logged
- * with its key and retried with per-key exponential backoff; it never ends the process.
+ * with its key and retried with per-key exponential backoff; it never ends the process. It can be stopped and
+ * started again (a leader that stepped down and leads again): a restart takes a fresh queue holding the keys
+ * the old queue never handed out, the keys queued while stopped, and every key of the watched caches.
  */
 export class Controller {
   readonly name: string;
-  readonly queue: WorkQueue;
   readonly workers: number;
+  readonly #options: ControllerOptions;
   readonly #reconciler: Reconciler;
   readonly #metrics: RuntimeMetrics;
   readonly #log: Logger;
+  /** Per watched informer: queues the keys of every object in its cache. */
+  readonly #requeueCaches: Array<() => void> = [];
+  /** Keys queued while stopped, for the next run. */
+  readonly #missed = new Set<string>();
+  #stopped = false;
+  #queue: WorkQueue;
   #running: Promise<void>[] = [];
 
   constructor(options: ControllerOptions) {
     this.name = options.name;
+    this.#options = options;
     this.workers = Math.max(1, options.workers ?? 1);
     this.#reconciler = options.reconciler;
     this.#metrics = options.metrics ?? defaultMetrics();
     this.#log = createLogger(options.loggerName ?? `controller.${options.name}`, {
       controller: options.name,
     });
-    this.queue = new WorkQueue({
-      name: options.name,
-      rateLimiter: options.rateLimiter,
-      metrics: this.#metrics,
-    });
+    this.#queue = this.#newQueue();
+  }
+
+  /** The queue of the current run (a new one after each restart). */
+  get queue(): WorkQueue {
+    return this.#queue;
   }
 
   /**
@@ -77,7 +87,7 @@ export class Controller {
     mapper: KeyMapper<T> = (object) => [objectKey(object)],
   ): void {
     const enqueue = (object: T, priority: Priority) => {
-      for (const key of mapper(object)) this.queue.add(key, priority);
+      for (const key of mapper(object)) this.enqueue(key, priority);
     };
     informer.addEventHandler({
       onAdd: (object, inInitialList) => enqueue(object, inInitialList ? "low" : "high"),
@@ -87,15 +97,27 @@ export class Controller {
       },
       onDelete: (object) => enqueue(object, "high"),
     });
+    this.#requeueCaches.push(() => {
+      for (const object of informer.store.list()) enqueue(object, "low");
+    });
   }
 
   /** Queues a key from any other source of events (a ModelMesh registry watch, a timer). */
   enqueue(key: string, priority: Priority = "high"): void {
-    this.queue.add(key, priority);
+    if (this.#stopped) this.#missed.add(key);
+    else this.#queue.add(key, priority);
   }
 
   start(): void {
     if (this.#running.length > 0) return;
+    this.#stopped = false;
+    if (this.#queue.shuttingDown) {
+      const previous = this.#queue;
+      this.#queue = this.#newQueue();
+      for (const key of [...previous.pendingKeys(), ...this.#missed]) this.#queue.add(key, "high");
+      this.#missed.clear();
+      for (const requeue of this.#requeueCaches) requeue();
+    }
     this.#metrics.maxConcurrentReconciles.set({ controller: this.name }, this.workers);
     this.#metrics.activeWorkers.set({ controller: this.name }, 0);
     this.#log.info({ workers: this.workers }, "starting workers");
@@ -104,21 +126,32 @@ export class Controller {
 
   /** Stops taking keys and resolves once every reconcile in flight has finished. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     this.#log.info({ inFlight: this.queue.inFlight }, "stopping; waiting for reconciles in flight");
     await this.queue.shutDownWithDrain();
     await Promise.all(this.#running);
+    this.#running = [];
     this.#log.info("all workers finished");
   }
 
+  #newQueue(): WorkQueue {
+    return new WorkQueue({
+      name: this.name,
+      rateLimiter: this.#options.rateLimiter,
+      metrics: this.#metrics,
+    });
+  }
+
   async #work(): Promise<void> {
+    const queue = this.#queue;
     for (;;) {
-      const key = await this.queue.get();
+      const key = await queue.get();
       if (key === undefined) return;
-      await this.#reconcileOne(key);
+      await this.#reconcileOne(queue, key);
     }
   }
 
-  async #reconcileOne(key: string): Promise<void> {
+  async #reconcileOne(queue: WorkQueue, key: string): Promise<void> {
     const controller = this.name;
     const log = this.#log.child({ key, reconcileID: randomUUID() });
     this.#metrics.activeWorkers.inc({ controller });
@@ -126,25 +159,25 @@ export class Controller {
     try {
       const result = (await this.#reconciler.reconcile(key, { log })) ?? {};
       if (result.requeueAfter !== undefined && result.requeueAfter > 0) {
-        this.queue.forget(key);
-        this.queue.addAfter(key, result.requeueAfter);
+        queue.forget(key);
+        queue.addAfter(key, result.requeueAfter);
         this.#metrics.reconcileTotal.inc({ controller, result: "requeue_after" });
       } else if (result.requeue === true) {
-        this.queue.addRateLimited(key);
+        queue.addRateLimited(key);
         this.#metrics.reconcileTotal.inc({ controller, result: "requeue" });
       } else {
-        this.queue.forget(key);
+        queue.forget(key);
         this.#metrics.reconcileTotal.inc({ controller, result: "success" });
       }
     } catch (error) {
       this.#metrics.reconcileErrors.inc({ controller });
       this.#metrics.reconcileTotal.inc({ controller, result: "error" });
-      log.error({ err: error, retries: this.queue.numRequeues(key) }, "Reconciler error");
-      this.queue.addRateLimited(key);
+      log.error({ err: error, retries: queue.numRequeues(key) }, "Reconciler error");
+      queue.addRateLimited(key);
     } finally {
       this.#metrics.reconcileTime.observe({ controller }, (performance.now() - started) / 1000);
       this.#metrics.activeWorkers.dec({ controller });
-      this.queue.done(key);
+      queue.done(key);
     }
   }
 }

@@ -29,8 +29,21 @@ export interface LeaderElectionOptions {
 
 export interface LeadershipCallbacks {
   onStartedLeading(): void;
-  /** Leadership was lost (renewals failed past the deadline); the process must stop acting as leader. */
-  onStoppedLeading(): void;
+  /**
+   * Leadership ended while the process runs (a Lease not renewed within the renew deadline): stop acting as
+   * leader. The lock campaigns again once the returned promise resolves.
+   */
+  onStoppedLeading(): Promise<void> | void;
+}
+
+/** A lock one process holds at a time: the Lease below, or the leader-for-life ConfigMap. */
+export interface LeaderLock {
+  start(callbacks: LeadershipCallbacks): void;
+  /** Stops competing and, if leading, releases the lock so that another candidate takes over at once. */
+  stop(): Promise<void>;
+  isLeader(): boolean;
+  /** Whether this process may write as leader now: it leads and its hold on the lock has not lapsed. */
+  holdsLock(): boolean;
 }
 
 /** RFC 3339 with microseconds, the `MicroTime` format the API server expects in a Lease. */
@@ -50,8 +63,12 @@ function sameRecord(a: V1LeaseSpec | undefined, b: V1LeaseSpec | undefined): boo
  * Leader election on a `coordination.k8s.io/v1` Lease, following client-go: a lease counts as expired when its
  * record has not changed for its duration as measured on this process's own clock, so clock skew between
  * candidates does not matter. Writes are compare-and-swap on the Lease's resourceVersion.
+ *
+ * A leader holds the lock until the renew deadline after the start of its last successful renewal (by the
+ * monotonic clock); past that it steps down and campaigns again. Since others wait a whole lease duration (longer
+ * than the renew deadline) after they last saw the record change, they cannot lead before it has stepped down.
  */
-export class LeaderElector {
+export class LeaderElector implements LeaderLock {
   readonly #options: Required<Omit<LeaderElectionOptions, "metrics">>;
   readonly #metrics: RuntimeMetrics;
   readonly #log: Logger;
@@ -61,6 +78,8 @@ export class LeaderElector {
   /** When the lease another candidate holds expires, by this process's clock (0 when unknown). */
   #heldUntil = 0;
   #leading = false;
+  /** Until when (monotonic clock) the last successful acquisition or renewal entitles this process to lead. */
+  #validUntil = 0;
   #loop: Promise<void> | undefined;
 
   constructor(options: LeaderElectionOptions) {
@@ -70,6 +89,12 @@ export class LeaderElector {
       retryPeriodMs: 2_000,
       ...options,
     };
+    const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = this.#options;
+    if (!(leaseDurationMs > renewDeadlineMs && renewDeadlineMs > retryPeriodMs)) {
+      throw new Error(
+        `leader election needs lease duration > renew deadline > retry period; got ${leaseDurationMs} ms, ${renewDeadlineMs} ms, ${retryPeriodMs} ms`,
+      );
+    }
     this.#metrics = options.metrics ?? defaultMetrics();
     this.#log = createLogger("leader-election", {
       lease: `${options.namespace}/${options.name}`,
@@ -82,11 +107,14 @@ export class LeaderElector {
     return this.#leading;
   }
 
+  holdsLock(): boolean {
+    return this.#leading && performance.now() < this.#validUntil;
+  }
+
   start(callbacks: LeadershipCallbacks): void {
     this.#loop ??= this.#run(callbacks, this.#abort.signal);
   }
 
-  /** Stops competing and, if leading, releases the Lease so that another candidate takes over at once. */
   async stop(): Promise<void> {
     this.#abort.abort();
     await this.#loop;
@@ -101,41 +129,55 @@ export class LeaderElector {
   }
 
   async #run(callbacks: LeadershipCallbacks, signal: AbortSignal): Promise<void> {
-    const { retryPeriodMs, renewDeadlineMs } = this.#options;
+    while (!signal.aborted) {
+      await this.#campaign(signal);
+      if (signal.aborted) return;
+      this.#log.info("acquired the lease; now leading");
+      this.#setLeading(true);
+      callbacks.onStartedLeading();
+      await this.#renewWhileValid(signal);
+      // Stopped while leading: `stop` releases the Lease.
+      if (signal.aborted) return;
+      this.#setLeading(false);
+      this.#log.error(
+        { renewDeadlineMs: this.#options.renewDeadlineMs },
+        "failed to renew the lease within the deadline; stepping down",
+      );
+      await callbacks.onStoppedLeading();
+    }
+  }
+
+  async #campaign(signal: AbortSignal): Promise<void> {
+    const { retryPeriodMs } = this.#options;
     this.#log.info("attempting to acquire the lease");
-    while (!signal.aborted && !(await this.#tryAcquireOrRenew())) {
+    while (!signal.aborted && !(await this.#tryAcquireOrRenew(Math.max(1_000, retryPeriodMs)))) {
       // Wake when the observed lease would expire rather than up to a retry period later.
       const untilExpiry = this.#heldUntil - Date.now() + 10;
       const retry = retryPeriodMs * (1 + 0.2 * Math.random());
       await sleep(untilExpiry > 0 ? Math.min(retry, untilExpiry) : retry, signal);
     }
-    if (signal.aborted) return;
-    this.#log.info("acquired the lease; now leading");
-    this.#setLeading(true);
-    callbacks.onStartedLeading();
-    let lastRenewal = performance.now();
-    while (!signal.aborted) {
-      await sleep(retryPeriodMs, signal);
-      if (signal.aborted) return;
-      if (await this.#tryAcquireOrRenew()) {
-        lastRenewal = performance.now();
-      } else if (performance.now() - lastRenewal >= renewDeadlineMs) {
-        this.#log.error(
-          { renewDeadlineMs },
-          "failed to renew the lease within the deadline; leadership lost",
-        );
-        this.#setLeading(false);
-        callbacks.onStoppedLeading();
-        return;
-      }
+  }
+
+  /** Renews every retry period; returns when aborted or once the renew deadline passed without a renewal. */
+  async #renewWhileValid(signal: AbortSignal): Promise<void> {
+    const { retryPeriodMs } = this.#options;
+    for (;;) {
+      const remaining = this.#validUntil - performance.now();
+      if (signal.aborted || remaining <= 0) return;
+      await sleep(Math.min(retryPeriodMs, remaining), signal);
+      const left = this.#validUntil - performance.now();
+      if (signal.aborted || left <= 0) return;
+      // An answer after the deadline could not keep the leadership anyway.
+      await this.#tryAcquireOrRenew(Math.min(Math.max(1_000, retryPeriodMs), left));
     }
   }
 
-  async #tryAcquireOrRenew(): Promise<boolean> {
-    const { client, namespace, name, identity, leaseDurationMs, retryPeriodMs } = this.#options;
+  /** One attempt; on success the leadership is valid for the renew deadline from the attempt's start. */
+  async #tryAcquireOrRenew(timeoutMs: number): Promise<boolean> {
+    const { client, namespace, name, identity, leaseDurationMs, renewDeadlineMs } = this.#options;
     const now = Date.now();
+    const startedAt = performance.now();
     const path = resourcePath(LEASE, { namespace, name });
-    const timeoutMs = Math.max(1_000, retryPeriodMs);
     const spec = (record: V1LeaseSpec | undefined): V1LeaseSpec => {
       const renewing = record?.holderIdentity === identity;
       return {
@@ -165,6 +207,7 @@ export class LeaderElector {
           timeoutMs,
         });
         this.#observe(created.spec, now);
+        this.#validUntil = startedAt + renewDeadlineMs;
         return true;
       }
       const record = lease.spec;
@@ -178,6 +221,7 @@ export class LeaderElector {
       const next = spec(record);
       await client.request({ method: "PUT", path, body: { ...lease, spec: next }, timeoutMs });
       this.#observe(next, now);
+      this.#validUntil = startedAt + renewDeadlineMs;
       if (holder !== identity) this.#log.info({ previousHolder: holder ?? "" }, "took over the lease");
       return true;
     } catch (error) {

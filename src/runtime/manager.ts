@@ -6,7 +6,9 @@ import type { Controller } from "./controller.js";
 import { type RunningServer, serveMetrics, serveProbes } from "./health.js";
 import { Informer, listWatchFor } from "./informer.js";
 import { KubeClient, type ResourceType } from "./kube-client.js";
-import { type LeaderElectionOptions, LeaderElector } from "./leader-election.js";
+import { type LeaderElectionOptions, LeaderElector, type LeaderLock } from "./leader-election.js";
+import { LeaderFencedKubeClient } from "./leader-election-fence.js";
+import { LeaderForLife, type LeaderForLifeOptions } from "./leader-election-life.js";
 import { createLogger } from "./logging.js";
 import { createMetricsRegistry, type RuntimeMetrics } from "./metrics.js";
 import type { IndexFunc } from "./store.js";
@@ -27,15 +29,25 @@ export interface ManagerOptions {
   bindHost?: string;
   metricsHost?: string;
   healthHost?: string;
-  /** Compete for a Lease before reconciling; without it this process reconciles at once. */
-  leaderElection?: Omit<LeaderElectionOptions, "client" | "metrics" | "identity"> & { identity?: string };
+  /**
+   * Hold a lock before reconciling: a Lease (default; a leader that cannot renew steps down and campaigns
+   * again) or a leader-for-life ConfigMap. Without it this process reconciles at once.
+   */
+  leaderElection?: LeaseElection | LeaderForLifeElection;
+  /** A lock of another kind; takes the place of `leaderElection`. */
+  leaderLock?: LeaderLock;
   /** How long to wait for the caches' first lists before giving up (controller-runtime: 2 min). */
   cacheSyncTimeoutMs?: number;
-  /** Called when leadership is lost; by default the process exits with status 1, as controller-runtime does. */
-  onLeadershipLost?: () => void;
   /** Registry and metrics to use; by default a fresh registry with Node's process metrics. */
   metrics?: { registry: Registry; metrics: RuntimeMetrics };
 }
+
+export type LeaseElection = { type?: "lease" } & Omit<
+  LeaderElectionOptions,
+  "client" | "metrics" | "identity"
+> & { identity?: string };
+
+export type LeaderForLifeElection = { type: "life" } & Omit<LeaderForLifeOptions, "client" | "metrics">;
 
 export interface InformerRequest<T> {
   namespace?: string | undefined;
@@ -52,7 +64,11 @@ export function defaultIdentity(): string {
 /**
  * Wires caches, controllers and extra servers into one process: starts the caches, waits for them to sync,
  * then (as leader, if leader election is on) starts the controllers; on shutdown stops taking work, lets the
- * reconciles in flight finish and releases the Lease.
+ * reconciles in flight finish and releases the lock.
+ *
+ * A leader whose Lease lapsed steps down in-process: its client refuses writes from that moment, the
+ * controllers drain and stop, the caches keep running, and the lock campaigns again; leading again starts the
+ * controllers with fresh queues holding every cached key.
  */
 export class Manager {
   readonly client: KubeClient;
@@ -66,9 +82,10 @@ export class Manager {
   readonly #servers: RunningServer[] = [];
   #metricsServer: RunningServer | undefined;
   #probeServer: RunningServer | undefined;
-  #elector: LeaderElector | undefined;
+  #lock: LeaderLock | undefined;
   #ready = false;
-  #controllersStarted = false;
+  #controllersRunning = false;
+  #stepDowns = 0;
   #stopping: Promise<void> | undefined;
 
   constructor(options: ManagerOptions) {
@@ -76,7 +93,10 @@ export class Manager {
     const { registry, metrics } = options.metrics ?? createMetricsRegistry();
     this.registry = registry;
     this.metrics = metrics;
-    this.client = new KubeClient(options.kubeConfig, metrics);
+    const elected = options.leaderElection !== undefined || options.leaderLock !== undefined;
+    this.client = elected
+      ? new LeaderFencedKubeClient(options.kubeConfig, metrics, () => this.#lock?.holdsLock() ?? false)
+      : new KubeClient(options.kubeConfig, metrics);
   }
 
   /**
@@ -121,7 +141,14 @@ export class Manager {
   }
 
   isLeader(): boolean {
-    return this.#elector?.isLeader() ?? true;
+    return (
+      this.#lock?.isLeader() ?? (this.#options.leaderElection === undefined && !this.#options.leaderLock)
+    );
+  }
+
+  /** How often this process stepped down after losing its Lease. */
+  get stepDowns(): number {
+    return this.#stepDowns;
   }
 
   /** Resolves once the caches are synced and leader election (if any) runs; rejects if the sync times out. */
@@ -157,27 +184,31 @@ export class Manager {
     }
     this.#ready = true;
     this.#log.info({ caches: this.#informers.size }, "caches synced");
-    const election = this.#options.leaderElection;
-    if (election === undefined) {
+    this.#lock = this.#options.leaderLock ?? this.#createLock();
+    if (this.#lock === undefined) {
       this.#startControllers();
       return;
     }
-    this.#elector = new LeaderElector({
-      ...election,
-      identity: election.identity ?? defaultIdentity(),
-      client: this.client,
-      metrics: this.metrics,
-    });
-    this.#elector.start({
+    this.#lock.start({
       onStartedLeading: () => this.#startControllers(),
-      onStoppedLeading: () => {
-        this.#log.error("leader election lost");
-        (this.#options.onLeadershipLost ?? (() => process.exit(1)))();
-      },
+      onStoppedLeading: () => this.#stepDown(),
     });
   }
 
-  /** Stops taking work, waits for reconciles in flight, releases the Lease, then stops caches and servers. */
+  #createLock(): LeaderLock | undefined {
+    const election = this.#options.leaderElection;
+    if (election === undefined) return undefined;
+    // The lock's own writes must pass while the controllers' are fenced.
+    const client = new KubeClient(this.#options.kubeConfig, this.metrics);
+    if (election.type === "life") return new LeaderForLife({ ...election, client, metrics: this.metrics });
+    return new LeaderElector({
+      ...election,
+      identity: election.identity ?? defaultIdentity(),
+      client,
+      metrics: this.metrics,
+    });
+  }
+  /** Stops taking work, waits for reconciles in flight, releases the lock, then stops caches and servers. */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
     return this.#stopping;
@@ -201,15 +232,27 @@ export class Manager {
   }
 
   #startControllers(): void {
-    if (this.#controllersStarted || this.#stopping !== undefined) return;
-    this.#controllersStarted = true;
+    if (this.#controllersRunning || this.#stopping !== undefined) return;
+    this.#controllersRunning = true;
     for (const controller of this.#controllers) controller.start();
+  }
+
+  async #stopControllers(): Promise<void> {
+    await Promise.all(this.#controllers.map((controller) => controller.stop()));
+    this.#controllersRunning = false;
+  }
+
+  async #stepDown(): Promise<void> {
+    this.#stepDowns++;
+    this.#log.error("leader election lost; stepping down: stopping the controllers, then campaigning again");
+    await this.#stopControllers();
+    this.#log.info("controllers stopped; campaigning for leadership again");
   }
 
   async #stop(): Promise<void> {
     this.#ready = false;
-    await Promise.all(this.#controllers.map((controller) => controller.stop()));
-    await this.#elector?.stop();
+    await this.#stopControllers();
+    await this.#lock?.stop();
     await Promise.all([...this.#informers.values()].map((informer) => informer.stop()));
     for (const runnable of this.#runnables) await runnable.stop();
     await Promise.all(this.#servers.map((server) => server.close()));

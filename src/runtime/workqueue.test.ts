@@ -140,6 +140,24 @@ describe("WorkQueue", () => {
     await queue.shutDownWithDrain();
   });
 
+  it("lists the keys it never handed out after shutdown: waiting, due again, delayed", async () => {
+    const queue = newQueue();
+    queue.add("in-flight");
+    const taken = await queue.get();
+    queue.add("in-flight");
+    queue.add("done");
+    queue.add("waiting");
+    queue.addAfter("delayed", 60_000);
+    const done = await queue.get();
+    expect(done).toBe("done");
+    queue.done(done ?? "");
+    const drain = queue.shutDownWithDrain();
+    queue.add("after-shutdown");
+    queue.done(taken ?? "");
+    await drain;
+    expect(queue.pendingKeys().sort()).toEqual(["delayed", "in-flight", "waiting"]);
+  });
+
   it("reports depth, adds, retries and in-flight ages in the workqueue metrics", async () => {
     const { registry, metrics } = createMetricsRegistry();
     const queue = new WorkQueue({ name: "metered", metrics });

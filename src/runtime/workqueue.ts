@@ -131,12 +131,20 @@ export class WorkQueue {
     return this.#shuttingDown;
   }
 
-  /** Stops handing out keys: waiting workers get `undefined`, new adds are ignored, pending delays dropped. */
+  /**
+   * Every key the queue still holds: waiting, due again after its run in flight, or delayed. After `shutDown`
+   * these are the keys it never handed out, for a successor queue to take over.
+   */
+  pendingKeys(): string[] {
+    return [...new Set([...this.#dirty.keys(), ...this.#waiting.keys(), ...this.#delayed.keys()])];
+  }
+
+  /** Stops handing out keys: waiting workers get `undefined`, new adds are ignored, pending delays cancelled. */
   shutDown(): void {
     if (this.#shuttingDown) return;
     this.#shuttingDown = true;
+    // The delayed keys stay listed (see `pendingKeys`); only their timers go.
     for (const { timer } of this.#delayed.values()) clearTimeout(timer);
-    this.#delayed.clear();
     for (const worker of this.#waitingWorkers.splice(0)) worker(undefined);
     if (this.#processing.size === 0) this.#resolveDrain();
   }

@@ -35,7 +35,14 @@ const config = (dir: string) => path.join(REPO_ROOT, "config", dir);
 /** What the API server's authorizer answers for the controller's ServiceAccount. */
 async function controllerMay(
   plane: ControlPlane,
-  attributes: { verb: string; group?: string; resource: string; subresource?: string; namespace?: string },
+  attributes: {
+    verb: string;
+    group?: string;
+    resource: string;
+    subresource?: string;
+    name?: string;
+    namespace?: string;
+  },
 ): Promise<boolean> {
   const review = await plane.kubeConfig.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
     body: {
@@ -128,6 +135,15 @@ describe("config/default: the cluster-scope install", () => {
       { verb: "patch", group: "serving.kserve.io", resource: "predictors", subresource: "status" },
       { verb: "watch", group: "serving.kserve.io", resource: "clusterservingruntimes" },
       { verb: "update", group: "coordination.k8s.io", resource: "leases", namespace: NAMESPACE },
+      // The leader-for-life lock (--leader-elect-type=life) and the pods that own it.
+      { verb: "create", resource: "configmaps", namespace: NAMESPACE },
+      {
+        verb: "delete",
+        resource: "configmaps",
+        name: "modelmesh-controller-leader-for-life-lock",
+        namespace: NAMESPACE,
+      },
+      { verb: "get", resource: "pods", namespace: NAMESPACE },
     ];
     for (const attributes of allowed)
       expect(await controllerMay(plane, attributes), attributes.resource).toBe(true);
@@ -135,6 +151,8 @@ describe("config/default: the cluster-scope install", () => {
       { verb: "update", group: "coordination.k8s.io", resource: "leases", namespace: anywhere },
       { verb: "delete", resource: "namespaces" },
       { verb: "create", resource: "pods", namespace: anywhere },
+      { verb: "get", resource: "pods", namespace: anywhere },
+      { verb: "delete", resource: "pods", namespace: NAMESPACE },
       { verb: "list", resource: "nodes" },
       { verb: "create", group: "serving.kserve.io", resource: "predictors", namespace: anywhere },
       // Only what the controller calls (decision 0080): events are core/v1, models and their status are
@@ -176,6 +194,7 @@ describe("config/default: the cluster-scope install", () => {
     expect(manager?.env?.map((e) => e.name)).toEqual([
       "NAMESPACE",
       "POD_NAME",
+      "POD_NAMESPACE",
       "CONTROLLER_DEPLOYMENT",
       "ETCD_SECRET_NAME",
       "NAMESPACE_SCOPE",

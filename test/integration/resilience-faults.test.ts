@@ -74,7 +74,7 @@ describe(`faults during a load of ${N} InferenceServices`, () => {
       faultMs,
       convergedAfterLoadMs: ms,
       totalMs: Date.now() - started,
-      leadershipRestarts: cluster.leadershipRestarts,
+      leadershipStepDowns: cluster.leadershipStepDowns(),
       ...faultFigures,
     });
     expect(census.total).toBe(expected.size);

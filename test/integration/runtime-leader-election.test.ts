@@ -29,7 +29,9 @@ function candidate(identity: string, name: string) {
   const elector = new LeaderElector({ client, namespace, name, identity, metrics, ...timings });
   elector.start({
     onStartedLeading: () => events.push("started"),
-    onStoppedLeading: () => events.push("lost"),
+    onStoppedLeading: () => {
+      events.push("lost");
+    },
   });
   return { elector, events, registry };
 }
@@ -55,6 +57,36 @@ describe("LeaderElector", () => {
     expect(lease?.spec?.holderIdentity).toBe("b");
     expect(lease?.spec?.leaseTransitions).toBe(1);
     await b.elector.stop();
+  });
+
+  it("steps down when it cannot renew, then campaigns again and leads once the other lease expires", async () => {
+    const a = candidate("a", "borrowed-lock");
+    await eventually(() => a.elector.isLeader(), 10_000, "a to lead");
+    const lease = await client.get<V1Lease>(LEASE, "borrowed-lock", namespace);
+    await client.request({
+      method: "PUT",
+      path: resourcePath(LEASE, { namespace, name: "borrowed-lock" }),
+      body: {
+        ...lease,
+        spec: {
+          ...lease?.spec,
+          holderIdentity: "visitor",
+          leaseDurationSeconds: 2,
+          renewTime: new Date().toISOString().replace(/Z$/, "000Z"),
+        },
+      },
+    });
+    await eventually(() => a.events.includes("lost"), 5_000, "a to step down");
+    const lostAt = performance.now();
+    expect(a.elector.holdsLock()).toBe(false);
+    await eventually(() => a.elector.isLeader(), 10_000, "a to lead again");
+    // Not before the visitor's 2 s lease expired: at least 1 s after the step-down (less the polling here).
+    expect(performance.now() - lostAt).toBeGreaterThan(800);
+    expect(a.events).toEqual(["started", "lost", "started"]);
+    const after = await client.get<V1Lease>(LEASE, "borrowed-lock", namespace);
+    expect(after?.spec?.holderIdentity).toBe("a");
+    expect(after?.spec?.leaseTransitions).toBe(1);
+    await a.elector.stop();
   });
 
   it("reports leadership lost when it cannot renew within the deadline", async () => {

@@ -50,7 +50,12 @@ describe("modelmesh-serving run options", () => {
     expect(parsed).toMatchObject({
       ok: true,
       options: {
-        leaderElection: { leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 5_000 },
+        leaderElection: {
+          type: "lease",
+          leaseDurationMs: 30_000,
+          renewDeadlineMs: 20_000,
+          retryPeriodMs: 5_000,
+        },
         metrics: { host: "127.0.0.1", port: 9090 },
         health: undefined,
         workers: 4,
@@ -61,6 +66,53 @@ describe("modelmesh-serving run options", () => {
         featureEnv: { ENABLE_ISVC_WATCH: "false" },
       },
     });
+  });
+
+  it("takes the leader-for-life lock type with the pod from the downward API", () => {
+    const parsed = parseRunOptions(["--enable-leader-election", "--leader-elect-type=life"], {
+      POD_NAME: "modelmesh-controller-6c9f-abcde",
+      POD_NAMESPACE: "mm",
+    });
+    expect(parsed).toMatchObject({
+      ok: true,
+      options: {
+        leaderElection: {
+          type: "life",
+          podName: "modelmesh-controller-6c9f-abcde",
+          podNamespace: "mm",
+          retryPeriodMs: 2_000,
+        },
+      },
+    });
+    expect(parseRunOptions(["--enable-leader-election", "--leader-elect-type", "life"], {})).toMatchObject({
+      ok: false,
+      invalidInput: true,
+    });
+  });
+
+  it("exits 1 with upstream's message for an unknown lock type", async () => {
+    let err = "";
+    const code = await runCommand.run(["--enable-leader-election", "--leader-elect-type=configmap"], {
+      stdout: () => undefined,
+      stderr: (t) => (err += t),
+      env: {},
+      cwd: "/",
+    });
+    expect(code).toBe(1);
+    expect(err).toBe("Invalid value for leader-elect-type: 'configmap'. Use 'lease' or 'life'\n");
+  });
+
+  it("refuses lease timings a leader could not keep its promise with", () => {
+    expect(
+      parseRunOptions(
+        [
+          "--enable-leader-election",
+          "--leader-elect-lease-duration-sec=10",
+          "--leader-elect-lease-renew-deadline-sec=10",
+        ],
+        {},
+      ),
+    ).toMatchObject({ ok: false });
   });
 
   it("prefers CONTROLLER_DEPLOYMENT over the pod name", () => {
@@ -94,6 +146,7 @@ describe("modelmesh-serving run options", () => {
       "--metrics-addr",
       "--health-probe-bind-address",
       "--enable-leader-election",
+      "--leader-elect-type",
       "--leader-elect-lease-duration-sec",
       "--leader-elect-lease-renew-deadline-sec",
       "--leader-elect-retry-period-sec",
@@ -102,6 +155,7 @@ describe("modelmesh-serving run options", () => {
       "--workers",
       "NAMESPACE",
       "POD_NAME",
+      "POD_NAMESPACE",
       "CONTROLLER_DEPLOYMENT",
       "ETCD_SECRET_NAME",
       "NAMESPACE_SCOPE",

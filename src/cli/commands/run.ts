@@ -15,6 +15,8 @@ import { createLogger } from "../../runtime/logging.js";
 import { type CliIo, type Command, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE } from "../io.js";
 
 const SERVICE_ACCOUNT_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+/** Upstream's operator-lib lock for `--leader-elect-type=life`. */
+export const LEADER_FOR_LIFE_LOCK_NAME = "modelmesh-controller-leader-for-life-lock";
 export const DEFAULT_WEBHOOK_CERT_DIR = "/tmp/k8s-webhook-server/serving-certs";
 
 const USAGE = `Usage: modelmesh-serving run [options]
@@ -27,10 +29,14 @@ Options:
   --kubeconfig <path>                         kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, in-cluster)
   --metrics-addr <[host]:port>                where /metrics listens; "0" turns it off (default :8080)
   --health-probe-bind-address <[host]:port>   where /healthz and /readyz listen; "0" turns them off (default :8081)
-  --enable-leader-election                    compete for the Lease ${LEADER_ELECTION_LEASE_NAME}
-                                              before reconciling, so only one replica acts (default off)
+  --enable-leader-election                    compete for a lock before reconciling, so only one replica acts
+                                              (default off)
+  --leader-elect-type <lease|life>            lease: the Lease ${LEADER_ELECTION_LEASE_NAME}; a leader
+                                              that cannot renew it steps down and campaigns again.
+                                              life: the ConfigMap ${LEADER_FOR_LIFE_LOCK_NAME}
+                                              owned by this pod, held until the pod is gone (default lease)
   --leader-elect-lease-duration-sec <n>       how long a Lease holds without renewal (default 15)
-  --leader-elect-lease-renew-deadline-sec <n> how long the leader retries renewing before giving up (default 10)
+  --leader-elect-lease-renew-deadline-sec <n> how long the leader retries renewing before stepping down (default 10)
   --leader-elect-retry-period-sec <n>         pause between attempts to acquire or renew (default 2)
   --webhook-port <port>                       HTTPS port of the validating webhook (default 9443)
   --webhook-cert-dir <dir>                    directory with tls.crt and tls.key for the webhook; reloaded when they
@@ -40,7 +46,9 @@ Options:
 
 Environment:
   NAMESPACE              the controller namespace (default: the service account's, else ${DEFAULT_CONTROLLER_NAMESPACE})
-  POD_NAME               this pod; also names the controller Deployment when CONTROLLER_DEPLOYMENT is unset
+  POD_NAME               this pod; also names the controller Deployment when CONTROLLER_DEPLOYMENT is unset;
+                         owns the leader-for-life lock
+  POD_NAMESPACE          this pod's namespace; with --leader-elect-type=life it must be the controller namespace
   CONTROLLER_DEPLOYMENT  the controller's Deployment, owner of the Service in namespace scope
                          (default ${DEFAULT_CONTROLLER_DEPLOYMENT})
   ETCD_SECRET_NAME       Secret with ModelMesh's etcd connection (default model-serving-etcd)
@@ -60,7 +68,7 @@ export interface RunOptions {
   kubeconfig: string | undefined;
   metrics: Address | undefined;
   health: Address | undefined;
-  leaderElection: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number } | undefined;
+  leaderElection: LeaderElectionOptions | undefined;
   webhookPort: number;
   webhookCertDir: string;
   workers: number;
@@ -71,7 +79,15 @@ export interface RunOptions {
   featureEnv: { ENABLE_ISVC_WATCH?: string | undefined; ENABLE_CSR_WATCH?: string | undefined };
 }
 
-type Parsed = { ok: true; options: RunOptions } | { ok: false; error: string } | { ok: "help" };
+export type LeaderElectionOptions =
+  | { type: "lease"; leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number }
+  | { type: "life"; podName: string; podNamespace: string | undefined; retryPeriodMs: number };
+
+type Parsed =
+  | { ok: true; options: RunOptions }
+  /** `invalidInput`: exit 1 with just the message, as upstream does for a bad lock type. */
+  | { ok: false; error: string; invalidInput?: true }
+  | { ok: "help" };
 
 /** `[host]:port` as controller-runtime takes it; "0" means off. */
 export function parseAddress(flag: string, text: string): Address | undefined | string {
@@ -106,6 +122,7 @@ export function parseRunOptions(args: readonly string[], env: CliIo["env"]): Par
         "metrics-addr": { type: "string", default: ":8080" },
         "health-probe-bind-address": { type: "string", default: ":8081" },
         "enable-leader-election": { type: "boolean", default: false },
+        "leader-elect-type": { type: "string", default: "lease" },
         "leader-elect-lease-duration-sec": { type: "string", default: "15" },
         "leader-elect-lease-renew-deadline-sec": { type: "string", default: "10" },
         "leader-elect-retry-period-sec": { type: "string", default: "2" },
@@ -138,20 +155,15 @@ export function parseRunOptions(args: readonly string[], env: CliIo["env"]): Par
   const webhookPort = positiveInteger("webhook-port", text("webhook-port"), true);
   if (typeof webhookPort === "string") return { ok: false, error: webhookPort };
   const seconds = (flag: string) => (numbers[flag] ?? 0) * 1000;
+  const leaderElection = leaderElectionOptions(values, seconds, env);
+  if (typeof leaderElection === "object" && "error" in leaderElection) return leaderElection;
   return {
     ok: true,
     options: {
       kubeconfig: values.kubeconfig as string | undefined,
       metrics,
       health,
-      leaderElection:
-        values["enable-leader-election"] === true
-          ? {
-              leaseDurationMs: seconds("leader-elect-lease-duration-sec"),
-              renewDeadlineMs: seconds("leader-elect-lease-renew-deadline-sec"),
-              retryPeriodMs: seconds("leader-elect-retry-period-sec"),
-            }
-          : undefined,
+      leaderElection,
       webhookPort,
       webhookCertDir: text("webhook-cert-dir"),
       workers: numbers.workers ?? 2,
@@ -163,6 +175,45 @@ export function parseRunOptions(args: readonly string[], env: CliIo["env"]): Par
       featureEnv: { ENABLE_ISVC_WATCH: env.ENABLE_ISVC_WATCH, ENABLE_CSR_WATCH: env.ENABLE_CSR_WATCH },
     },
   };
+}
+
+function leaderElectionOptions(
+  values: Record<string, string | boolean | undefined>,
+  seconds: (flag: string) => number,
+  env: CliIo["env"],
+): LeaderElectionOptions | undefined | { ok: false; error: string; invalidInput?: true } {
+  const type = String(values["leader-elect-type"]);
+  if (type !== "lease" && type !== "life") {
+    return {
+      ok: false,
+      error: `Invalid value for leader-elect-type: '${type}'. Use 'lease' or 'life'`,
+      invalidInput: true,
+    };
+  }
+  if (values["enable-leader-election"] !== true) return undefined;
+  const retryPeriodMs = seconds("leader-elect-retry-period-sec");
+  if (type === "life") {
+    const podName = env.POD_NAME;
+    if (!podName) {
+      return {
+        ok: false,
+        error:
+          "--leader-elect-type=life needs POD_NAME (the downward API's metadata.name): the pod owns the lock",
+        invalidInput: true,
+      };
+    }
+    return { type, podName, podNamespace: env.POD_NAMESPACE || undefined, retryPeriodMs };
+  }
+  const leaseDurationMs = seconds("leader-elect-lease-duration-sec");
+  const renewDeadlineMs = seconds("leader-elect-lease-renew-deadline-sec");
+  if (!(leaseDurationMs > renewDeadlineMs && renewDeadlineMs > retryPeriodMs)) {
+    return {
+      ok: false,
+      error:
+        "--leader-elect-lease-duration-sec must exceed --leader-elect-lease-renew-deadline-sec, which must exceed --leader-elect-retry-period-sec",
+    };
+  }
+  return { type, leaseDurationMs, renewDeadlineMs, retryPeriodMs };
 }
 
 function controllerNamespace(fromEnv: string | undefined): string {
@@ -192,12 +243,27 @@ export const runCommand: Command = {
       return EXIT_OK;
     }
     if (!parsed.ok) {
+      if (parsed.invalidInput) {
+        io.stderr(`${parsed.error}\n`);
+        return EXIT_INVALID_INPUT;
+      }
       io.stderr(`${parsed.error}\n\n${USAGE}`);
       return EXIT_USAGE;
     }
     const options = parsed.options;
     const log = createLogger("setup");
     const namespace = controllerNamespace(options.namespace);
+    const election = options.leaderElection;
+    if (
+      election?.type === "life" &&
+      election.podNamespace !== undefined &&
+      election.podNamespace !== namespace
+    ) {
+      io.stderr(
+        `--leader-elect-type=life: the pod's namespace (POD_NAMESPACE=${election.podNamespace}) must be the controller namespace ${namespace}, where the lock lives\n`,
+      );
+      return EXIT_INVALID_INPUT;
+    }
     log.info(
       { namespace, scope: options.scope },
       options.scope === "namespace"
@@ -219,9 +285,17 @@ export const runCommand: Command = {
           healthPort: options.health?.port,
           healthHost: options.health?.host,
           leaderElection:
-            options.leaderElection === undefined
+            election === undefined
               ? undefined
-              : { ...options.leaderElection, namespace, name: LEADER_ELECTION_LEASE_NAME },
+              : election.type === "life"
+                ? {
+                    type: "life",
+                    namespace,
+                    name: LEADER_FOR_LIFE_LOCK_NAME,
+                    podName: election.podName,
+                    retryPeriodMs: election.retryPeriodMs,
+                  }
+                : { ...election, namespace, name: LEADER_ELECTION_LEASE_NAME },
         },
       });
       setupControllers(ctx, { workers: options.workers });
