@@ -32,7 +32,7 @@ export { VMODEL_FINALIZER } from "./reconciler.js";
 export { modelKey, parseModelKey } from "./sources.js";
 
 export const MODEL_CONTROLLER_NAME = "Predictor";
-const WORKERS = 4;
+const WORKERS = 16;
 
 /** The type label a model asks for, when its spec is usable. */
 function requestedType(source: ModelSource, object: KubernetesObject): string | undefined {

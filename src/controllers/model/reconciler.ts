@@ -30,7 +30,7 @@ import {
   withRuntimeCapacity,
 } from "./status.js";
 
-/** Kept on every registered model so that its vmodel is deleted even if it is deleted while we are down. */
+/** Earlier versions put this finalizer on every model; it is no longer added, only released (decision 0140). */
 export const VMODEL_FINALIZER = "modelmesh.serving.kserve.io/vmodel";
 
 /**
@@ -87,6 +87,9 @@ function stateChange(
   ) {
     return undefined;
   }
+  // A first load that goes well is routine; thousands of them would be thousands of writes (decision 0140).
+  const firstLoad = before.activeModelState === "Pending" || before.activeModelState === "Loading";
+  if (firstLoad && before.lastFailureInfo === undefined && after.targetModelState === "") return undefined;
   const target = after.targetModelState === "" ? "" : `, target model ${after.targetModelState}`;
   return {
     type: "Normal",
@@ -230,36 +233,22 @@ export class ModelReconciler implements Reconciler {
   async #register(
     key: string,
     source: ModelSource,
-    cached: KubernetesObject,
+    object: KubernetesObject,
     connection: MeshConnection,
     log: Logger,
   ): Promise<ReconcileResult | undefined> {
-    const { namespace, name } = nameOf(cached);
+    const { namespace, name } = nameOf(object);
     if (connection.client === undefined) {
       const problem = connection.problem ?? "no ModelMesh client";
-      this.#record(cached, "Warning", "ModelMeshConnectionFailed", problem);
+      this.#record(object, "Warning", "ModelMeshConnectionFailed", problem);
       throw new Error(problem);
     }
     const client = connection.client;
-    const view = source.view(cached);
+    const view = source.view(object);
     const previous = view.status;
     const config = this.#options.ctx.config.current();
     const endpoints = inferenceEndpoints(config, namespace);
     const now = this.#now();
-
-    let object = cached;
-    if (!hasFinalizer(object)) {
-      object = await this.#options.ctx.manager.client.mergePatch<KubernetesObject>(
-        source.type,
-        { namespace, name },
-        {
-          metadata: {
-            resourceVersion: object.metadata?.resourceVersion,
-            finalizers: [...(object.metadata?.finalizers ?? []), VMODEL_FINALIZER],
-          },
-        },
-      );
-    }
 
     let next: PredictorStatus;
     let failure: Error | undefined;
