@@ -97,7 +97,8 @@ export function describeInstall(method: InstallMethod, scope: Scope): void {
       );
       // A first load that goes well is routine: no Event (decision 0140).
       const loaded = (await events(scenario.client, namespace)).filter(
-        (e) => e.involvedObject?.kind === "InferenceService" && e.involvedObject.name === "example-sklearn-mnist",
+        (e) =>
+          e.involvedObject?.kind === "InferenceService" && e.involvedObject.name === "example-sklearn-mnist",
       );
       expect(loaded.map((e) => `${e.reason}: ${e.message}`)).toEqual([]);
     });
