@@ -40,11 +40,20 @@ function requestedType(source: ModelSource, object: KubernetesObject): string | 
   return view.managed && view.spec.ok ? predictorTypeLabel(view.spec.spec) : undefined;
 }
 
-/** Everything but the status (and the bookkeeping that changes with it). */
-function withoutStatus(object: KubernetesObject): unknown {
-  const { status: _status, ...rest } = object as KubernetesObject & { status?: unknown };
-  const { resourceVersion: _rv, managedFields: _mf, ...metadata } = rest.metadata ?? {};
-  return { ...rest, metadata };
+/**
+ * Whether an update changed what a reconcile reads: the spec (its generation; status is a subresource, so our own
+ * writes leave it alone), labels, annotations or the deletion mark. Cheaper than comparing whole objects, which
+ * thousands of status updates would otherwise cost.
+ */
+function changedBeyondStatus(before: KubernetesObject, after: KubernetesObject): boolean {
+  const a = before.metadata ?? {};
+  const b = after.metadata ?? {};
+  return (
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    !semanticEqual(a.labels ?? {}, b.labels ?? {}) ||
+    !semanticEqual(a.annotations ?? {}, b.annotations ?? {})
+  );
 }
 
 /** The model controller; it opens its ModelMesh connections only while it reconciles (as leader). */
@@ -125,7 +134,7 @@ function watchModels(informer: Informer<KubernetesObject>, sourceId: string, enq
   informer.addEventHandler({
     onAdd: (object) => enqueue(keyOf(object)),
     onUpdate: (before, after) => {
-      if (!semanticEqual(withoutStatus(before), withoutStatus(after))) enqueue(keyOf(after));
+      if (changedBeyondStatus(before, after)) enqueue(keyOf(after));
     },
     onDelete: (object) => enqueue(keyOf(object)),
   });

@@ -1,10 +1,9 @@
 /** Wires the serving-runtime reconciler to runtimes, models, Deployments, storage Secrets, config and namespaces. */
-import type { KubernetesObject, V1Deployment, V1Secret } from "@kubernetes/client-node";
+import type { V1Deployment, V1Secret } from "@kubernetes/client-node";
 import { KIND_CLUSTER_SERVING_RUNTIME, KIND_SERVING_RUNTIME } from "../../apis/serving/group.js";
 import { LABELS } from "../../modelmesh/constants.js";
 import { runtimeLabelSet } from "../../modelmesh/model-type-labels.js";
 import { Controller } from "../../runtime/controller.js";
-import type { Informer } from "../../runtime/informer.js";
 import { createLogger } from "../../runtime/logging.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
 import type { Priority } from "../../runtime/workqueue.js";
@@ -13,14 +12,7 @@ import { scopedInformer } from "../shared/informers.js";
 import { namedSecrets } from "../shared/named-secrets.js";
 import { DEPLOYMENTS } from "../shared/resource-types.js";
 import { isMultiModel, type RuntimeCaches } from "../shared/runtimes.js";
-import {
-  demandOfInferenceService,
-  demandOfPredictor,
-  ModelCaches,
-  type ModelDemand,
-  runtimeServes,
-  sameDemand,
-} from "./models.js";
+import { ModelCaches, type ModelDemand, runtimeServes } from "./models.js";
 import { ServingRuntimeReconciler } from "./reconciler.js";
 
 export const SERVING_RUNTIME_CONTROLLER_NAME = "ServingRuntimeReconciler";
@@ -88,31 +80,10 @@ export function setupServingRuntimeController(
       ctx.servedNamespaces.list().map((namespace) => `${namespace}/${runtime.metadata?.name ?? ""}`),
     );
   }
-  /** A model's runtimes; an update matters only when what it asks of them changed (not its status). */
-  const watchModels = (
-    informer: Informer<KubernetesObject>,
-    demandOf: (model: KubernetesObject, evenIfDeleting: boolean) => ModelDemand | undefined,
-  ) => {
-    const enqueue = (model: KubernetesObject, priority: Priority) => {
-      for (const key of keysServing(model.metadata?.namespace ?? "", demandOf(model, true)))
-        controller.enqueue(key, priority);
-    };
-    informer.addEventHandler({
-      onAdd: (model, inInitialList) => enqueue(model, inInitialList ? "low" : "high"),
-      onUpdate: (before, after) => {
-        if (sameDemand(demandOf(before, false), demandOf(after, false))) return;
-        enqueue(after, "high");
-        enqueue(before, "high");
-      },
-      onDelete: (model) => enqueue(model, "high"),
-    });
-  };
-  watchModels(models.predictors, (predictor, evenIfDeleting) =>
-    demandOfPredictor(predictor as KubernetesObject & { spec?: unknown }, evenIfDeleting),
-  );
-  if (models.inferenceServices !== undefined) {
-    watchModels(models.inferenceServices, demandOfInferenceService);
-  }
+  // A demand appearing in or leaving a namespace changes its runtimes; other model events do not.
+  models.demands.onChange((namespace, demand, inInitialList) => {
+    for (const key of keysServing(namespace, demand)) controller.enqueue(key, inInitialList ? "low" : "high");
+  });
   controller.watch(deployments, (deployment) => {
     const owner = deployment.metadata?.ownerReferences?.find((reference) => reference.controller === true);
     if (

@@ -15,6 +15,7 @@ import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
 import type { ControllerContext } from "../context.js";
 import { scopedInformer } from "../shared/informers.js";
 import { INFERENCE_SERVICES, PREDICTORS } from "../shared/resource-types.js";
+import { DemandIndex } from "./demand-index.js";
 
 export interface ModelDemand {
   /** `undefined` when the model's spec cannot be read: it then counts for every runtime, so none scales down. */
@@ -77,13 +78,6 @@ export function demandOfInferenceService(
   });
 }
 
-export function sameDemand(a: ModelDemand | undefined, b: ModelDemand | undefined): boolean {
-  return (
-    a === b ||
-    (a?.typeLabel === b?.typeLabel && a?.pvcClaim === b?.pvcClaim && (a === undefined) === (b === undefined))
-  );
-}
-
 export function runtimeServes(runtimeLabels: ReadonlySet<string>, demand: ModelDemand): boolean {
   return demand.typeLabel === undefined || runtimeSupportsPredictor(runtimeLabels, demand.typeLabel);
 }
@@ -92,25 +86,40 @@ export class ModelCaches {
   readonly predictors: Informer<KubernetesObject>;
   /** Undefined when InferenceServices are not reconciled. */
   readonly inferenceServices: Informer<KubernetesObject> | undefined;
+  /** The distinct demands per namespace, kept by the informers' events. */
+  readonly demands = new DemandIndex();
 
   constructor(ctx: Pick<ControllerContext, "manager" | "scope" | "controllerNamespace" | "features">) {
     const request = { indexers: { [NAMESPACE_INDEX]: byNamespace } };
     this.predictors = scopedInformer<KubernetesObject>(ctx, PREDICTORS, request);
+    this.#count(this.predictors, "ksp", (object) =>
+      demandOfPredictor(object as KubernetesObject & { spec?: unknown }),
+    );
     this.inferenceServices = ctx.features.inferenceServices
       ? scopedInformer<KubernetesObject>(ctx, INFERENCE_SERVICES, request)
       : undefined;
+    if (this.inferenceServices !== undefined)
+      this.#count(this.inferenceServices, "isvc", (object) => demandOfInferenceService(object));
   }
 
+  /** The distinct demands of the namespace's models (a runtime depends on no more than these). */
   demandsOf(namespace: string): ModelDemand[] {
-    const demands: ModelDemand[] = [];
-    for (const predictor of this.predictors.store.byIndex(NAMESPACE_INDEX, namespace)) {
-      const demand = demandOfPredictor(predictor);
-      if (demand !== undefined) demands.push(demand);
-    }
-    for (const isvc of this.inferenceServices?.store.byIndex(NAMESPACE_INDEX, namespace) ?? []) {
-      const demand = demandOfInferenceService(isvc);
-      if (demand !== undefined) demands.push(demand);
-    }
-    return demands;
+    return this.demands.of(namespace);
+  }
+
+  #count(
+    informer: Informer<KubernetesObject>,
+    kind: string,
+    demandOf: (object: KubernetesObject) => ModelDemand | undefined,
+  ): void {
+    const idOf = (object: KubernetesObject) =>
+      `${kind}/${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
+    const namespaceOf = (object: KubernetesObject) => object.metadata?.namespace ?? "";
+    informer.addEventHandler({
+      onAdd: (object, inInitialList) =>
+        this.demands.set(idOf(object), namespaceOf(object), demandOf(object), inInitialList),
+      onUpdate: (_before, after) => this.demands.set(idOf(after), namespaceOf(after), demandOf(after)),
+      onDelete: (object) => this.demands.set(idOf(object), namespaceOf(object), undefined),
+    });
   }
 }

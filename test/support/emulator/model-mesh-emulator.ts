@@ -37,6 +37,7 @@ import {
 import { grpcServiceDefinition } from "../../../src/mesh/grpc-service.js";
 import { REGISTRY_TABLE, VMODELS_TABLE } from "../../../src/mesh/registry-watcher.js";
 import { createLogger } from "../../../src/runtime/logging.js";
+import { RecordCache } from "./record-cache.js";
 import { type JsonRecord, members, num, parseRecord, serializeRecord, text } from "./records.js";
 import { type ClusterView, type EmulatedInstance, eligibleInstances, RuntimeDirectory } from "./runtimes.js";
 
@@ -82,6 +83,7 @@ interface Placement {
 export class ModelMeshEmulator {
   private readonly log = createLogger("test.ModelMeshEmulator");
   private readonly runtimes: RuntimeDirectory;
+  private readonly records: RecordCache;
   private readonly server = new Server();
   private readonly loading = new Map<string, Placement>();
   /** Models that found no instance to load on: model-mesh's "no running instances" failure. */
@@ -100,6 +102,7 @@ export class ModelMeshEmulator {
   );
 
   private constructor(private readonly options: ModelMeshEmulatorOptions) {
+    this.records = new RecordCache(options.etcd, `${options.servicePrefix}/`, this.log);
     this.runtimes = new RuntimeDirectory(
       options.kubeConfig,
       options.namespace,
@@ -118,6 +121,7 @@ export class ModelMeshEmulator {
     clearTimeout(this.refreshTimer);
     for (const placement of this.loading.values()) clearTimeout(placement.timer);
     await this.queue.catch(() => undefined);
+    await this.records.stop();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     rmSync(this.socketPath, { force: true });
   }
@@ -164,9 +168,9 @@ export class ModelMeshEmulator {
         e ? reject(e) : resolve(),
       ),
     );
+    await this.records.start();
     await this.exclusive(async () => {
-      for (const [vmodelId, vmodel] of await this.readAll(VMODELS_TABLE))
-        this.noteTransition(vmodelId, vmodel);
+      for (const [vmodelId, vmodel] of this.readAll(VMODELS_TABLE)) this.noteTransition(vmodelId, vmodel);
       await this.refresh();
     });
     this.scheduleRefresh();
@@ -213,20 +217,12 @@ export class ModelMeshEmulator {
     return `${this.options.servicePrefix}/${table}${id}`;
   }
 
-  private async read(table: string, id: string): Promise<JsonRecord | undefined> {
-    const value = await this.options.etcd.get(this.key(table, id)).string();
-    return value === null ? undefined : parseRecord(value);
+  private read(table: string, id: string): JsonRecord | undefined {
+    return this.records.get(`${table}${id}`);
   }
 
-  private async readAll(table: string): Promise<Map<string, JsonRecord>> {
-    const prefix = this.key(table, "");
-    const all = await this.options.etcd.getAll().prefix(prefix).strings();
-    const records = new Map<string, JsonRecord>();
-    for (const [key, value] of Object.entries(all)) {
-      const record = parseRecord(value);
-      if (record) records.set(key.slice(prefix.length), record);
-    }
-    return records;
+  private readAll(table: string): Map<string, JsonRecord> {
+    return this.records.all(table);
   }
 
   /** Writes and deletes in one etcd transaction, as model-mesh does for vmodel changes. */
@@ -241,10 +237,15 @@ export class ModelMeshEmulator {
       ...deletes.map(([table, id]) => this.options.etcd.delete().key(this.key(table, id))),
     ];
     if (ops.length === 0) return;
-    await this.options.etcd
+    const response = await this.options.etcd
       .if(this.key(VMODELS_TABLE, ""), "Mod", ">", -1)
       .then(...ops)
       .commit();
+    const revision = BigInt(response.header.revision);
+    // Cached as read back from etcd: members with default values are not stored.
+    for (const [table, id, record] of puts)
+      this.records.applyCommitted(`${table}${id}`, revision, parseRecord(serializeRecord(record)));
+    for (const [table, id] of deletes) this.records.applyCommitted(`${table}${id}`, revision, undefined);
   }
 
   // ---- runtimes -----------------------------------------------------------------------------------------------
@@ -258,7 +259,7 @@ export class ModelMeshEmulator {
     const lost = [...before].filter((id) => !ready.has(id));
     const gained = [...ready].some((id) => !before.has(id));
     if (lost.length > 0) {
-      for (const [modelId, record] of await this.readAll(REGISTRY_TABLE)) {
+      for (const [modelId, record] of this.readAll(REGISTRY_TABLE)) {
         const copies = members(record, "instanceIds");
         if (!lost.some((id) => id in copies)) continue;
         for (const id of lost) delete copies[id];
@@ -273,7 +274,7 @@ export class ModelMeshEmulator {
     }
     if (gained) {
       for (const modelId of [...this.placementFailures.keys()]) {
-        const record = await this.read(REGISTRY_TABLE, modelId);
+        const record = this.read(REGISTRY_TABLE, modelId);
         if (record) await this.ensureLoaded(modelId, record);
       }
     }
@@ -320,7 +321,7 @@ export class ModelMeshEmulator {
     const placement = this.loading.get(modelId);
     if (!placement || placement.instance !== instance || this.stopped) return;
     this.loading.delete(modelId);
-    const record = await this.read(REGISTRY_TABLE, modelId);
+    const record = this.read(REGISTRY_TABLE, modelId);
     if (!record || !(instance in members(record, "instanceIds"))) return;
     const problem = this.missingPathMessage(text(record, "mPath"));
     if (problem) {
@@ -347,7 +348,7 @@ export class ModelMeshEmulator {
     const candidates = this.transitionsTo.get(modelId);
     if (!candidates) return;
     for (const vmodelId of [...candidates]) {
-      const vmodel = await this.read(VMODELS_TABLE, vmodelId);
+      const vmodel = this.read(VMODELS_TABLE, vmodelId);
       if (!vmodel || text(vmodel, "tmid") !== modelId || text(vmodel, "amid") === modelId) {
         candidates.delete(vmodelId);
         continue;
@@ -371,7 +372,7 @@ export class ModelMeshEmulator {
   private async deref(modelId: string) {
     const puts: Array<[string, string, JsonRecord]> = [];
     const deletes: Array<[string, string]> = [];
-    const record = await this.read(REGISTRY_TABLE, modelId);
+    const record = this.read(REGISTRY_TABLE, modelId);
     if (!record) return { puts, deletes };
     record.refs = Math.max(0, num(record, "refs") - 1);
     if (record.refs === 0 && record.autoDel === true) {
@@ -437,11 +438,11 @@ export class ModelMeshEmulator {
   private async vmodelStatus(vmodel: JsonRecord): Promise<VModelStatusInfo> {
     const activeId = text(vmodel, "amid");
     const targetId = text(vmodel, "tmid") || activeId;
-    const active = this.modelStatus(activeId, await this.read(REGISTRY_TABLE, activeId));
+    const active = this.modelStatus(activeId, this.read(REGISTRY_TABLE, activeId));
     let target: ModelStatusInfo | undefined;
     let state = VModelStatus.DEFINED;
     if (targetId !== activeId) {
-      target = this.modelStatus(targetId, await this.read(REGISTRY_TABLE, targetId));
+      target = this.modelStatus(targetId, this.read(REGISTRY_TABLE, targetId));
       const failed = vmodel.failed === true;
       state = failed ? VModelStatus.TRANSITION_FAILED : VModelStatus.TRANSITIONING;
       if (!(failed && target.status === ModelStatus.LOADING_FAILED)) target.status = ModelStatus.LOADING;
@@ -481,7 +482,7 @@ export class ModelMeshEmulator {
   private async registerModel(request: RegisterModelRequest): Promise<ModelStatusInfo> {
     if (!request.modelId) throw new MeshStatus(status.INVALID_ARGUMENT, "must provide non-empty modelId");
     const info = request.modelInfo ?? { type: "", path: "", key: "" };
-    let record = await this.read(REGISTRY_TABLE, request.modelId);
+    let record = this.read(REGISTRY_TABLE, request.modelId);
     if (record && !this.sameAttributes(record, info)) {
       throw new MeshStatus(status.ALREADY_EXISTS, "Model already exists with different attribute values");
     }
@@ -494,7 +495,7 @@ export class ModelMeshEmulator {
   }
 
   private async unregisterModel(request: UnregisterModelRequest) {
-    const record = await this.read(REGISTRY_TABLE, request.modelId);
+    const record = this.read(REGISTRY_TABLE, request.modelId);
     if (record && num(record, "refs") > 0) {
       throw new MeshStatus(status.FAILED_PRECONDITION, `Model ${request.modelId} has referents`);
     }
@@ -506,11 +507,11 @@ export class ModelMeshEmulator {
   }
 
   private async getModelStatus(modelId: string): Promise<ModelStatusInfo> {
-    return this.modelStatus(modelId, await this.read(REGISTRY_TABLE, modelId));
+    return this.modelStatus(modelId, this.read(REGISTRY_TABLE, modelId));
   }
 
   private async ensureLoadedCall(request: EnsureLoadedRequest): Promise<ModelStatusInfo> {
-    const record = await this.read(REGISTRY_TABLE, request.modelId);
+    const record = this.read(REGISTRY_TABLE, request.modelId);
     if (record) await this.ensureLoaded(request.modelId, record);
     return this.modelStatus(request.modelId, record);
   }
@@ -520,7 +521,7 @@ export class ModelMeshEmulator {
     if (!vModelId || !targetModelId) {
       throw new MeshStatus(status.INVALID_ARGUMENT, "must provide vModelId and targetModelId");
     }
-    let vmodel = await this.read(VMODELS_TABLE, vModelId);
+    let vmodel = this.read(VMODELS_TABLE, vModelId);
     if (vmodel && request.owner && text(vmodel, "o") !== request.owner) {
       throw new MeshStatus(status.ALREADY_EXISTS, `VModel ${vModelId} already exists with a different owner`);
     }
@@ -529,7 +530,7 @@ export class ModelMeshEmulator {
     if (expected && text(vmodel ?? {}, "tmid") !== expected && !(expected === targetModelId && !vmodel)) {
       throw new MeshStatus(status.FAILED_PRECONDITION, `VModel ${vModelId} target is not ${expected}`);
     }
-    let target = await this.read(REGISTRY_TABLE, targetModelId);
+    let target = this.read(REGISTRY_TABLE, targetModelId);
     // Like model-mesh, a call that changes nothing writes nothing (so it causes no registry event).
     const unchanged = vmodel !== undefined && target !== undefined && text(vmodel, "tmid") === targetModelId;
     if (!target) {
@@ -555,7 +556,7 @@ export class ModelMeshEmulator {
       if (pendingId && pendingId !== activeId && pendingId !== targetModelId)
         take(await this.deref(pendingId));
       target.refs = num(target, "refs") + 1;
-      const active = activeId === targetModelId ? target : await this.read(REGISTRY_TABLE, activeId);
+      const active = activeId === targetModelId ? target : this.read(REGISTRY_TABLE, activeId);
       const activeLoaded =
         active !== undefined && this.copies(active).length > 0 && !this.loading.has(activeId);
       vmodel.tmid = targetModelId;
@@ -578,7 +579,7 @@ export class ModelMeshEmulator {
   }
 
   private async deleteVModel(request: DeleteVModelRequest) {
-    const vmodel = await this.read(VMODELS_TABLE, request.vModelId);
+    const vmodel = this.read(VMODELS_TABLE, request.vModelId);
     if (vmodel && (!request.owner || text(vmodel, "o") === request.owner)) {
       const ids = new Set([text(vmodel, "amid"), text(vmodel, "tmid")].filter((id) => id !== ""));
       const puts: Array<[string, string, JsonRecord]> = [];
@@ -594,7 +595,7 @@ export class ModelMeshEmulator {
   }
 
   private async getVModelStatus(request: GetVModelStatusRequest): Promise<VModelStatusInfo> {
-    const vmodel = await this.read(VMODELS_TABLE, request.vModelId);
+    const vmodel = this.read(VMODELS_TABLE, request.vModelId);
     if (!vmodel || (request.owner && text(vmodel, "o") !== request.owner)) {
       return create(VModelStatusInfoSchema, {});
     }

@@ -1,0 +1,117 @@
+/**
+ * TEST INFRASTRUCTURE — part of the ModelMesh emulator. model-mesh serves its registry tables from memory and keeps
+ * them current with an etcd watch; so does the emulator, so that reads cost no round trip and only writes go to
+ * etcd. Writes of its own are applied at once (with their revision); the watch brings in what others write (tests
+ * planting records) and never replaces a newer value with an older one.
+ */
+import type { Etcd3, IKeyValue, Watcher } from "etcd3";
+import type { Logger } from "../../../src/runtime/logging.js";
+import { type JsonRecord, parseRecord } from "./records.js";
+
+interface Entry {
+  readonly revision: bigint;
+  /** Undefined when deleted or not a record (model-mesh skips what it cannot parse). */
+  readonly record: JsonRecord | undefined;
+}
+
+const RELOAD_DELAY_MS = 500;
+
+export class RecordCache {
+  private readonly entries = new Map<string, Entry>();
+  private watcher: Watcher | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly etcd: Etcd3,
+    /** Every key under this prefix is cached, keyed by the rest of it. */
+    private readonly prefix: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Reads the range and starts following it. */
+  async start(): Promise<void> {
+    await this.load();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reloadTimer);
+    const watcher = this.watcher;
+    this.watcher = undefined;
+    await watcher?.cancel().catch(() => undefined);
+  }
+
+  /** A copy: callers change records before committing them, and a failed commit must leave the cache as it was. */
+  get(key: string): JsonRecord | undefined {
+    const record = this.entries.get(key)?.record;
+    return record === undefined ? undefined : structuredClone(record);
+  }
+
+  /** Copies of every record whose key starts with `keyPrefix`, by the rest of the key. */
+  all(keyPrefix: string): Map<string, JsonRecord> {
+    const found = new Map<string, JsonRecord>();
+    for (const [key, entry] of this.entries) {
+      if (entry.record !== undefined && key.startsWith(keyPrefix))
+        found.set(key.slice(keyPrefix.length), structuredClone(entry.record));
+    }
+    return found;
+  }
+
+  /** Records a committed write (`undefined`: deleted) at the transaction's revision. */
+  applyCommitted(key: string, revision: bigint, record: JsonRecord | undefined): void {
+    this.apply(key, revision, record === undefined ? undefined : structuredClone(record));
+  }
+
+  private apply(key: string, revision: bigint, record: JsonRecord | undefined): void {
+    const known = this.entries.get(key);
+    if (known === undefined || known.revision < revision) this.entries.set(key, { revision, record });
+  }
+
+  private applyWatched(kv: IKeyValue, deleted: boolean): void {
+    const key = kv.key.toString();
+    if (!key.startsWith(this.prefix)) return;
+    this.apply(
+      key.slice(this.prefix.length),
+      BigInt(kv.mod_revision),
+      deleted ? undefined : parseRecord(kv.value.toString()),
+    );
+  }
+
+  private async load(): Promise<void> {
+    const response = await this.etcd.getAll().prefix(this.prefix).exec();
+    const revision = BigInt(response.header.revision);
+    const present = new Set<string>();
+    for (const kv of response.kvs) {
+      present.add(kv.key.toString().slice(this.prefix.length));
+      this.applyWatched(kv, false);
+    }
+    // Keys gone while the watch was broken.
+    for (const key of this.entries.keys()) if (!present.has(key)) this.apply(key, revision, undefined);
+    const watcher = await this.etcd
+      .watch()
+      .prefix(this.prefix)
+      .startRevision(String(revision + 1n))
+      .create();
+    watcher.on("put", (kv) => this.applyWatched(kv, false));
+    watcher.on("delete", (kv) => this.applyWatched(kv, true));
+    // A cancelled watch (compaction, etcd restart past a compaction): read everything again.
+    watcher.on("error", (error) => {
+      this.log.warn({ error: String(error) }, "registry watch broke; reading the registry again");
+      void watcher.cancel().catch(() => undefined);
+      this.scheduleReload();
+    });
+    this.watcher = watcher;
+  }
+
+  private scheduleReload(): void {
+    if (this.stopped) return;
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => {
+      this.load().catch((error: unknown) => {
+        this.log.warn({ error: String(error) }, "could not read the registry; retrying");
+        this.scheduleReload();
+      });
+    }, RELOAD_DELAY_MS);
+  }
+}
