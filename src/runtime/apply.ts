@@ -60,25 +60,3 @@ export function applyOwned<T extends KubernetesObject>(
     },
   );
 }
-
-/**
- * Writes `status` to the status subresource only if it differs from the status of `current` (the cached
- * object), so a resync of unchanged objects writes nothing. The write is a merge patch of the difference,
- * guarded by the cached resourceVersion: a stale cache gets a 409 Conflict and the key is retried.
- * Returns whether it wrote.
- */
-export async function writeStatusIfChanged<T extends KubernetesObject & { status?: unknown }>(
-  client: KubeClient,
-  type: ResourceType,
-  current: T,
-  status: T["status"],
-): Promise<boolean> {
-  const patch = mergePatchDiff(current.status ?? {}, status ?? {});
-  if (patch === undefined) return false;
-  await client.mergePatch(
-    type,
-    { namespace: current.metadata?.namespace, name: current.metadata?.name, subresource: "status" },
-    { metadata: { resourceVersion: current.metadata?.resourceVersion }, status: patch },
-  );
-  return true;
-}

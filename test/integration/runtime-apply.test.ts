@@ -1,10 +1,11 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { applyOwned, FIELD_MANAGER, writeStatusIfChanged } from "../../src/runtime/apply.js";
+import { applyOwned, FIELD_MANAGER } from "../../src/runtime/apply.js";
 import { Informer, listWatchFor } from "../../src/runtime/informer.js";
 import { KubeApiError, KubeClient, type ResourceType } from "../../src/runtime/kube-client.js";
 import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import { StatusWriter } from "../../src/runtime/status-writer.js";
 import { createNamespace, eventually, NAMESPACE, uniqueName } from "./fixtures/runtime-support.js";
 
 type Widget = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
@@ -104,9 +105,11 @@ describe("server-side apply and status writes", () => {
     expect(await informer.waitForSync(30_000)).toBe(true);
     const key = `${namespace}/status`;
     const cached = () => informer.store.get(key) as Widget;
+    const writer = new StatusWriter(client);
+    writer.track(informer as Informer<KubernetesObject>);
 
     const ready = { phase: "Ready", message: "all good", conditions: [{ type: "Ready", status: "True" }] };
-    expect(await writeStatusIfChanged(client, WIDGET, cached(), ready)).toBe(true);
+    expect(await writer.write(WIDGET, cached(), ready)).toBe(true);
     await eventually(() => cached().status?.phase === "Ready", 10_000, "the cache to see the status");
     const versionAfterWrite = cached().metadata?.resourceVersion;
 
@@ -116,26 +119,62 @@ describe("server-side apply and status writes", () => {
       message: "all good",
       phase: "Ready",
     };
-    expect(await writeStatusIfChanged(client, WIDGET, cached(), reordered)).toBe(false);
+    expect(await writer.write(WIDGET, cached(), reordered)).toBe(false);
     const onServer = await client.get<Widget>(WIDGET, "status", namespace);
     expect(onServer?.metadata?.resourceVersion).toBe(versionAfterWrite);
 
     // A removed field is removed on the server.
     const stale = cached();
-    expect(
-      await writeStatusIfChanged(client, WIDGET, stale, { phase: "Ready", conditions: ready.conditions }),
-    ).toBe(true);
+    expect(await writer.write(WIDGET, stale, { phase: "Ready", conditions: ready.conditions })).toBe(true);
     expect((await client.get<Widget>(WIDGET, "status", namespace))?.status).toEqual({
       phase: "Ready",
       conditions: ready.conditions,
     });
 
     // Writing from the now stale object is refused instead of overwriting newer state.
-    const conflict = await writeStatusIfChanged(client, WIDGET, stale, { phase: "Failed" }).catch(
-      (e: unknown) => e,
-    );
+    const conflict = await writer.write(WIDGET, stale, { phase: "Failed" }).catch((e: unknown) => e);
     expect(conflict).toBeInstanceOf(KubeApiError);
     expect((conflict as KubeApiError).statusCode).toBe(409);
+    await informer.stop();
+  });
+
+  it("judges a status against its own last write while the cache has not caught up with it", async () => {
+    await applyOwned<Widget>(client, WIDGET, { metadata: { name: "lagging", namespace }, spec: { size: 1 } });
+    const informer = new Informer<Widget>({
+      type: WIDGET,
+      listWatcher: listWatchFor(client, WIDGET),
+      namespace,
+    });
+    informer.start();
+    expect(await informer.waitForSync(30_000)).toBe(true);
+    const writer = new StatusWriter(client);
+    writer.track(informer as Informer<KubernetesObject>);
+    const key = `${namespace}/lagging`;
+    await writer.write(WIDGET, informer.store.get(key) as Widget, { phase: "Done" });
+    await eventually(
+      () => informer.store.get(key)?.status?.phase === "Done",
+      10_000,
+      "the cache to see Done",
+    );
+    // A snapshot from before the next write stands for a cache that has not seen it yet.
+    const lagging = informer.store.get(key) as Widget;
+
+    expect(await writer.write(WIDGET, lagging, { phase: "Busy" })).toBe(true);
+    expect(await writer.write(WIDGET, lagging, { phase: "Busy", message: "still" })).toBe(true);
+    // Back to what the lagging cache shows: that is a change from what was written, so it is written.
+    expect(await writer.write(WIDGET, lagging, { phase: "Done" })).toBe(true);
+    expect((await client.get<Widget>(WIDGET, "lagging", namespace))?.status).toEqual({ phase: "Done" });
+    expect(await writer.write(WIDGET, lagging, { phase: "Done" })).toBe(false);
+
+    // Once the informer has delivered the last write, nothing is remembered.
+    await eventually(
+      async () =>
+        informer.store.get(key)?.metadata?.resourceVersion ===
+        (await client.get<Widget>(WIDGET, "lagging", namespace))?.metadata?.resourceVersion,
+      10_000,
+      "the cache to catch up",
+    );
+    expect(writer.pending).toBe(0);
     await informer.stop();
   });
 });

@@ -8,6 +8,7 @@ import { predictorTypeLabel, runtimeSupportsPredictor } from "../../modelmesh/mo
 import { semanticEqual } from "../../runtime/apply.js";
 import { Controller } from "../../runtime/controller.js";
 import type { Informer } from "../../runtime/informer.js";
+import { StatusWriter } from "../../runtime/status-writer.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
 import type { ControllerContext } from "../context.js";
 import { scopedInformer } from "../shared/informers.js";
@@ -109,7 +110,9 @@ export function setupModelController(ctx: ControllerContext): ModelController {
     onModelEvent: (event) => enqueue(modelKey(event.source, event.namespace, event.name)),
     onNamespaceChanged: enqueueNamespace,
   });
-  const reconciler = new ModelReconciler({ ctx, sources, connections, deployments, enqueue });
+  const statusWriter = new StatusWriter(ctx.manager.client);
+  for (const { informer } of sources.values()) statusWriter.track(informer);
+  const reconciler = new ModelReconciler({ ctx, sources, connections, deployments, enqueue, statusWriter });
   controller = new ModelController(
     {
       name: MODEL_CONTROLLER_NAME,

@@ -185,6 +185,8 @@ export class MeshConnections {
     await Promise.all(closing);
     this.#etcd?.client.close();
     this.#etcd = undefined;
+    // A leader that stepped down starts again in the same process: its next start must reconnect to etcd.
+    this.#etcdFingerprint = "";
   }
 
   /** The namespace's connection once its EndpointSlice cache is synced; undefined when it is not served. */

@@ -10,11 +10,11 @@ import type { VModelStatusInfo } from "../../mesh/gen/mmesh/model-mesh_pb.js";
 import { concreteModelId, modelLocation } from "../../mesh/model-id.js";
 import { isNoEndpoints, ModelMeshCallError } from "../../mesh/model-mesh-client.js";
 import { predictorTypeLabel } from "../../modelmesh/model-type-labels.js";
-import { writeStatusIfChanged } from "../../runtime/apply.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
 import type { Informer } from "../../runtime/informer.js";
 import { isStatus } from "../../runtime/kube-client.js";
 import type { Logger } from "../../runtime/logging.js";
+import type { StatusWriter } from "../../runtime/status-writer.js";
 import type { ControllerContext, EventType } from "../context.js";
 import type { MeshConnection, MeshConnections } from "./mesh-connections.js";
 import { runtimeCapacity } from "./runtimes.js";
@@ -57,6 +57,8 @@ export interface ModelReconcilerOptions {
   readonly connections: MeshConnections;
   readonly deployments: Informer<V1Deployment>;
   readonly enqueue: (key: string) => void;
+  /** Tracks the sources' informers (see `setupModelController`). */
+  readonly statusWriter: StatusWriter;
   readonly now?: () => Date;
 }
 
@@ -312,8 +314,7 @@ export class ModelReconciler implements Reconciler {
     }
     this.#firstLoadSince.delete(key);
 
-    const wrote = await writeStatusIfChanged(
-      this.#options.ctx.manager.client,
+    const wrote = await this.#options.statusWriter.write(
       source.type,
       object as KubernetesObject & { status?: unknown },
       source.statusObject(object, next, now),
