@@ -3,7 +3,8 @@
  * cached object, or its own last write when the cache has not caught up with it yet. Judged against the cache
  * alone, a second reconcile that lands between a write and its watch event would see the status it wants in the
  * stale cache, write nothing, and leave the earlier write standing on the server (a transition stuck
- * `InProgress`). Memory of a write lasts until the informer delivers it.
+ * `InProgress`). Memory of a write lasts until the informer delivers it. A reconcile's snapshot may be older than
+ * the cache by the time it writes, so the cache's current object is used when the spec (generation) is the same.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { mergePatchDiff } from "./apply.js";
@@ -21,11 +22,14 @@ interface OwnWrite {
 
 export class StatusWriter {
   readonly #writes = new Map<string, OwnWrite>();
+  /** The informer of each tracked type, by plural. */
+  readonly #informers = new Map<string, Informer<KubernetesObject>>();
 
   constructor(private readonly client: KubeClient) {}
 
-  /** Lets the informer of written objects end the memory of each write once it has delivered it. */
-  track(informer: Informer<KubernetesObject>): void {
+  /** The informer of `type`'s objects: the freshest cache, and what ends the memory of each write. */
+  track(type: ResourceType, informer: Informer<KubernetesObject>): void {
+    this.#informers.set(type.plural, informer);
     const settle = (object: KubernetesObject) => {
       const uid = object.metadata?.uid;
       const write = uid === undefined ? undefined : this.#writes.get(uid);
@@ -44,7 +48,8 @@ export class StatusWriter {
    * Merge-patches the difference to the status subresource, guarded by the resourceVersion it compared with (a
    * stale base gets 409 Conflict and the key is retried). Returns whether it wrote.
    */
-  async write<T extends WithStatus>(type: ResourceType, cached: T, status: T["status"]): Promise<boolean> {
+  async write<T extends WithStatus>(type: ResourceType, snapshot: T, status: T["status"]): Promise<boolean> {
+    const cached = this.#freshest(type, snapshot);
     const uid = cached.metadata?.uid;
     const own = uid === undefined ? undefined : this.#writes.get(uid);
     const cacheBehind = own?.behind.has(cached.metadata?.resourceVersion) ?? false;
@@ -62,6 +67,14 @@ export class StatusWriter {
       this.#writes.set(uid, { behind, written });
     }
     return true;
+  }
+
+  /** The cache's current object when it is the same object with the same spec, else the snapshot. */
+  #freshest(type: ResourceType, snapshot: WithStatus): WithStatus {
+    const { namespace, name, uid, generation } = snapshot.metadata ?? {};
+    const current = this.#informers.get(type.plural)?.store.getByName(name ?? "", namespace);
+    const same = current !== undefined && current.metadata?.uid === uid;
+    return same && current.metadata?.generation === generation ? current : snapshot;
   }
 
   /** Writes remembered now (for tests and metrics: it should stay small). */

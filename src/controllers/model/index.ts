@@ -111,7 +111,7 @@ export function setupModelController(ctx: ControllerContext): ModelController {
     onNamespaceChanged: enqueueNamespace,
   });
   const statusWriter = new StatusWriter(ctx.manager.client);
-  for (const { informer } of sources.values()) statusWriter.track(informer);
+  for (const { source, informer } of sources.values()) statusWriter.track(source.type, informer);
   const reconciler = new ModelReconciler({ ctx, sources, connections, deployments, enqueue, statusWriter });
   controller = new ModelController(
     {
