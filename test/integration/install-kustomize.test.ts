@@ -322,8 +322,17 @@ describe("config/overlays/namespace-scope: the namespace-scope install", () => {
       .readNamespacedRole({ name: "modelmesh-controller-role", namespace: NAMESPACE });
     expect(wildcards(role.rules ?? [])).toEqual([]);
 
+    // Secrets by name only (decision 0111).
+    expect(
+      await controllerMay(plane, {
+        verb: "watch",
+        resource: "secrets",
+        namespace: NAMESPACE,
+        name: "storage-config",
+      }),
+    ).toBe(true);
     expect(await controllerMay(plane, { verb: "watch", resource: "secrets", namespace: NAMESPACE })).toBe(
-      true,
+      false,
     );
     expect(
       await controllerMay(plane, {

@@ -496,10 +496,10 @@ describe("no secret value in any log line (debug logging)", () => {
     });
     expect(lines.some((line) => line.includes('"level":"debug"'))).toBe(true);
     expect(leaks.map((line) => line.slice(0, 300))).toEqual([]);
-    // Every Secret it was given was read (none refused by the RBAC), so none was left out of the check.
-    expect(lines.filter((line) => line.includes("list/watch failed")).map((l) => l.slice(0, 300))).toEqual(
-      [],
-    );
+    // Every Secret it was given was read (none refused by the RBAC), so none was left out of the check. Other
+    // list/watch failures (the API server still starting: "storage is (re)initializing") are retried and harmless.
+    const refused = lines.filter((line) => line.includes("list/watch failed") && /forbidden|403/i.test(line));
+    expect(refused.map((l) => l.slice(0, 300))).toEqual([]);
     expect(controller.crashed()).toBe(false);
   }, 180_000);
 });
