@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
-import type { KubeConfig, KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
+import type { KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
+import type { ClusterAccess } from "./cluster-access.js";
 import { defaultMetrics, type RuntimeMetrics } from "./metrics.js";
 
 /** Where a kind lives in the API: enough to build its REST paths without discovery. */
@@ -85,15 +86,17 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * every request in `rest_client_requests_total{code,method,host}` as client-go does.
  */
 export class KubeClient {
-  readonly #kubeConfig: KubeConfig;
+  readonly #access: ClusterAccess;
   readonly #metrics: RuntimeMetrics;
   readonly #server: URL;
   #agent: http.Agent | undefined;
+  /** The TLS material `#agent` was built with: credential plugins may hand out a new client certificate. */
+  #agentTls: string | undefined;
 
-  constructor(kubeConfig: KubeConfig, metrics: RuntimeMetrics = defaultMetrics()) {
-    const cluster = kubeConfig.getCurrentCluster();
+  constructor(access: ClusterAccess, metrics: RuntimeMetrics = defaultMetrics()) {
+    const cluster = access.getCurrentCluster();
     if (!cluster) throw new Error("the kubeconfig has no current cluster; set a current context");
-    this.#kubeConfig = kubeConfig;
+    this.#access = access;
     this.#metrics = metrics;
     this.#server = new URL(cluster.server);
   }
@@ -258,8 +261,13 @@ export class KubeClient {
 
   async #send(req: KubeRequest): Promise<http.IncomingMessage> {
     const options: https.RequestOptions = {};
-    await this.#kubeConfig.applyToHTTPSOptions(options);
-    this.#agent ??= this.#createAgent(options);
+    await this.#access.applyToHTTPSOptions(options);
+    const tls = tlsMaterial(options);
+    if (this.#agent === undefined || tls !== this.#agentTls) {
+      // Requests in flight finish on the previous agent.
+      this.#agent = this.#createAgent(options);
+      this.#agentTls = tls;
+    }
     const url = new URL(this.#server.href.replace(/\/$/, "") + req.path);
     for (const [key, value] of Object.entries(req.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -309,6 +317,13 @@ export class KubeClient {
       ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }),
     });
   }
+}
+
+function tlsMaterial(options: https.RequestOptions): string {
+  const text = (value: unknown) => (value === undefined ? "" : String(value));
+  return [options.ca, options.cert, options.key, options.servername, options.rejectUnauthorized]
+    .map(text)
+    .join("\0");
 }
 
 function readBody(response: http.IncomingMessage): Promise<string> {

@@ -1,4 +1,4 @@
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { ClusterAccess } from "./cluster-access.js";
 import { KubeClient, type KubeRequest } from "./kube-client.js";
 import type { RuntimeMetrics } from "./metrics.js";
 
@@ -17,8 +17,8 @@ export class NotLeaderError extends Error {
 export class LeaderFencedKubeClient extends KubeClient {
   readonly #mayWrite: () => boolean;
 
-  constructor(kubeConfig: KubeConfig, metrics: RuntimeMetrics, mayWrite: () => boolean) {
-    super(kubeConfig, metrics);
+  constructor(access: ClusterAccess, metrics: RuntimeMetrics, mayWrite: () => boolean) {
+    super(access, metrics);
     this.#mayWrite = mayWrite;
   }
 

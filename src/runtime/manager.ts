@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
-import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import type { Registry } from "prom-client";
+import type { ClusterAccess } from "./cluster-access.js";
 import type { Controller } from "./controller.js";
 import { type RunningServer, serveMetrics, serveProbes } from "./health.js";
 import { Informer, listWatchFor } from "./informer.js";
@@ -20,7 +21,8 @@ export interface Runnable {
 }
 
 export interface ManagerOptions {
-  kubeConfig: KubeConfig;
+  /** The API server and credentials (our kubeconfig loader, or a client-node `KubeConfig`). */
+  kubeConfig: ClusterAccess;
   /** `/metrics` port (upstream `:8080`); `undefined` serves no metrics. */
   metricsPort?: number;
   /** `/healthz` and `/readyz` port (upstream `:8081`); `undefined` serves no probes. */

@@ -1,7 +1,6 @@
 /** `modelmesh-serving run`: the controller process (flags and env named as the upstream controller's). */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
 import type { Scope } from "../../controllers/context.js";
 import { setupControllers } from "../../controllers/index.js";
 import {
@@ -11,6 +10,7 @@ import {
 } from "../../controllers/shared/constants.js";
 import { createControllerContext } from "../../controllers/shared/create-context.js";
 import { WebhookRunnable } from "../../controllers/shared/webhook-runnable.js";
+import { loadClusterAccess } from "../../runtime/kube-config.js";
 import { createLogger } from "../../runtime/logging.js";
 import { type CliIo, type Command, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE } from "../io.js";
 
@@ -225,13 +225,6 @@ function controllerNamespace(fromEnv: string | undefined): string {
   }
 }
 
-function loadKubeConfig(path: string | undefined): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  if (path !== undefined) kubeConfig.loadFromFile(path);
-  else kubeConfig.loadFromDefault();
-  return kubeConfig;
-}
-
 export const runCommand: Command = {
   name: "run",
   summary: "run the controller (reconcilers, webhook, metrics and probes)",
@@ -273,7 +266,7 @@ export const runCommand: Command = {
     let stopManager: (() => Promise<void>) | undefined;
     try {
       const ctx = await createControllerContext({
-        kubeConfig: loadKubeConfig(options.kubeconfig),
+        kubeConfig: loadClusterAccess({ kubeconfig: options.kubeconfig, env: io.env }),
         scope: options.scope,
         controllerNamespace: namespace,
         controllerDeploymentName: options.controllerDeploymentName,

@@ -1,6 +1,6 @@
 /** Builds the context every controller of the process shares: manager, probes, live config, served namespaces. */
-import type { KubeConfig } from "@kubernetes/client-node";
 import { effectiveEtcdSecretName } from "../../config/serving-config.js";
+import type { ClusterAccess } from "../../runtime/cluster-access.js";
 import { Manager, type ManagerOptions } from "../../runtime/manager.js";
 import type { ControllerContext, Features, Scope } from "../context.js";
 import { LiveConfigSource, loadInitialConfig } from "./config-source.js";
@@ -9,7 +9,7 @@ import { type FeatureEnv, probeFeatures } from "./features.js";
 import { createServedNamespaces } from "./served-namespaces.js";
 
 export interface ControllerProcessOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: ClusterAccess;
   scope: Scope;
   controllerNamespace: string;
   controllerDeploymentName: string;
