@@ -26,7 +26,7 @@ InferenceServices into ModelMesh Deployments and models, and serves the runtime 
 SIGTERM (or SIGINT) stops taking work, lets reconciles in flight finish and releases leadership.
 
 Options:
-  --kubeconfig <path>                         kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, in-cluster)
+  --kubeconfig <path>                         kubeconfig to use (default: $KUBECONFIG, in-cluster, ~/.kube/config)
   --metrics-addr <[host]:port>                where /metrics listens; "0" turns it off (default :8080)
   --health-probe-bind-address <[host]:port>   where /healthz and /readyz listen; "0" turns them off (default :8081)
   --enable-leader-election                    compete for a lock before reconciling, so only one replica acts
