@@ -26,6 +26,11 @@ export interface RangeWatcherOptions {
   /** Every key under this prefix; keys in events are relative to it. */
   readonly prefix: string;
   readonly onEvent: (event: RangeEvent) => void;
+  /**
+   * Keep each key's last value, for `previousValue` on deletes (default true). Off, only revisions are kept: a
+   * range of thousands of records whose deletes need no value then costs no copy of them.
+   */
+  readonly keepValues?: boolean;
   /** Called after each full read (first sync and every resync). */
   readonly onSynced?: () => void;
   readonly log: Logger;
@@ -41,14 +46,17 @@ export interface RangeWatcherOptions {
  * throws to its caller. Mirrors upstream's etcd range watcher, with backoff instead of a fixed 3 s.
  */
 export class RangeWatcher {
-  /** key → [mod revision, value]. */
-  private readonly known = new Map<string, { revision: string; value: string }>();
+  /** key → mod revision and (with `keepValues`) value. */
+  private readonly known = new Map<string, { revision: string; value: string | undefined }>();
   private watcher: Watcher | undefined;
   private stopped = false;
   private wake: (() => void) | undefined;
   private readonly done: Promise<void>;
 
+  private readonly keepValues: boolean;
+
   constructor(private readonly options: RangeWatcherOptions) {
+    this.keepValues = options.keepValues ?? true;
     this.done = this.run();
   }
 
@@ -95,7 +103,7 @@ export class RangeWatcher {
       const before = this.known.get(key);
       if (before?.revision === kv.mod_revision) continue;
       const value = kv.value.toString("utf8");
-      this.known.set(key, { revision: kv.mod_revision, value });
+      this.known.set(key, { revision: kv.mod_revision, value: this.keepValues ? value : undefined });
       this.emit({ type: "update", key, value });
     }
     for (const [key, before] of this.known) {
@@ -125,7 +133,7 @@ export class RangeWatcher {
         watcher.on("put", (kv: IKeyValue) => {
           const key = this.relative(kv);
           const value = kv.value.toString("utf8");
-          this.known.set(key, { revision: kv.mod_revision, value });
+          this.known.set(key, { revision: kv.mod_revision, value: this.keepValues ? value : undefined });
           this.emit({ type: "update", key, value });
         });
         watcher.on("delete", (kv: IKeyValue) => {

@@ -75,6 +75,8 @@ export class RegistryWatcher {
       new RangeWatcher({
         ...common,
         prefix: `${options.servicePrefix}/${REGISTRY_TABLE}`,
+        // Registry deletes are ignored, so their values need not be kept.
+        keepValues: false,
         onEvent: (event) => this.onModel(event),
       }),
     ];

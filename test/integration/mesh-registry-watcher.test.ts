@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type RangeEvent, RangeWatcher } from "../../src/mesh/range-watcher.js";
 import { type ModelEventKey, RegistryWatcher } from "../../src/mesh/registry-watcher.js";
+import { createLogger } from "../../src/runtime/logging.js";
 import { type StandaloneEtcd, startStandaloneEtcd } from "../support/emulator/standalone-etcd.js";
 import { startTcpProxy, type TcpProxy } from "../support/emulator/tcp-proxy.js";
 
@@ -56,6 +58,37 @@ describe("registry watcher on a real etcd", () => {
       await expect.poll(() => seen.keys()).toEqual(["ksp/team/new-one", "isvc/team/iris", "ksp/team/mnist"]);
     } finally {
       await watcher.stop();
+    }
+  });
+});
+
+describe("range watcher without values", () => {
+  it("reports updates with their values and deletes without, keeping only revisions", async () => {
+    const etcd = new Etcd3({ hosts: inject("etcdEndpoint") });
+    const prefix = `range-test-${randomUUID()}/`;
+    const events: RangeEvent[] = [];
+    await etcd.put(`${prefix}a`).value("one");
+    const watcher = new RangeWatcher({
+      client: etcd,
+      prefix,
+      keepValues: false,
+      onEvent: (event) => events.push(event),
+      log: createLogger("test.RangeWatcher"),
+    });
+    try {
+      await expect.poll(() => events).toEqual([{ type: "update", key: "a", value: "one" }]);
+      await etcd.put(`${prefix}a`).value("two");
+      await etcd.delete().key(`${prefix}a`);
+      await expect
+        .poll(() => events.slice(1))
+        .toEqual([
+          { type: "update", key: "a", value: "two" },
+          { type: "delete", key: "a", previousValue: undefined },
+        ]);
+    } finally {
+      await watcher.stop();
+      await etcd.delete().prefix(prefix);
+      etcd.close();
     }
   });
 });
