@@ -15,7 +15,7 @@ export interface ExecConfig {
   cluster?: Record<string, unknown> | undefined;
 }
 
-export function validateExecConfig(exec: ExecConfig): void {
+function validateExecConfig(exec: ExecConfig): void {
   if (!EXEC_API_VERSIONS.includes(exec.apiVersion)) {
     throw new Error(
       `exec plugin apiVersion ${JSON.stringify(exec.apiVersion)} is not supported (use ${EXEC_API_VERSIONS.join(" or ")})`,
