@@ -9,8 +9,8 @@ import path from "node:path";
 import { freePort, REPO_ROOT } from "../../test/support/control-plane/index.js";
 import { type RunningProcess, sleep, startProcess } from "../../test/support/control-plane/processes.js";
 
-/** Our controller, built (`npm run build`): the JS a production image runs. */
-export const DEFAULT_CONTROLLER_COMMAND = `node ${path.join(REPO_ROOT, "dist/src/cli/main.js")} run --kubeconfig={kubeconfig} --metrics-addr={metrics-addr} --health-probe-bind-address={health-addr}`;
+/** Our controller, built (`npm run build`): the JS a production image runs, with the image's Node flags. */
+export const DEFAULT_CONTROLLER_COMMAND = `node --optimize-for-size ${path.join(REPO_ROOT, "dist/src/cli/main.js")} run --kubeconfig={kubeconfig} --metrics-addr={metrics-addr} --health-probe-bind-address={health-addr}`;
 
 export interface ControllerProcessOptions {
   readonly command: string;

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --optimize-for-size
 /** Entry point of the `modelmesh-serving` binary. */
 import { runCli } from "./cli.js";
 

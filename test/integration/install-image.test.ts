@@ -40,7 +40,11 @@ describe("the Dockerfiles", () => {
         bin: Record<string, string>;
       }
     ).bin["modelmesh-serving"];
-    expect(execForm("ENTRYPOINT")).toEqual(["node", `/app/${bin}`]);
+    // V8 sized for a small heap (decision 0141); the bin's shebang passes the same flag.
+    expect(execForm("ENTRYPOINT")).toEqual(["node", "--optimize-for-size", `/app/${bin}`]);
+    expect(readFileSync(path.join(REPO_ROOT, "src/cli/main.ts"), "utf8").split("\n")[0]).toBe(
+      "#!/usr/bin/env -S node --optimize-for-size",
+    );
     expect(execForm("CMD")).toEqual(["run"]);
     expect(dockerfile).toMatch(/^USER 1000:1000$/m);
     expect(dockerfile).toContain("npm ci --omit=dev");
@@ -88,10 +92,11 @@ describe("the runtime stage's recipe, outside Docker", () => {
 
   /** Runs the image's entrypoint with the image's env, as the image would. */
   const entrypoint = (args: string[]) => {
-    const [node, script] = execForm("ENTRYPOINT");
+    const [node, ...nodeArgs] = execForm("ENTRYPOINT");
+    const script = nodeArgs.pop() ?? "";
     return execFileAsync(
       node === "node" ? process.execPath : (node ?? ""),
-      [path.join(app, path.relative("/app", script ?? "")), ...args],
+      [...nodeArgs, path.join(app, path.relative("/app", script)), ...args],
       {
         cwd: app,
         env: {
