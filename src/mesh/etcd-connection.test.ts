@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createCertificateAuthority } from "../../test/support/control-plane/certificates.js";
-import { etcdConnectionFromSecret, meshServicePrefix } from "./etcd-connection.js";
+import { ETCD_MAX_RECEIVE_BYTES, etcdConnectionFromSecret, meshServicePrefix } from "./etcd-connection.js";
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 const secret = (config: unknown, extra: Record<string, string> = {}) => ({
@@ -28,6 +28,7 @@ describe("etcdConnectionFromSecret", () => {
           hosts: ["http://etcd:2379", "http://etcd2:2379"],
           dialTimeout: 10_000,
           auth: { username: "u", password: "p" },
+          grpcOptions: { "grpc.max_receive_message_length": ETCD_MAX_RECEIVE_BYTES },
         },
       },
     });
@@ -65,6 +66,7 @@ describe("etcdConnectionFromSecret", () => {
     expect(result.value.options.credentials?.rootCertificate.toString()).toBe(ca.certPem);
     expect(result.value.options.credentials?.certChain?.toString()).toBe(client.certPem);
     expect(result.value.options.grpcOptions).toEqual({
+      "grpc.max_receive_message_length": ETCD_MAX_RECEIVE_BYTES,
       "grpc.default_authority": "etcd.svc",
       "grpc.ssl_target_name_override": "etcd.svc",
     });

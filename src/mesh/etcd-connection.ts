@@ -17,6 +17,12 @@ export interface EtcdConnection {
 /** Upstream dialled etcd with a 10 s timeout. */
 const DIAL_TIMEOUT_MS = 10_000;
 
+/**
+ * The largest etcd answer accepted: Go's clientv3 default (math.MaxInt32), not gRPC's 4 MiB. A registry of some
+ * 9,000 models no longer fits 4 MiB, and its range read is how the registry watcher (re)syncs (decision 0151).
+ */
+export const ETCD_MAX_RECEIVE_BYTES = 2 ** 31 - 1;
+
 function decode(data: Readonly<Record<string, string>>, key: string): string | undefined {
   const value = data[key];
   return value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8");
@@ -101,14 +107,15 @@ export function etcdConnectionFromSecret(
           },
         }
       : {}),
-    ...(config.override_authority
-      ? {
-          grpcOptions: {
+    grpcOptions: {
+      "grpc.max_receive_message_length": ETCD_MAX_RECEIVE_BYTES,
+      ...(config.override_authority
+        ? {
             "grpc.default_authority": config.override_authority,
             "grpc.ssl_target_name_override": config.override_authority,
-          },
-        }
-      : {}),
+          }
+        : {}),
+    },
   };
   return built({ options, rootPrefix: config.root_prefix ?? "", endpoints });
 }

@@ -302,6 +302,18 @@ describe("invalid runtimes", () => {
     expect(await deployment("rt-bad")).toBeUndefined();
   });
 
+  it("says on the runtime why the API server refused its Deployment", async () => {
+    // Valid for the CRD and the runtime checks, but not a container name a Deployment may have.
+    const refused = customRuntime("ServingRuntime", "rt-refused", namespace);
+    (refused.spec.containers as { name: string }[])[0] = { name: "Server_One", image: "x:1" } as never;
+    await client.create(SERVING_RUNTIMES, refused);
+    const event = await eventFor("ServingRuntime", "rt-refused", "DeploymentRejected");
+    expect(event.type).toBe("Warning");
+    expect(event.message).toContain("Deployment modelmesh-serving-rt-refused was refused");
+    expect(event.message).toContain("Server_One");
+    expect(await deployment("rt-refused")).toBeUndefined();
+  });
+
   it("leaves the Deployment of a runtime that turns invalid untouched", async () => {
     const before = await replicasOf("rt-c", 0);
     await client.mergePatch(

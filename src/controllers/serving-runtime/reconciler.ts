@@ -14,6 +14,7 @@ import { decideReplicas, type NoModelsSince } from "../../modelmesh/replicas.js"
 import { applyOwned } from "../../runtime/apply.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
 import type { Informer } from "../../runtime/informer.js";
+import { KubeApiError } from "../../runtime/kube-client.js";
 import type { Logger } from "../../runtime/logging.js";
 import { NAMESPACE_INDEX, splitKey } from "../../runtime/store.js";
 import { validateRuntimeSpec } from "../../webhook/runtime-validator.js";
@@ -33,6 +34,7 @@ import { pvcClaimsFromStorageSecret } from "./storage-pvcs.js";
 export const REASONS = {
   invalidSpec: "InvalidRuntimeSpec",
   renderFailed: "DeploymentRenderFailed",
+  deploymentRejected: "DeploymentRejected",
   deploymentCreated: "DeploymentCreated",
   deploymentDeleted: "DeploymentDeleted",
   scaledToZero: "ScaledToZero",
@@ -193,7 +195,19 @@ export class ServingRuntimeReconciler implements Reconciler {
       log.debug("the Deployment is as last applied; not applying");
     } else {
       log.info({ pods: replicas ?? "unmanaged" }, "Applying model mesh deployment");
-      const applied = await applyOwned(client, DEPLOYMENTS, rendered.value);
+      const applied = await applyOwned(client, DEPLOYMENTS, rendered.value).catch((error: unknown) => {
+        // A Deployment built from what the runtime says (a container or port name Kubernetes does not accept) is
+        // refused until the runtime changes: only its author can fix that, so the runtime says why (decision 0152).
+        if (error instanceof KubeApiError && (error.statusCode === 400 || error.statusCode === 422)) {
+          this.#ctx.events.record(
+            object,
+            "Warning",
+            REASONS.deploymentRejected,
+            inNamespace(runtime, namespace, `Deployment ${target} was refused: ${error.message}`),
+          );
+        }
+        throw error;
+      });
       this.#applied.set(key, {
         desired,
         uid: applied.metadata?.uid ?? "",
