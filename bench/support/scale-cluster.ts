@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
 import { stringify } from "yaml";
-import { meshServicePrefix } from "../../src/mesh/etcd-connection.js";
+import { ETCD_MAX_RECEIVE_BYTES, meshServicePrefix } from "../../src/mesh/etcd-connection.js";
 import type { SetVModelRequest } from "../../src/mesh/gen/mmesh/model-mesh_pb.js";
 import { KubeClient } from "../../src/runtime/kube-client.js";
 import { createMetricsRegistry } from "../../src/runtime/metrics.js";
@@ -91,7 +91,11 @@ function loadKubeConfig(file: string): KubeConfig {
 export async function startScaleCluster(options: ScaleClusterOptions): Promise<ScaleCluster> {
   const plane = await startControlPlane({ auditPolicy: WRITES_AUDIT_POLICY });
   const modelsDir = mkdtempSync(path.join(tmpdir(), "mms-bench-models-"));
-  const etcd = new Etcd3({ hosts: plane.etcdEndpoint });
+  const etcd = new Etcd3({
+    hosts: plane.etcdEndpoint,
+    // The emulators read a namespace's whole registry in one range.
+    grpcOptions: { "grpc.max_receive_message_length": ETCD_MAX_RECEIVE_BYTES },
+  });
   const meshes: MeshOfNamespace[] = [];
   const stop = async () => {
     for (const mesh of meshes) {
