@@ -3,7 +3,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applyOwned, FIELD_MANAGER } from "../../src/runtime/apply.js";
 import { Informer, listWatchFor } from "../../src/runtime/informer.js";
-import { KubeApiError, KubeClient, type ResourceType } from "../../src/runtime/kube-client.js";
+import { type KubeApiError, KubeClient, type ResourceType } from "../../src/runtime/kube-client.js";
 import { createMetricsRegistry } from "../../src/runtime/metrics.js";
 import { StatusWriter } from "../../src/runtime/status-writer.js";
 import { createNamespace, eventually, NAMESPACE, uniqueName } from "./fixtures/runtime-support.js";
