@@ -94,8 +94,9 @@ describe("server-side apply and status writes", () => {
     expect(managers).toContain(`${FIELD_MANAGER}/Apply`);
   });
 
-  it("writes status only when it changed, against the newest copy it knows", async () => {
-    await applyOwned<Widget>(client, WIDGET, { metadata: { name: "status", namespace }, spec: { size: 1 } });
+  /** Creates a widget and a synced informer of the namespace's widgets. */
+  const cachedWidget = async (name: string) => {
+    await applyOwned<Widget>(client, WIDGET, { metadata: { name, namespace }, spec: { size: 1 } });
     const informer = new Informer<Widget>({
       type: WIDGET,
       listWatcher: listWatchFor(client, WIDGET),
@@ -103,6 +104,11 @@ describe("server-side apply and status writes", () => {
     });
     informer.start();
     expect(await informer.waitForSync(30_000)).toBe(true);
+    return informer;
+  };
+
+  it("writes status only when it changed, against the newest copy it knows", async () => {
+    const informer = await cachedWidget("status");
     const key = `${namespace}/status`;
     const cached = () => informer.store.get(key) as Widget;
     const writer = new StatusWriter(client);
@@ -138,14 +144,7 @@ describe("server-side apply and status writes", () => {
   });
 
   it("judges a status against its own last write while the cache has not caught up with it", async () => {
-    await applyOwned<Widget>(client, WIDGET, { metadata: { name: "lagging", namespace }, spec: { size: 1 } });
-    const informer = new Informer<Widget>({
-      type: WIDGET,
-      listWatcher: listWatchFor(client, WIDGET),
-      namespace,
-    });
-    informer.start();
-    expect(await informer.waitForSync(30_000)).toBe(true);
+    const informer = await cachedWidget("lagging");
     // A stopped informer keeps its objects: a cache that sees none of the writes below.
     await informer.stop();
     const writer = new StatusWriter(client);
@@ -162,14 +161,7 @@ describe("server-side apply and status writes", () => {
   });
 
   it("compares with the cache's newer copy of the same spec, and forgets a write once the cache has it", async () => {
-    await applyOwned<Widget>(client, WIDGET, { metadata: { name: "fresh", namespace }, spec: { size: 1 } });
-    const informer = new Informer<Widget>({
-      type: WIDGET,
-      listWatcher: listWatchFor(client, WIDGET),
-      namespace,
-    });
-    informer.start();
-    expect(await informer.waitForSync(30_000)).toBe(true);
+    const informer = await cachedWidget("fresh");
     const writer = new StatusWriter(client);
     writer.track(WIDGET, informer as Informer<KubernetesObject>);
     const key = `${namespace}/fresh`;

@@ -6,7 +6,6 @@ import { runtimeLabelSet } from "../../modelmesh/model-type-labels.js";
 import { Controller } from "../../runtime/controller.js";
 import { createLogger } from "../../runtime/logging.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
-import type { Priority } from "../../runtime/workqueue.js";
 import type { ControllerContext } from "../context.js";
 import { scopedInformer } from "../shared/informers.js";
 import { namedSecrets } from "../shared/named-secrets.js";
