@@ -61,20 +61,29 @@ export class StatusWriter {
       { namespace: cached.metadata?.namespace, name: cached.metadata?.name, subresource: "status" },
       { metadata: { resourceVersion: base.metadata?.resourceVersion }, status: patch },
     );
-    if (uid !== undefined) {
-      const behind = new Set(cacheBehind ? own?.behind : []);
-      behind.add(base.metadata?.resourceVersion);
+    const behind = new Set(cacheBehind ? own?.behind : []);
+    behind.add(base.metadata?.resourceVersion);
+    // The watch event of the write may have beaten its response: then the cache has it, nothing to remember.
+    const nowCached = this.#cached(type, cached)?.metadata?.resourceVersion;
+    if (uid !== undefined && nowCached !== undefined && behind.has(nowCached))
       this.#writes.set(uid, { behind, written });
-    }
+    else if (uid !== undefined) this.#writes.delete(uid);
     return true;
   }
 
   /** The cache's current object when it is the same object with the same spec, else the snapshot. */
   #freshest(type: ResourceType, snapshot: WithStatus): WithStatus {
-    const { namespace, name, uid, generation } = snapshot.metadata ?? {};
+    const current = this.#cached(type, snapshot);
+    return current !== undefined && current.metadata?.generation === snapshot.metadata?.generation
+      ? current
+      : snapshot;
+  }
+
+  /** The tracked cache's copy of the same object (same uid), if any. */
+  #cached(type: ResourceType, object: WithStatus): WithStatus | undefined {
+    const { namespace, name, uid } = object.metadata ?? {};
     const current = this.#informers.get(type.plural)?.store.getByName(name ?? "", namespace);
-    const same = current !== undefined && current.metadata?.uid === uid;
-    return same && current.metadata?.generation === generation ? current : snapshot;
+    return current?.metadata?.uid === uid ? current : undefined;
   }
 
   /** Writes remembered now (for tests and metrics: it should stay small). */
