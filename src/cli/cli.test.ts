@@ -284,10 +284,12 @@ describe("the modelmesh-serving executable", () => {
     expect(result.stderr).toMatch(/ServingRuntime b has no spec\n$/);
   });
 
-  it("starts with a node shebang", async () => {
+  it("starts with a node shebang that sizes V8 for a small heap (decision 0141)", async () => {
     const { readFileSync } = await import("node:fs");
     expect(
-      readFileSync(join(repositoryRoot, "src", "cli", "main.ts"), "utf8").startsWith("#!/usr/bin/env node\n"),
+      readFileSync(join(repositoryRoot, "src", "cli", "main.ts"), "utf8").startsWith(
+        "#!/usr/bin/env -S node --optimize-for-size\n",
+      ),
     ).toBe(true);
   });
 });

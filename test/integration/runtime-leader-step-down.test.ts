@@ -102,10 +102,12 @@ describe("a leader cut off from the API server", () => {
       await eventually(async () => (await observed()) === "2", 30_000, "the change to be observed");
       expect(manager.isLeader()).toBe(true);
 
-      expect(manager.stepDowns).toBe(1);
+      // At least the one step-down; with a 2 s renew deadline an API server still slow after its restart (a
+      // loaded machine) can cost another, which the checks below cover just the same.
+      expect(manager.stepDowns).toBeGreaterThanOrEqual(1);
       const stepDown = transitions.find((t) => !t.leader && t.at > outageAt);
       expect(stepDown, JSON.stringify(transitions)).toBeDefined();
-      expect(transitions.filter((t) => t.leader && t.at > outageAt)).toHaveLength(1);
+      expect(transitions.filter((t) => t.leader && t.at > outageAt)).toHaveLength(manager.stepDowns);
 
       // From the API server's side: after it came back, the first write of the controller is the Lease that
       // made it leader again; no ConfigMap write was received before that.
