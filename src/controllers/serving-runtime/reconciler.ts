@@ -260,20 +260,12 @@ export class ServingRuntimeReconciler implements Reconciler {
     }
   }
 
-  async #deleteHpa(
-    namespace: string,
-    name: string,
-    object: KubernetesObject,
-    log: Logger,
-    lookFirst = false,
-  ): Promise<void> {
+  async #deleteHpa(namespace: string, name: string, object: KubernetesObject, log: Logger): Promise<void> {
     const hpaKey = `${namespace}/${name}`;
     if (this.#hpaAbsent.has(hpaKey)) return;
-    // In a namespace it does not serve, the controller only reads unless it finds its own object to remove.
-    if (
-      lookFirst &&
-      (await this.#ctx.manager.client.get(HORIZONTAL_POD_AUTOSCALERS, name, namespace)) === undefined
-    ) {
+    // Look before deleting: a read, where a blind DELETE is a write per runtime on every start (and in a namespace
+    // it does not serve, the controller writes nothing unless it finds its own object to remove).
+    if ((await this.#ctx.manager.client.get(HORIZONTAL_POD_AUTOSCALERS, name, namespace)) === undefined) {
       this.#hpaAbsent.add(hpaKey);
       return;
     }
@@ -308,13 +300,7 @@ export class ServingRuntimeReconciler implements Reconciler {
         inNamespace(runtime, namespace, `Deleted Deployment ${name}: ${why}`),
       );
     }
-    await this.#deleteHpa(
-      namespace,
-      name,
-      runtime.object,
-      log,
-      !this.#ctx.servedNamespaces.isServed(namespace),
-    );
+    await this.#deleteHpa(namespace, name, runtime.object, log);
   }
 
   /** After `inferenceServiceName` changed, the runtime's Deployment under the old name goes. */
