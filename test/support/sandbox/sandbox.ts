@@ -10,6 +10,7 @@ import { stringify } from "yaml";
 import { loadCertificateAuthority } from "../control-plane/certificates.js";
 import { controlPlaneBinaries, freePort, REPO_ROOT, startControlPlane } from "../control-plane/index.js";
 import { isAlive, sleep, startProcess, stopPid } from "../control-plane/processes.js";
+import { localWebhookConfiguration } from "../webhook-registration.js";
 import { sandboxModelPaths } from "./examples.js";
 
 const execFileAsync = promisify(execFile);
@@ -25,7 +26,6 @@ export const KUBECONFIG = path.join(LOCAL_DIR, "kubeconfig");
 /** The controller's namespace, served without a label like upstream's default install. */
 export const CONTROLLER_NAMESPACE = "modelmesh-serving";
 const ETCD_SECRET_NAME = "model-serving-etcd";
-const WEBHOOK_PATH = "/validate-serving-modelmesh-io-v1alpha1-servingruntime";
 /** The emulator takes this long per load, so the progress display shows models Loading before Loaded. */
 const EMULATED_LOAD_MS = 1500;
 
@@ -262,31 +262,7 @@ async function startController(): Promise<void> {
     }
   });
 
-  const webhook = {
-    apiVersion: "admissionregistration.k8s.io/v1",
-    kind: "ValidatingWebhookConfiguration",
-    metadata: { name: "modelmesh-servingruntime.serving.kserve.io" },
-    webhooks: [
-      {
-        name: "servingruntime.modelmesh-webhook-server.default",
-        admissionReviewVersions: ["v1"],
-        clientConfig: {
-          url: `https://127.0.0.1:${webhookPort}${WEBHOOK_PATH}`,
-          caBundle: Buffer.from(ca.certPem).toString("base64"),
-        },
-        failurePolicy: "Fail",
-        sideEffects: "None",
-        rules: [
-          {
-            apiGroups: ["serving.kserve.io"],
-            apiVersions: ["v1alpha1"],
-            operations: ["CREATE", "UPDATE"],
-            resources: ["servingruntimes", "clusterservingruntimes"],
-          },
-        ],
-      },
-    ],
-  };
+  const webhook = localWebhookConfiguration(webhookPort, ca.certPem);
   await kubectl(["apply", "--server-side", "-f", "-"], stringify(webhook));
 }
 
