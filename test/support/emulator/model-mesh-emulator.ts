@@ -221,6 +221,11 @@ export class ModelMeshEmulator {
     return this.records.get(`${table}${id}`);
   }
 
+  /** `read`, going to etcd when the cache has not seen the record yet (see `RecordCache.getOrReadIfAbsent`). */
+  private readStrong(table: string, id: string): Promise<JsonRecord | undefined> {
+    return this.records.getOrReadIfAbsent(`${table}${id}`);
+  }
+
   private readAll(table: string): Map<string, JsonRecord> {
     return this.records.all(table);
   }
@@ -579,7 +584,7 @@ export class ModelMeshEmulator {
   }
 
   private async deleteVModel(request: DeleteVModelRequest) {
-    const vmodel = this.read(VMODELS_TABLE, request.vModelId);
+    const vmodel = await this.readStrong(VMODELS_TABLE, request.vModelId);
     if (vmodel && (!request.owner || text(vmodel, "o") === request.owner)) {
       const ids = new Set([text(vmodel, "amid"), text(vmodel, "tmid")].filter((id) => id !== ""));
       const puts: Array<[string, string, JsonRecord]> = [];
@@ -595,7 +600,7 @@ export class ModelMeshEmulator {
   }
 
   private async getVModelStatus(request: GetVModelStatusRequest): Promise<VModelStatusInfo> {
-    const vmodel = this.read(VMODELS_TABLE, request.vModelId);
+    const vmodel = await this.readStrong(VMODELS_TABLE, request.vModelId);
     if (!vmodel || (request.owner && text(vmodel, "o") !== request.owner)) {
       return create(VModelStatusInfoSchema, {});
     }

@@ -48,6 +48,18 @@ export class RecordCache {
     return record === undefined ? undefined : structuredClone(record);
   }
 
+  /**
+   * Like `get`, but a key the cache has not seen is read from etcd (model-mesh's "strong read if absent"): a
+   * caller that heard of a record from its own watch must not be told it does not exist because ours lags.
+   */
+  async getOrReadIfAbsent(key: string): Promise<JsonRecord | undefined> {
+    if (this.entries.has(key)) return this.get(key);
+    const response = await this.etcd.get(`${this.prefix}${key}`).exec();
+    const [kv] = response.kvs;
+    if (kv !== undefined) this.applyWatched(kv, false);
+    return this.get(key);
+  }
+
   /** Copies of every record whose key starts with `keyPrefix`, by the rest of the key. */
   all(keyPrefix: string): Map<string, JsonRecord> {
     const found = new Map<string, JsonRecord>();

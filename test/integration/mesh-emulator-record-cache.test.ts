@@ -1,0 +1,33 @@
+import { Etcd3 } from "etcd3";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createLogger } from "../../src/runtime/logging.js";
+import { RecordCache } from "../support/emulator/record-cache.js";
+
+const prefix = `record-cache-test/${Math.random().toString(36).slice(2, 8)}/`;
+
+describe("the emulator's registry cache", () => {
+  let etcd: Etcd3;
+
+  beforeAll(() => {
+    etcd = new Etcd3({ hosts: inject("etcdEndpoint") });
+  });
+
+  afterAll(async () => {
+    await etcd?.delete().prefix(prefix);
+    etcd?.close();
+  });
+
+  it("reads a record its watch has not brought in yet from etcd, as model-mesh does", async () => {
+    const cache = new RecordCache(etcd, prefix, createLogger("test.RecordCache"));
+    await cache.start();
+    // Without its watch the cache cannot hear of the record: only the strong read can find it.
+    await cache.stop();
+    await etcd.put(`${prefix}vmodels/planted`).value(JSON.stringify({ o: "isvc", amid: "m", tmid: "m" }));
+
+    expect(cache.get("vmodels/planted")).toBeUndefined();
+    expect(await cache.getOrReadIfAbsent("vmodels/planted")).toEqual({ o: "isvc", amid: "m", tmid: "m" });
+    // Now known to the cache; an absent key stays absent.
+    expect(cache.get("vmodels/planted")).toEqual({ o: "isvc", amid: "m", tmid: "m" });
+    expect(await cache.getOrReadIfAbsent("vmodels/never-written")).toBeUndefined();
+  });
+});
