@@ -52,6 +52,7 @@ describe("helm lint", () => {
       "provided certificate",
       ["--set", "webhook.certificates.mode=secret", "--set", "webhook.certificates.caBundle=Zm9v"],
     ],
+    ["leader-for-life election", ["--set", "leaderElectionType=life"]],
     [
       "monitoring and user config",
       [
@@ -71,6 +72,12 @@ describe("helm lint", () => {
   it("rejects an unknown scope through the values schema", async () => {
     await expect(helm(["lint", CHART, "--set", "scope=everywhere"])).rejects.toThrow(
       /scope.*(must be one of|value must be)/s,
+    );
+  });
+
+  it("rejects an unknown leader election type through the values schema", async () => {
+    await expect(helm(["lint", CHART, "--set", "leaderElectionType=raft"])).rejects.toThrow(
+      /leaderElectionType.*(must be one of|value must be)/s,
     );
   });
 
@@ -120,6 +127,22 @@ describe("the chart's content", () => {
     expect(serving.verify(ca.publicKey)).toBe(true);
     expect(serving.checkHost(`modelmesh-webhook-server-service.${NAMESPACE}.svc`)).toBeDefined();
     expect(new Date(serving.validTo).getTime()).toBeGreaterThan(Date.now() + 365 * 86_400_000);
+  });
+
+  it("passes the leader election type to the controller, and no election flags without election", async () => {
+    const args = async (values: Record<string, string>) => {
+      const [deployment] = ofKind(await template(values), "Deployment") as (InstalledObject & {
+        spec: { template: { spec: { containers: { args: string[] }[] } } };
+      })[];
+      return deployment?.spec.template.spec.containers[0]?.args;
+    };
+    expect(await args({})).toEqual(["run", "--enable-leader-election", "--leader-elect-type=lease"]);
+    expect(await args({ leaderElectionType: "life" })).toEqual([
+      "run",
+      "--enable-leader-election",
+      "--leader-elect-type=life",
+    ]);
+    expect(await args({ leaderElection: "false" })).toEqual(["run"]);
   });
 
   it("renders the user config into model-serving-config, and none without user config", async () => {
