@@ -1,5 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { RUNTIME_AUTOSCALING_ANNOTATIONS } from "../../test/fixtures/resilience/arbitraries.js";
+import {
+  DEPLOYMENT_MODE_ANNOTATION,
+  SCHEMA_PATH_ANNOTATION,
+  SECRET_KEY_ANNOTATION,
+  SERVING_RUNTIME_ANNOTATION,
+} from "../apis/serving/annotations.js";
 import { convertInferenceService } from "../apis/serving/inference-service-conversion.js";
 import { parseStorageUri } from "../apis/serving/storage-uri.js";
 import type { InferenceService } from "../apis/serving/v1beta1/inference-service.js";
@@ -69,15 +76,11 @@ const runtimeSpec = fc.record(
 
 const annotations = fc.dictionary(
   fc.constantFrom(
-    "serving.kserve.io/autoscalerClass",
-    "serving.kserve.io/metrics",
-    "serving.kserve.io/targetUtilizationPercentage",
-    "serving.kserve.io/min-scale",
-    "serving.kserve.io/max-scale",
-    "serving.kserve.io/servingRuntime",
-    "serving.kserve.io/secretKey",
-    "serving.kserve.io/schemaPath",
-    "serving.kserve.io/deploymentMode",
+    ...RUNTIME_AUTOSCALING_ANNOTATIONS,
+    SERVING_RUNTIME_ANNOTATION,
+    SECRET_KEY_ANNOTATION,
+    SCHEMA_PATH_ANNOTATION,
+    DEPLOYMENT_MODE_ANNOTATION,
   ),
   fc.oneof(text, garbage),
 );
