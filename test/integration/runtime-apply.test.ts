@@ -59,18 +59,7 @@ beforeAll(async () => {
       ],
     },
   } as KubernetesObject);
-  await eventually(
-    async () => {
-      try {
-        await client.list(WIDGET, { namespace });
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    30_000,
-    "the Widget CRD to be served",
-  );
+  await eventually(() => client.list(WIDGET, { namespace }), "the Widget CRD to be served", 30_000);
 });
 
 afterAll(async () => {
@@ -116,7 +105,7 @@ describe("server-side apply and status writes", () => {
 
     const ready = { phase: "Ready", message: "all good", conditions: [{ type: "Ready", status: "True" }] };
     expect(await writer.write(WIDGET, cached(), ready)).toBe(true);
-    await eventually(() => cached().status?.phase === "Ready", 10_000, "the cache to see the status");
+    await eventually(() => cached().status?.phase === "Ready", "the cache to see the status", 10_000);
     const versionAfterWrite = cached().metadata?.resourceVersion;
 
     // A resync with the same status, fields in another order, writes nothing.
@@ -169,19 +158,19 @@ describe("server-side apply and status writes", () => {
     expect(await writer.write(WIDGET, snapshot, { phase: "Done" })).toBe(true);
     await eventually(
       () => informer.store.get(key)?.status?.phase === "Done",
-      10_000,
       "the cache to see Done",
+      10_000,
     );
     // The informer's handlers run after its store has the object.
-    await eventually(() => writer.pending === 0, 10_000, "the write to be forgotten");
+    await eventually(() => writer.pending === 0, "the write to be forgotten", 10_000);
     // A reconcile that took its snapshot before the write: the cache's copy shows the write, nothing to do.
     expect(await writer.write(WIDGET, snapshot, { phase: "Done" })).toBe(false);
     // The spec changed since the snapshot: the snapshot is what the status was computed from, and it is stale.
     await client.mergePatch(WIDGET, { namespace, name: "fresh" }, { spec: { size: 2 } });
     await eventually(
       () => informer.store.get(key)?.spec?.size === 2,
-      10_000,
       "the cache to see the new spec",
+      10_000,
     );
     const refused = await writer.write(WIDGET, snapshot, { phase: "Old" }).catch((e: unknown) => e);
     expect((refused as KubeApiError).statusCode).toBe(409);

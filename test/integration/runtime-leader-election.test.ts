@@ -39,7 +39,7 @@ function candidate(identity: string, name: string) {
 describe("LeaderElector", () => {
   it("admits one leader at a time and hands over at once when the leader releases", async () => {
     const a = candidate("a", "release-lock");
-    await eventually(() => a.elector.isLeader(), 10_000, "a to lead");
+    await eventually(() => a.elector.isLeader(), "a to lead", 10_000);
     const b = candidate("b", "release-lock");
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(b.elector.isLeader()).toBe(false);
@@ -47,7 +47,7 @@ describe("LeaderElector", () => {
 
     const releasedAt = performance.now();
     await a.elector.stop();
-    await eventually(() => b.elector.isLeader(), 5_000, "b to take over");
+    await eventually(() => b.elector.isLeader(), "b to take over", 5_000);
     // A released lease is free at b's next attempt, well before it would expire.
     expect(performance.now() - releasedAt).toBeLessThan(timings.leaseDurationMs);
     expect(await b.registry.metrics()).toContain('leader_election_master_status{name="release-lock"} 1');
@@ -61,7 +61,7 @@ describe("LeaderElector", () => {
 
   it("steps down when it cannot renew, then campaigns again and leads once the other lease expires", async () => {
     const a = candidate("a", "borrowed-lock");
-    await eventually(() => a.elector.isLeader(), 10_000, "a to lead");
+    await eventually(() => a.elector.isLeader(), "a to lead", 10_000);
     const lease = await client.get<V1Lease>(LEASE, "borrowed-lock", namespace);
     await client.request({
       method: "PUT",
@@ -76,10 +76,10 @@ describe("LeaderElector", () => {
         },
       },
     });
-    await eventually(() => a.events.includes("lost"), 5_000, "a to step down");
+    await eventually(() => a.events.includes("lost"), "a to step down", 5_000);
     const lostAt = performance.now();
     expect(a.elector.holdsLock()).toBe(false);
-    await eventually(() => a.elector.isLeader(), 10_000, "a to lead again");
+    await eventually(() => a.elector.isLeader(), "a to lead again", 10_000);
     // Not before the visitor's 2 s lease expired: at least 1 s after the step-down (less the polling here).
     expect(performance.now() - lostAt).toBeGreaterThan(800);
     expect(a.events).toEqual(["started", "lost", "started"]);
@@ -91,7 +91,7 @@ describe("LeaderElector", () => {
 
   it("reports leadership lost when it cannot renew within the deadline", async () => {
     const a = candidate("a", "stolen-lock");
-    await eventually(() => a.elector.isLeader(), 10_000, "a to lead");
+    await eventually(() => a.elector.isLeader(), "a to lead", 10_000);
     const lease = await client.get<V1Lease>(LEASE, "stolen-lock", namespace);
     const renewTime = new Date().toISOString().replace(/Z$/, "000Z");
     await client.request({
@@ -102,7 +102,7 @@ describe("LeaderElector", () => {
         spec: { ...lease?.spec, holderIdentity: "intruder", leaseDurationSeconds: 60, renewTime },
       },
     });
-    await eventually(() => a.events.includes("lost"), 5_000, "a to notice it lost the lease");
+    await eventually(() => a.events.includes("lost"), "a to notice it lost the lease", 5_000);
     expect(a.elector.isLeader()).toBe(false);
     expect(await a.registry.metrics()).toContain('leader_election_master_status{name="stolen-lock"} 0');
     await a.elector.stop();

@@ -101,7 +101,7 @@ describe("LeaderForLife", () => {
     await createPod("controller-c");
 
     const a = candidate("controller-a");
-    await eventually(() => a.lock.isLeader(), 10_000, "a to lead");
+    await eventually(() => a.lock.isLeader(), "a to lead", 10_000);
     expect(await lockOwner()).toBe("Pod/controller-a");
     const lock = await client.get<V1ConfigMap>(CONFIG_MAP, LOCK, namespace);
     expect(lock?.metadata?.ownerReferences?.[0]?.uid).toBe(podA.metadata?.uid);
@@ -109,7 +109,7 @@ describe("LeaderForLife", () => {
 
     // A restarted container of the same pod finds the lock its own at once.
     const aAgain = candidate("controller-a");
-    await eventually(() => aAgain.lock.isLeader(), 5_000, "the same pod to lead again");
+    await eventually(() => aAgain.lock.isLeader(), "the same pod to lead again", 5_000);
 
     const b = candidate("controller-b");
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -118,7 +118,7 @@ describe("LeaderForLife", () => {
 
     // The owner pod is gone (no garbage collector runs here, so the lock stays until b removes it).
     await client.delete(PODS, "controller-a", namespace);
-    await eventually(() => b.lock.isLeader(), 10_000, "b to take over from the deleted pod");
+    await eventually(() => b.lock.isLeader(), "b to take over from the deleted pod", 10_000);
     expect(await lockOwner()).toBe("Pod/controller-b");
 
     // The owner pod was evicted: it still exists but never runs again.
@@ -133,7 +133,7 @@ describe("LeaderForLife", () => {
       },
       contentType: "application/merge-patch+json",
     });
-    await eventually(() => c.lock.isLeader(), 10_000, "c to take over from the evicted pod");
+    await eventually(() => c.lock.isLeader(), "c to take over from the evicted pod", 10_000);
     expect(await lockOwner()).toBe("Pod/controller-c");
 
     // A leader for life never steps down on its own; a graceful stop deletes the lock.

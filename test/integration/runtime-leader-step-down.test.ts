@@ -91,7 +91,7 @@ describe("a leader cut off from the API server", () => {
       await admin.create(CONFIG_MAP, configMap(namespace, "settings", { value: "1" }));
       const observed = async () =>
         (await admin.get<ConfigMap>(CONFIG_MAP, "settings", namespace))?.metadata?.annotations?.[OBSERVED];
-      await eventually(async () => (await observed()) === "1", 15_000, "the first value to be observed");
+      await eventually(async () => (await observed()) === "1", "the first value to be observed", 15_000);
 
       const outageAt = Date.now();
       await plane.restartApiServer();
@@ -99,7 +99,7 @@ describe("a leader cut off from the API server", () => {
       // The test proves nothing unless the API server stayed away past the renew deadline.
       expect(backAt - outageAt).toBeGreaterThan(timings.renewDeadlineMs);
       await admin.mergePatch(CONFIG_MAP, { namespace, name: "settings" }, { data: { value: "2" } });
-      await eventually(async () => (await observed()) === "2", 30_000, "the change to be observed");
+      await eventually(async () => (await observed()) === "2", "the change to be observed", 30_000);
       expect(manager.isLeader()).toBe(true);
 
       // At least the one step-down; with a 2 s renew deadline an API server still slow after its restart (a

@@ -47,7 +47,7 @@ describe("manager in process", () => {
     manager.addController(controller);
 
     const started = manager.start();
-    await eventually(() => manager.ports.health !== undefined, 10_000, "the probe server");
+    await eventually(() => manager.ports.health !== undefined, "the probe server", 10_000);
     const probe = (path: string) =>
       fetch(`http://127.0.0.1:${manager.ports.health}${path}`).then((r) => r.status);
     expect(await probe("/healthz")).toBe(200);
@@ -55,7 +55,7 @@ describe("manager in process", () => {
     expect(await probe("/readyz")).toBe(200);
 
     await client.create(CONFIG_MAP, configMap(namespace, "probe-me", { a: "1" }));
-    await eventually(() => reconciled.includes(`${namespace}/probe-me`), 20_000, "the reconcile");
+    await eventually(() => reconciled.includes(`${namespace}/probe-me`), "the reconcile", 20_000);
 
     const metrics = await fetch(`http://127.0.0.1:${manager.ports.metrics}/metrics`).then((r) => r.text());
     for (const line of [

@@ -131,16 +131,16 @@ afterEach(async () => {
 describe("manager processes", () => {
   it("hands the Lease over within 20 s when the leader is SIGKILLed, and work continues", async () => {
     const first = startManager("manager-a");
-    await eventually(() => first.has("leading"), 60_000, "the first manager to lead");
+    await eventually(() => first.has("leading"), "the first manager to lead", 60_000);
     const second = startManager("manager-b");
-    await eventually(() => second.has("synced"), 60_000, "the second manager's caches to sync");
+    await eventually(() => second.has("synced"), "the second manager's caches to sync", 60_000);
 
     const before = Array.from({ length: 20 }, (_, i) => `before-${i}`);
     await createConfigMaps(before);
     await eventually(
       async () => (await stamps(before)).every((stamp) => stamp === "manager-a"),
-      30_000,
       "the leader to reconcile every ConfigMap",
+      30_000,
     );
     expect(second.has("leading")).toBe(false);
     expect(second.of("start")).toEqual([]);
@@ -151,13 +151,13 @@ describe("manager processes", () => {
     const after = Array.from({ length: 20 }, (_, i) => `after-${i}`);
     await createConfigMaps(after);
 
-    await eventually(() => second.has("leading"), 25_000, "the second manager to take over");
+    await eventually(() => second.has("leading"), "the second manager to take over", 25_000);
     const handover = (second.of("leading")[0]?.at ?? Number.POSITIVE_INFINITY) - killedAt;
     expect(handover).toBeLessThan(20_000);
     await eventually(
       async () => (await stamps(after)).every((stamp) => stamp === "manager-b"),
-      30_000,
       "the new leader to reconcile the ConfigMaps created meanwhile",
+      30_000,
     );
     const lease = await client.get<V1Lease>(LEASE, "runtime-test-lock", namespace);
     expect(lease?.spec?.holderIdentity).toBe("manager-b");
@@ -167,10 +167,10 @@ describe("manager processes", () => {
 
   it("on SIGTERM finishes reconciles in flight, starts no new ones, releases the Lease and exits 0", async () => {
     const manager = startManager("manager-c", { RECONCILE_MS: "3000", WORKERS: "4" });
-    await eventually(() => manager.has("leading"), 60_000, "the manager to lead");
+    await eventually(() => manager.has("leading"), "the manager to lead", 60_000);
     const names = ["one", "two", "three", "four"];
     await createConfigMaps(names);
-    await eventually(() => manager.of("start").length === 4, 30_000, "four reconciles in flight");
+    await eventually(() => manager.of("start").length === 4, "four reconciles in flight", 30_000);
 
     const signalledAt = Date.now();
     manager.kill("SIGTERM");

@@ -72,8 +72,8 @@ describe("controller over a real API server", () => {
     );
     await eventually(
       () => names.every((name) => lastSeen.get(`${namespace}/${name}`) === "2"),
-      90_000,
       "every object's last reconcile to see version 2",
+      90_000,
     );
     await controller.stop();
     await informer.stop();
@@ -113,7 +113,7 @@ describe("controller over a real API server", () => {
     expect(await informer.waitForSync(30_000)).toBe(true);
     controller.start();
     await client.create(CONFIG_MAP, configMap(namespace, "flaky", { a: "b" }));
-    await eventually(() => attempts.length >= 7, 30_000, "seven attempts");
+    await eventually(() => attempts.length >= 7, "seven attempts", 30_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
     await controller.stop();
     await informer.stop();

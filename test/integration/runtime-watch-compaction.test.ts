@@ -72,8 +72,8 @@ describe("informer after etcd compaction", () => {
     expect(expected.size).toBe(25);
     await eventually(
       () => view.size === expected.size && [...expected].every(([key, version]) => view.get(key) === version),
-      60_000,
       "the handlers to have caught up through a relist",
+      60_000,
     );
     await informer.stop();
     expect(informer.listCount).toBe(2);

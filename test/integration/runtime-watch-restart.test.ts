@@ -59,8 +59,8 @@ describe("informer across a kube-apiserver restart", () => {
     expect(expected.size).toBe(90);
     await eventually(
       () => view.size === expected.size && [...expected].every(([key, version]) => view.get(key) === version),
-      60_000,
       "the handlers to have seen every change made around the restart",
+      60_000,
     );
     await informer.stop();
     expect([...deleted].sort()).toEqual(
