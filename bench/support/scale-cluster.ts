@@ -5,11 +5,9 @@
  * runtime Deployments the controller creates as ready. The API server writes an audit log of every write, so
  * each client's writes can be counted (`AuditLog`). Each client runs as its own user.
  */
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
 import { stringify } from "yaml";
@@ -17,22 +15,16 @@ import { ETCD_MAX_RECEIVE_BYTES, meshServicePrefix } from "../../src/mesh/etcd-c
 import type { SetVModelRequest } from "../../src/mesh/gen/mmesh/model-mesh_pb.js";
 import { KubeClient } from "../../src/runtime/kube-client.js";
 import { createMetricsRegistry } from "../../src/runtime/metrics.js";
-import {
-  type ControlPlane,
-  controlPlaneBinaries,
-  REPO_ROOT,
-  startControlPlane,
-} from "../../test/support/control-plane/index.js";
+import { type ControlPlane, REPO_ROOT, startControlPlane } from "../../test/support/control-plane/index.js";
 import {
   exposeEmulator,
   ModelMeshEmulator,
   publishEmulatorEndpoints,
 } from "../../test/support/emulator/index.js";
+import { kubectl } from "../../test/support/install.js";
 import type { Relay } from "../../test/support/network/test-host.js";
 import { simulateRuntimePods } from "../../test/support/sandbox/pod-simulator.js";
 import { AuditLog, WRITES_AUDIT_POLICY } from "./api-writes.js";
-
-const execFileAsync = promisify(execFile);
 
 export const CONTROLLER_NAMESPACE = "modelmesh-serving";
 export const ETCD_SECRET_NAME = "model-serving-etcd";
@@ -75,13 +67,6 @@ export interface ScaleCluster {
   stop(): Promise<void>;
 }
 
-export async function kubectl(kubeconfig: string, args: string[], input?: string): Promise<string> {
-  const { kubectl } = await controlPlaneBinaries();
-  const child = execFileAsync(kubectl, ["--kubeconfig", kubeconfig, ...args], { maxBuffer: 64 << 20 });
-  if (input !== undefined) child.child.stdin?.end(input);
-  return (await child).stdout;
-}
-
 function loadKubeConfig(file: string): KubeConfig {
   const config = new KubeConfig();
   config.loadFromFile(file);
@@ -108,7 +93,6 @@ export async function startScaleCluster(options: ScaleClusterOptions): Promise<S
     rmSync(modelsDir, { recursive: true, force: true });
   };
   try {
-    const admin = plane.kubeconfigPath;
     const kubeconfigs = {
       controller: await plane.userKubeconfig(USERS.controller, ["system:masters"]),
       loadGenerator: await plane.userKubeconfig(USERS.loadGenerator, ["system:masters"]),
@@ -117,8 +101,8 @@ export async function startScaleCluster(options: ScaleClusterOptions): Promise<S
     for (const modelPath of options.modelPaths)
       mkdirSync(path.join(modelsDir, modelPath), { recursive: true });
 
-    await kubectl(admin, ["apply", "--server-side", "-k", path.join(REPO_ROOT, "crds")]);
-    await kubectl(admin, ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
+    await kubectl(plane, ["apply", "--server-side", "-k", path.join(REPO_ROOT, "crds")]);
+    await kubectl(plane, ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
     const connection = JSON.stringify({ endpoints: plane.etcdEndpoint, root_prefix: ROOT_PREFIX });
     const objects = [
       { apiVersion: "v1", kind: "Namespace", metadata: { name: CONTROLLER_NAMESPACE } },
@@ -142,11 +126,11 @@ export async function startScaleCluster(options: ScaleClusterOptions): Promise<S
       },
     ];
     await kubectl(
-      admin,
+      plane,
       ["apply", "--server-side", "-f", "-"],
       objects.map((o) => stringify(o)).join("---\n"),
     );
-    await kubectl(admin, ["apply", "--server-side", "-k", path.join(REPO_ROOT, "config/runtimes")]);
+    await kubectl(plane, ["apply", "--server-side", "-k", path.join(REPO_ROOT, "config/runtimes")]);
 
     const infrastructure = loadKubeConfig(kubeconfigs.infrastructure);
     for (const namespace of options.namespaces) {

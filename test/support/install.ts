@@ -5,6 +5,8 @@
  * The install suites and the end-to-end fixtures share it, with the kubectl and helm they run.
  */
 import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { ApiextensionsV1Api, type KubernetesObject, type V1PolicyRule } from "@kubernetes/client-node";
@@ -26,23 +28,32 @@ export interface InstalledObject extends KubernetesObject {
 }
 
 /**
- * kubectl against the plane. kubectl caches API discovery per server, and a cache from before the CRDs existed
- * reports their kinds as unknown: each call gets a fresh cache.
+ * kubectl as the user of `cluster`'s kubeconfig. kubectl caches API discovery per server, and a cache from
+ * before the CRDs existed reports their kinds as unknown: each call gets a fresh cache.
  */
-let kubectlCalls = 0;
-export async function kubectl(plane: ControlPlane, args: string[], input = ""): Promise<string> {
+export async function kubectl(
+  cluster: { readonly kubeconfigPath: string },
+  args: string[],
+  input = "",
+): Promise<string> {
   const { kubectl: binary } = await controlPlaneBinaries();
-  const cacheDir = path.join(path.dirname(plane.kubeconfigPath), `kubectl-cache-${++kubectlCalls}`);
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      binary,
-      ["--kubeconfig", plane.kubeconfigPath, "--cache-dir", cacheDir, ...args],
-      { maxBuffer: 64 << 20 },
-      (error, stdout, stderr) =>
-        error ? reject(new Error(`kubectl ${args.join(" ")} failed:\n${stderr}`)) : resolve(stdout),
-    );
-    child.stdin?.end(input);
-  });
+  const cacheDir = await mkdtemp(path.join(tmpdir(), "kubectl-cache-"));
+  try {
+    return await new Promise((resolve, reject) => {
+      const child = execFile(
+        binary,
+        ["--kubeconfig", cluster.kubeconfigPath, "--cache-dir", cacheDir, ...args],
+        { maxBuffer: 64 << 20 },
+        (error, stdout, stderr) =>
+          error
+            ? reject(new Error(`kubectl ${args.join(" ")} failed:\n${stderr.trim() || String(error)}`))
+            : resolve(stdout),
+      );
+      child.stdin?.end(input);
+    });
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
 }
 
 export function parseObjects(yamlStream: string): InstalledObject[] {

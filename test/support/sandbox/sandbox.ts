@@ -2,18 +2,15 @@
  * The local sandbox: a real control plane with the CRDs, the four built-in ClusterServingRuntimes, the ModelMesh
  * emulator (test infrastructure standing in for model-mesh pods) and the controller, all in the background.
  */
-import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { loadCertificateAuthority } from "../control-plane/certificates.js";
-import { controlPlaneBinaries, freePort, REPO_ROOT, startControlPlane } from "../control-plane/index.js";
+import { freePort, REPO_ROOT, startControlPlane } from "../control-plane/index.js";
 import { isAlive, sleep, startProcess, stopPid } from "../control-plane/processes.js";
+import { kubectl as kubectlAs } from "../install.js";
 import { localWebhookConfiguration } from "../webhook-registration.js";
 import { sandboxModelPaths } from "./examples.js";
-
-const execFileAsync = promisify(execFile);
 
 export const LOCAL_DIR = path.join(REPO_ROOT, ".local");
 export const RUN_DIR = path.join(LOCAL_DIR, "run");
@@ -137,18 +134,9 @@ export async function down(say: Say): Promise<void> {
   rmSync(KUBECONFIG, { force: true });
 }
 
-export async function kubectl(args: string[], input?: string): Promise<string> {
-  const { kubectl } = await controlPlaneBinaries();
-  const child = execFileAsync(kubectl, ["--kubeconfig", KUBECONFIG, ...args], { maxBuffer: 16 << 20 });
-  if (input !== undefined) {
-    child.child.stdin?.end(input);
-  }
-  try {
-    return (await child).stdout;
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new Error(`kubectl ${args.join(" ")} failed: ${stderr || String(error)}`);
-  }
+/** kubectl as the sandbox's admin. */
+export function kubectl(args: string[], input?: string): Promise<string> {
+  return kubectlAs({ kubeconfigPath: KUBECONFIG }, args, input);
 }
 
 async function installBase(etcdEndpoint: string): Promise<void> {
