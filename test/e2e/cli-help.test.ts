@@ -7,6 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../support/control-plane/index.js";
+import { RUN_OPTIONS } from "../support/run-options.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -22,30 +23,7 @@ async function cli(args: string[]): Promise<{ stdout: string; stderr: string }> 
 
 /** Every option each command accepts, as its --help must show them. */
 const OPTIONS: Record<string, string[]> = {
-  run: [
-    "--kubeconfig",
-    "--metrics-addr",
-    "--health-probe-bind-address",
-    "--enable-leader-election",
-    "--leader-elect-type",
-    "--leader-elect-lease-duration-sec",
-    "--leader-elect-lease-renew-deadline-sec",
-    "--leader-elect-retry-period-sec",
-    "--webhook-port",
-    "--webhook-cert-dir",
-    "--workers",
-    "-h, --help",
-    "NAMESPACE",
-    "POD_NAME",
-    "POD_NAMESPACE",
-    "CONTROLLER_DEPLOYMENT",
-    "ETCD_SECRET_NAME",
-    "NAMESPACE_SCOPE",
-    "ENABLE_ISVC_WATCH",
-    "ENABLE_CSR_WATCH",
-    "DEV_MODE_LOGGING",
-    "LOG_LEVEL",
-  ],
+  run: RUN_OPTIONS,
   render: ["-f, --file", "-c, --config", "-n, --namespace", "-h, --help"],
   version: ["MODELMESH_SERVING_VERSION", "MODELMESH_SERVING_COMMIT"],
 };

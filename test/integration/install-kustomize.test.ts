@@ -27,6 +27,7 @@ import {
   type Scope,
   wildcards,
 } from "../support/install.js";
+import { RUN_INSTALL_ENV } from "../support/run-options.js";
 
 const NAMESPACE = "modelmesh-serving";
 const CONTROLLER = `system:serviceaccount:${NAMESPACE}:modelmesh-controller`;
@@ -191,14 +192,7 @@ describe("config/default: the cluster-scope install", () => {
       capabilities: { drop: ["ALL"] },
     });
     expect(manager?.args).toEqual(["run", "--enable-leader-election"]);
-    expect(manager?.env?.map((e) => e.name)).toEqual([
-      "NAMESPACE",
-      "POD_NAME",
-      "POD_NAMESPACE",
-      "CONTROLLER_DEPLOYMENT",
-      "ETCD_SECRET_NAME",
-      "NAMESPACE_SCOPE",
-    ]);
+    expect(manager?.env?.map((e) => e.name)).toEqual(RUN_INSTALL_ENV);
     expect(manager?.env?.find((e) => e.name === "NAMESPACE_SCOPE")?.value).toBe("false");
     expect(manager?.readinessProbe?.httpGet).toMatchObject({ path: "/readyz", port: "health" });
     expect(manager?.livenessProbe?.httpGet).toMatchObject({ path: "/healthz", port: "health" });

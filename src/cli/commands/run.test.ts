@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { RUN_OPTIONS } from "../../../test/support/run-options.js";
 import { deploymentFromPodName, parseAddress, parseRunOptions, runCommand } from "./run.js";
 
 describe("modelmesh-serving run options", () => {
@@ -141,28 +142,7 @@ describe("modelmesh-serving run options", () => {
       cwd: "/",
     });
     expect(code).toBe(0);
-    for (const name of [
-      "--kubeconfig",
-      "--metrics-addr",
-      "--health-probe-bind-address",
-      "--enable-leader-election",
-      "--leader-elect-type",
-      "--leader-elect-lease-duration-sec",
-      "--leader-elect-lease-renew-deadline-sec",
-      "--leader-elect-retry-period-sec",
-      "--webhook-port",
-      "--webhook-cert-dir",
-      "--workers",
-      "NAMESPACE",
-      "POD_NAME",
-      "POD_NAMESPACE",
-      "CONTROLLER_DEPLOYMENT",
-      "ETCD_SECRET_NAME",
-      "NAMESPACE_SCOPE",
-      "ENABLE_ISVC_WATCH",
-      "ENABLE_CSR_WATCH",
-      "DEV_MODE_LOGGING",
-    ]) {
+    for (const name of RUN_OPTIONS) {
       expect(out).toContain(name);
     }
   });
