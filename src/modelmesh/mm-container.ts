@@ -80,8 +80,11 @@ export function buildModelMeshContainer(inputs: ModelMeshContainerInputs): Build
   const env = modelMeshEnv(inputs);
   if (!env.ok) return env;
   const { config } = inputs;
-  const ports: V1ContainerPort[] = [{ name: PORT_NAMES.grpc, containerPort: config.inferenceServicePort }];
-  if (config.metrics.enabled) ports.push({ name: PORT_NAMES.prometheus, containerPort: config.metrics.port });
+  const ports: V1ContainerPort[] = [
+    { name: PORT_NAMES.grpc, containerPort: config.inferenceServicePort, protocol: "TCP" },
+  ];
+  if (config.metrics.enabled)
+    ports.push({ name: PORT_NAMES.prometheus, containerPort: config.metrics.port, protocol: "TCP" });
   const volumeMounts: V1VolumeMount[] = [];
   if (inputs.socketDirectory !== undefined) volumeMounts.push(socketMount(inputs.socketDirectory));
   volumeMounts.push(typeConstraintsMount(), etcdConfigMount());

@@ -40,7 +40,7 @@ export function buildPullerContainer(
       envVar(ENV.storageConfigDir, PATHS.storageConfigDir),
       envVar(ENV.pvcMountsDir, PATHS.pvcMountsDir),
     ],
-    ports: [{ name: PORT_NAMES.grpc, containerPort: PORTS.puller }],
+    ports: [{ name: PORT_NAMES.grpc, containerPort: PORTS.puller, protocol: "TCP" }],
     resources: containerResources(config.storageHelperResources),
     volumeMounts,
   });

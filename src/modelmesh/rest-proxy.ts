@@ -21,7 +21,7 @@ export function buildRestProxyContainer(config: ServingConfig, tls: TlsSettings 
     name: CONTAINERS.restProxy,
     image: imageReference(restProxy.image),
     env,
-    ports: [{ name: PORT_NAMES.http, containerPort: restProxy.port }],
+    ports: [{ name: PORT_NAMES.http, containerPort: restProxy.port, protocol: "TCP" }],
     resources: containerResources(restProxy.resources),
   };
   if (tls !== undefined) container.volumeMounts = [tlsCertsMount()];

@@ -21,6 +21,9 @@ export function buildRuntimeContainer(container: V1Container, inputs: RuntimeCon
   const result: V1Container = structuredClone(container);
   result.securityContext ??= dropAllCapabilities();
   result.lifecycle = preStopHook();
+  // The API server's default, spelled out: it is part of each port's key in the applied field set (decision 0170).
+  if (result.ports !== undefined)
+    result.ports = result.ports.map((port) => ({ ...port, protocol: port.protocol ?? "TCP" }));
   // Each container gets its own list (upstream could share one list between containers: quirk 9.4.8).
   result.volumeMounts = [
     modelsDirMount(),

@@ -39,7 +39,7 @@ describe("buildModelMeshService", () => {
     );
     expect(service.spec).toEqual({
       selector: { "modelmesh-service": "modelmesh-serving" },
-      ports: [{ name: "grpc", port: 9000, targetPort: "grpc" }],
+      ports: [{ name: "grpc", port: 9000, protocol: "TCP", targetPort: "grpc" }],
     });
   });
 

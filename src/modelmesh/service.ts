@@ -17,13 +17,28 @@ export function buildModelMeshService(
   owner: V1OwnerReference,
 ): V1Service {
   const ports: V1ServicePort[] = [
-    { name: PORT_NAMES.grpc, port: config.inferenceServicePort, targetPort: PORT_NAMES.grpc },
+    {
+      name: PORT_NAMES.grpc,
+      port: config.inferenceServicePort,
+      protocol: "TCP",
+      targetPort: PORT_NAMES.grpc,
+    },
   ];
   if (config.restProxy.enabled) {
-    ports.push({ name: PORT_NAMES.http, port: config.restProxy.port, targetPort: PORT_NAMES.http });
+    ports.push({
+      name: PORT_NAMES.http,
+      port: config.restProxy.port,
+      protocol: "TCP",
+      targetPort: PORT_NAMES.http,
+    });
   }
   if (config.metrics.enabled) {
-    ports.push({ name: PORT_NAMES.prometheus, port: config.metrics.port, targetPort: PORT_NAMES.prometheus });
+    ports.push({
+      name: PORT_NAMES.prometheus,
+      port: config.metrics.port,
+      protocol: "TCP",
+      targetPort: PORT_NAMES.prometheus,
+    });
   }
   return {
     apiVersion: "v1",
