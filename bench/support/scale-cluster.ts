@@ -24,10 +24,11 @@ import {
 import { kubectl } from "../../test/support/install.js";
 import type { Relay } from "../../test/support/network/test-host.js";
 import { simulateRuntimePods } from "../../test/support/sandbox/pod-simulator.js";
+import { etcdSecret, userConfigMap } from "../../test/support/user-config.js";
 import { AuditLog, WRITES_AUDIT_POLICY } from "./api-writes.js";
 
 export const CONTROLLER_NAMESPACE = "modelmesh-serving";
-export const ETCD_SECRET_NAME = "model-serving-etcd";
+export { ETCD_SECRET_NAME } from "../../test/support/user-config.js";
 export const ROOT_PREFIX = "modelmesh-serving";
 export const SERVICE_NAME = "modelmesh-serving";
 /** The users whose writes are told apart in the audit log. */
@@ -103,7 +104,6 @@ export async function startScaleCluster(options: ScaleClusterOptions): Promise<S
 
     await kubectl(plane, ["apply", "--server-side", "-k", path.join(REPO_ROOT, "crds")]);
     await kubectl(plane, ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
-    const connection = JSON.stringify({ endpoints: plane.etcdEndpoint, root_prefix: ROOT_PREFIX });
     const objects = [
       { apiVersion: "v1", kind: "Namespace", metadata: { name: CONTROLLER_NAMESPACE } },
       ...options.namespaces.map((name) => ({
@@ -111,19 +111,9 @@ export async function startScaleCluster(options: ScaleClusterOptions): Promise<S
         kind: "Namespace",
         metadata: { name, labels: { "modelmesh-enabled": "true" } },
       })),
-      {
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: { name: ETCD_SECRET_NAME, namespace: CONTROLLER_NAMESPACE },
-        stringData: { etcd_connection: connection },
-      },
-      {
-        // Runtimes stay up while empty, so a run measures models rather than scale-up from zero.
-        apiVersion: "v1",
-        kind: "ConfigMap",
-        metadata: { name: "model-serving-config", namespace: CONTROLLER_NAMESPACE },
-        data: { "config.yaml": "scaleToZero:\n  enabled: false\n" },
-      },
+      etcdSecret(CONTROLLER_NAMESPACE, { endpoints: plane.etcdEndpoint, rootPrefix: ROOT_PREFIX }),
+      // Runtimes stay up while empty, so a run measures models rather than scale-up from zero.
+      userConfigMap(CONTROLLER_NAMESPACE, "scaleToZero:\n  enabled: false\n"),
     ];
     await kubectl(
       plane,

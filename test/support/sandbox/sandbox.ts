@@ -9,6 +9,7 @@ import { loadCertificateAuthority } from "../control-plane/certificates.js";
 import { freePort, REPO_ROOT, startControlPlane } from "../control-plane/index.js";
 import { isAlive, sleep, startProcess, stopPid } from "../control-plane/processes.js";
 import { kubectl as kubectlAs } from "../install.js";
+import { ETCD_SECRET_NAME, etcdSecret } from "../user-config.js";
 import { localWebhookConfiguration } from "../webhook-registration.js";
 import { sandboxModelPaths } from "./examples.js";
 
@@ -22,7 +23,6 @@ export const KUBECONFIG = path.join(LOCAL_DIR, "kubeconfig");
 
 /** The controller's namespace, served without a label like upstream's default install. */
 export const CONTROLLER_NAMESPACE = "modelmesh-serving";
-const ETCD_SECRET_NAME = "model-serving-etcd";
 /** The emulator takes this long per load, so the progress display shows models Loading before Loaded. */
 const EMULATED_LOAD_MS = 1500;
 
@@ -142,15 +142,9 @@ export function kubectl(args: string[], input?: string): Promise<string> {
 async function installBase(etcdEndpoint: string): Promise<void> {
   await kubectl(["apply", "--server-side", "-k", path.join(REPO_ROOT, "crds")]);
   await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
-  const connection = JSON.stringify({ endpoints: etcdEndpoint, root_prefix: "modelmesh-serving" });
   const objects = [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: CONTROLLER_NAMESPACE } },
-    {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { name: ETCD_SECRET_NAME, namespace: CONTROLLER_NAMESPACE },
-      stringData: { etcd_connection: connection },
-    },
+    etcdSecret(CONTROLLER_NAMESPACE, { endpoints: etcdEndpoint }),
     {
       apiVersion: "v1",
       kind: "Secret",
