@@ -97,14 +97,21 @@ export function describeInstall(method: InstallMethod, scope: Scope): void {
       );
       // A first load that goes well is routine: no Event (decision 0140). One that first met a failure (the
       // runtime's pods still starting: RuntimeUnhealthy) records the failure and then the recovery.
-      const recorded = (await events(scenario.client, namespace)).filter(
-        (e) =>
-          e.involvedObject?.kind === "InferenceService" && e.involvedObject.name === "example-sklearn-mnist",
-      );
-      const failures = recorded.filter((e) => e.type === "Warning");
-      const normal = recorded.filter((e) => e.type === "Normal").map((e) => `${e.reason}: ${e.message}`);
-      if (failures.length === 0) expect(normal).toEqual([]);
-      else expect(normal).toContain("ModelStateChanged: Active model Loaded, transition UpToDate");
+      const recorded = async () =>
+        (await events(scenario.client, namespace)).filter(
+          (e) =>
+            e.involvedObject?.kind === "InferenceService" &&
+            e.involvedObject.name === "example-sklearn-mnist",
+        );
+      const normal = async () =>
+        (await recorded()).filter((e) => e.type === "Normal").map((e) => `${e.reason}: ${e.message}`);
+      const failures = (await recorded()).filter((e) => e.type === "Warning");
+      if (failures.length === 0) expect(await normal()).toEqual([]);
+      // Events are written in the background: the recovery's may land a moment after the status says Loaded.
+      else
+        await expect
+          .poll(normal, { timeout: 10_000 })
+          .toContain("ModelStateChanged: Active model Loaded, transition UpToDate");
     });
 
     it("reports a model that fails to load with a Warning Event on it", async () => {

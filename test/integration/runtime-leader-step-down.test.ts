@@ -107,7 +107,10 @@ describe("a leader cut off from the API server", () => {
       expect(manager.stepDowns).toBeGreaterThanOrEqual(1);
       const stepDown = transitions.find((t) => !t.leader && t.at > outageAt);
       expect(stepDown, JSON.stringify(transitions)).toBeDefined();
-      expect(transitions.filter((t) => t.leader && t.at > outageAt)).toHaveLength(manager.stepDowns);
+      // Sampling every 5 ms on a busy machine can miss a short second step-down, never invent one.
+      const releads = transitions.filter((t) => t.leader && t.at > outageAt).length;
+      expect(releads).toBeGreaterThanOrEqual(1);
+      expect(releads).toBeLessThanOrEqual(manager.stepDowns);
 
       // From the API server's side: after it came back, the first write of the controller is the Lease that
       // made it leader again; no ConfigMap write was received before that.
