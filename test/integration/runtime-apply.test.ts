@@ -1,12 +1,11 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { KubeConfig } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyOwned, FIELD_MANAGER } from "../../src/runtime/apply.js";
 import { Informer, listWatchFor } from "../../src/runtime/informer.js";
-import { type KubeApiError, KubeClient, type ResourceType } from "../../src/runtime/kube-client.js";
-import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import type { KubeApiError, ResourceType } from "../../src/runtime/kube-client.js";
 import { StatusWriter } from "../../src/runtime/status-writer.js";
-import { createNamespace, eventually, NAMESPACE, uniqueName } from "./fixtures/runtime-support.js";
+import { eventually, uniqueName } from "./fixtures/runtime-support.js";
+import { suiteNamespace } from "./fixtures/suite-namespace.js";
 
 type Widget = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 
@@ -24,14 +23,9 @@ const WIDGET: ResourceType = {
   namespaced: true,
 };
 
-let client: KubeClient;
-let namespace: string;
+const { client, namespace } = suiteNamespace("runtime-apply");
 
 beforeAll(async () => {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(inject("kubeconfigPath"));
-  client = new KubeClient(kubeConfig, createMetricsRegistry().metrics);
-  namespace = await createNamespace(client, "runtime-apply");
   await client.create(CRD, {
     apiVersion: CRD.apiVersion,
     kind: CRD.kind,
@@ -63,7 +57,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await client.delete(NAMESPACE, namespace);
   await client.delete(CRD, `widgets.${group}`);
 });
 

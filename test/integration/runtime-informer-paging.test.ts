@@ -1,23 +1,10 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { KubeConfig } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Informer, listWatchFor } from "../../src/runtime/informer.js";
-import { KubeClient } from "../../src/runtime/kube-client.js";
-import { CONFIG_MAP, configMap, createNamespace, inParallel, NAMESPACE } from "./fixtures/runtime-support.js";
+import { CONFIG_MAP, configMap, inParallel } from "./fixtures/runtime-support.js";
+import { suiteNamespace } from "./fixtures/suite-namespace.js";
 
-const kubeConfig = new KubeConfig();
-let client: KubeClient;
-let namespace: string;
-
-beforeAll(async () => {
-  kubeConfig.loadFromFile(inject("kubeconfigPath"));
-  client = new KubeClient(kubeConfig);
-  namespace = await createNamespace(client, "runtime-paging");
-});
-
-afterAll(async () => {
-  await client.delete(NAMESPACE, namespace);
-});
+const { client, namespace } = suiteNamespace("runtime-paging");
 
 describe("an informer over objects that exist before it starts", () => {
   it("follows the API server's continue tokens and caches every page of the initial list", async () => {

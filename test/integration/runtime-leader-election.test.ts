@@ -1,27 +1,15 @@
 import type { V1Lease } from "@kubernetes/client-node";
-import { KubeConfig } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { KubeClient, resourcePath } from "../../src/runtime/kube-client.js";
+import { describe, expect, it } from "vitest";
+import { resourcePath } from "../../src/runtime/kube-client.js";
 import { LEASE, LeaderElector } from "../../src/runtime/leader-election.js";
 import { createMetricsRegistry } from "../../src/runtime/metrics.js";
-import { createNamespace, eventually, NAMESPACE } from "./fixtures/runtime-support.js";
+import { eventually } from "./fixtures/runtime-support.js";
+import { suiteNamespace } from "./fixtures/suite-namespace.js";
 
 // Short timings keep these cases fast; the default 15/10/2 s are exercised by runtime-manager.test.ts.
 const timings = { leaseDurationMs: 2_000, renewDeadlineMs: 1_000, retryPeriodMs: 200 };
 
-let client: KubeClient;
-let namespace: string;
-
-beforeAll(async () => {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(inject("kubeconfigPath"));
-  client = new KubeClient(kubeConfig, createMetricsRegistry().metrics);
-  namespace = await createNamespace(client, "runtime-election");
-});
-
-afterAll(async () => {
-  await client.delete(NAMESPACE, namespace);
-});
+const { client, namespace } = suiteNamespace("runtime-election");
 
 function candidate(identity: string, name: string) {
   const events: string[] = [];

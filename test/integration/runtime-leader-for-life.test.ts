@@ -8,29 +8,25 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { KubernetesObject, V1ConfigMap, V1Pod } from "@kubernetes/client-node";
 import { KubeConfig } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { KubeClient, resourcePath } from "../../src/runtime/kube-client.js";
 import { LeaderForLife } from "../../src/runtime/leader-election-life.js";
 import { createMetricsRegistry } from "../../src/runtime/metrics.js";
 import { kubeconfigForUser, REPO_ROOT } from "../support/control-plane/index.js";
-import { CONFIG_MAP, createNamespace, eventually, NAMESPACE } from "./fixtures/runtime-support.js";
+import { CONFIG_MAP, eventually } from "./fixtures/runtime-support.js";
+import { suiteNamespace } from "./fixtures/suite-namespace.js";
 
 const PODS = { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true };
 const LOCK = "modelmesh-controller-leader-for-life-lock";
 
 const RBAC_GROUPS = { Role: "roles", RoleBinding: "rolebindings" } as const;
 
-let client: KubeClient;
+const { client, namespace } = suiteNamespace("runtime-life");
 /** The controller's ServiceAccount, with nothing but the leader-election Role of config/rbac. */
 let controllerClient: KubeClient;
-let namespace: string;
 
 beforeAll(async () => {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(inject("kubeconfigPath"));
-  client = new KubeClient(kubeConfig, createMetricsRegistry().metrics);
-  namespace = await createNamespace(client, "runtime-life");
   const manifests = readFileSync(
     path.join(REPO_ROOT, "config/rbac/common/leader-election-role.yaml"),
     "utf8",
@@ -52,10 +48,6 @@ beforeAll(async () => {
     ),
   );
   controllerClient = new KubeClient(controllerKubeConfig, createMetricsRegistry().metrics);
-});
-
-afterAll(async () => {
-  await client.delete(NAMESPACE, namespace);
 });
 
 async function createPod(name: string): Promise<V1Pod> {

@@ -1,26 +1,13 @@
 import type { KubernetesObject, V1Lease } from "@kubernetes/client-node";
 import { KubeConfig } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Controller } from "../../src/runtime/controller.js";
-import { KubeClient } from "../../src/runtime/kube-client.js";
 import { LEASE } from "../../src/runtime/leader-election.js";
 import { Manager } from "../../src/runtime/manager.js";
-import { createMetricsRegistry } from "../../src/runtime/metrics.js";
-import { CONFIG_MAP, configMap, createNamespace, eventually, NAMESPACE } from "./fixtures/runtime-support.js";
+import { CONFIG_MAP, configMap, eventually } from "./fixtures/runtime-support.js";
+import { suiteNamespace } from "./fixtures/suite-namespace.js";
 
-const kubeConfig = new KubeConfig();
-let client: KubeClient;
-let namespace: string;
-
-beforeAll(async () => {
-  kubeConfig.loadFromFile(inject("kubeconfigPath"));
-  client = new KubeClient(kubeConfig, createMetricsRegistry().metrics);
-  namespace = await createNamespace(client, "runtime-probes");
-});
-
-afterAll(async () => {
-  await client.delete(NAMESPACE, namespace);
-});
+const { kubeConfig, client, namespace } = suiteNamespace("runtime-probes");
 
 describe("manager in process", () => {
   it("serves /healthz, /readyz after sync, and /metrics with controller-runtime names", async () => {

@@ -1,34 +1,15 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { KubeConfig } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Controller } from "../../src/runtime/controller.js";
 import { Informer, listWatchFor } from "../../src/runtime/informer.js";
 import { KubeClient } from "../../src/runtime/kube-client.js";
 import { createMetricsRegistry } from "../../src/runtime/metrics.js";
-import {
-  CONFIG_MAP,
-  configMap,
-  createNamespace,
-  eventually,
-  inParallel,
-  NAMESPACE,
-} from "./fixtures/runtime-support.js";
+import { CONFIG_MAP, configMap, eventually, inParallel } from "./fixtures/runtime-support.js";
+import { suiteNamespace } from "./fixtures/suite-namespace.js";
 
 type ConfigMap = KubernetesObject & { data?: Record<string, string> };
 
-const kubeConfig = new KubeConfig();
-let client: KubeClient;
-let namespace: string;
-
-beforeAll(async () => {
-  kubeConfig.loadFromFile(inject("kubeconfigPath"));
-  client = new KubeClient(kubeConfig, createMetricsRegistry().metrics);
-  namespace = await createNamespace(client, "runtime-reconcile");
-});
-
-afterAll(async () => {
-  await client.delete(NAMESPACE, namespace);
-});
+const { kubeConfig, client, namespace } = suiteNamespace("runtime-reconcile");
 
 describe("controller over a real API server", () => {
   it("reconciles 1,000 objects: no key lost, the last state seen, never one key twice at once", async () => {
