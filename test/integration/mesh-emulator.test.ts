@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig, type V1Deployment } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EndpointSource } from "../../src/mesh/endpoint-resolver.js";
@@ -12,31 +12,13 @@ import {
 } from "../../src/mesh/gen/mmesh/model-mesh_pb.js";
 import { ModelMeshClient } from "../../src/mesh/model-mesh-client.js";
 import { type ModelEventKey, RegistryWatcher } from "../../src/mesh/registry-watcher.js";
+import { runtimeDeployment } from "../fixtures/model/harness.js";
 import { exposeEmulator, ModelMeshEmulator } from "../support/emulator/index.js";
 import type { Relay } from "../support/network/test-host.js";
 
 const SERVICE = "modelmesh-serving";
 const namespace = `mesh-emu-${Math.random().toString(36).slice(2, 8)}`;
 const servicePrefix = `emulator-test/mm_ns/${namespace}/mm/${SERVICE}`;
-
-function runtimeDeployment(runtime: string, labels: string[]): V1Deployment {
-  const selector = { "modelmesh-service": SERVICE, name: `${SERVICE}-${runtime}` };
-  return {
-    metadata: { name: `${SERVICE}-${runtime}`, namespace, labels: selector },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: selector },
-      template: {
-        metadata: { labels: selector },
-        spec: {
-          containers: [
-            { name: "mm", image: "mm:test", env: [{ name: "MM_LABELS", value: labels.join(",") }] },
-          ],
-        },
-      },
-    },
-  };
-}
 
 describe("ModelMesh emulator behind the real resolution path", () => {
   const kubeConfig = new KubeConfig();
@@ -83,7 +65,7 @@ describe("ModelMesh emulator behind the real resolution path", () => {
     await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
     await apps.createNamespacedDeployment({
       namespace,
-      body: runtimeDeployment("mlserver-1.x", [
+      body: runtimeDeployment(namespace, "mlserver-1.x", [
         "mt:sklearn",
         "mt:sklearn:0",
         "pv:grpc-v2",

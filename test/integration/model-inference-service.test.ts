@@ -3,12 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { InferenceServiceStatus } from "../../src/apis/serving/v1beta1/inference-service.js";
 import { VMODEL_FINALIZER } from "../../src/controllers/model/index.js";
 import { INFERENCE_SERVICES, PREDICTORS } from "../../src/controllers/shared/resource-types.js";
-import {
-  type ModelHarness,
-  runtimeDeployment,
-  SERVICE,
-  startModelHarness,
-} from "../fixtures/model/harness.js";
+import { type ModelHarness, SERVICE, startModelHarness } from "../fixtures/model/harness.js";
 import { isvcSequence } from "../fixtures/model/statuses.js";
 
 type Isvc = KubernetesObject & { spec: unknown; status?: InferenceServiceStatus };
@@ -44,16 +39,13 @@ describe("model controller: InferenceServices against the ModelMesh emulator", (
       etcdEndpoint: inject("etcdEndpoint"),
       modelPaths: ["sklearn/mnist-svm.joblib", "sklearn/mnist-v2"],
     });
-    await h.apps.createNamespacedDeployment({
-      namespace: h.namespace,
-      body: runtimeDeployment(h.namespace, "mlserver-1.x", [
-        "mt:sklearn",
-        "mt:sklearn:0",
-        "pv:grpc-v2",
-        "pv:v2",
-        "rt:mlserver-1.x",
-      ]),
-    });
+    await h.addRuntime("mlserver-1.x", [
+      "mt:sklearn",
+      "mt:sklearn:0",
+      "pv:grpc-v2",
+      "pv:v2",
+      "rt:mlserver-1.x",
+    ]);
     await h.setReady("mlserver-1.x", 1);
     await h.startController();
   });

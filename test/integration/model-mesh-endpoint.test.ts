@@ -8,7 +8,7 @@ import type { PredictorSpec, PredictorStatus } from "../../src/apis/serving/v1al
 import { CONFIG_MAPS, CORE_EVENTS, PREDICTORS } from "../../src/controllers/shared/resource-types.js";
 import { concreteModelId } from "../../src/mesh/model-id.js";
 import { userConfigMap } from "../fixtures/controller/harness.js";
-import { type ModelHarness, runtimeDeployment, startModelHarness } from "../fixtures/model/harness.js";
+import { type ModelHarness, startModelHarness } from "../fixtures/model/harness.js";
 import { summary } from "../fixtures/model/statuses.js";
 
 type Predictor = KubernetesObject & { spec: PredictorSpec; status?: PredictorStatus };
@@ -53,10 +53,7 @@ describe("model controller: config modelMeshEndpoint", () => {
       modelPaths: [MODEL_PATH],
       exposeThroughService: false,
     });
-    await h.apps.createNamespacedDeployment({
-      namespace: h.namespace,
-      body: runtimeDeployment(h.namespace, "mlserver-1.x", ["mt:sklearn", "rt:mlserver-1.x"]),
-    });
+    await h.addRuntime("mlserver-1.x", ["mt:sklearn", "rt:mlserver-1.x"]);
     await h.setReady("mlserver-1.x", 1);
     await h.startController();
   });

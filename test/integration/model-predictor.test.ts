@@ -5,12 +5,7 @@ import { VMODEL_FINALIZER } from "../../src/controllers/model/index.js";
 import { PREDICTORS } from "../../src/controllers/shared/resource-types.js";
 import { concreteModelId } from "../../src/mesh/model-id.js";
 import type { ResourceType } from "../../src/runtime/kube-client.js";
-import {
-  type ModelHarness,
-  runtimeDeployment,
-  SERVICE,
-  startModelHarness,
-} from "../fixtures/model/harness.js";
+import { type ModelHarness, SERVICE, startModelHarness } from "../fixtures/model/harness.js";
 import { sequence, summary } from "../fixtures/model/statuses.js";
 
 type Predictor = KubernetesObject & { spec: PredictorSpec; status?: PredictorStatus };
@@ -59,15 +54,7 @@ describe("model controller: Predictors against the ModelMesh emulator", () => {
       etcdEndpoint: inject("etcdEndpoint"),
       modelPaths: ["sklearn/mnist-svm.joblib", "sklearn/mnist-v2", "xgboost/model"],
     });
-    await h.apps.createNamespacedDeployment({
-      namespace: h.namespace,
-      body: runtimeDeployment(h.namespace, "mlserver-1.x", [
-        "mt:sklearn",
-        "mt:sklearn:0",
-        "pv:grpc-v2",
-        "rt:mlserver-1.x",
-      ]),
-    });
+    await h.addRuntime("mlserver-1.x", ["mt:sklearn", "mt:sklearn:0", "pv:grpc-v2", "rt:mlserver-1.x"]);
     await h.setReady("mlserver-1.x", 1);
     await h.startController();
   });
@@ -212,10 +199,7 @@ describe("model controller: Predictors against the ModelMesh emulator", () => {
   });
 
   it("with no ready runtime it waits (RuntimeUnhealthy) and loads by itself once the runtime is ready", async () => {
-    await h.apps.createNamespacedDeployment({
-      namespace: h.namespace,
-      body: runtimeDeployment(h.namespace, "xgb-1.x", ["mt:xgboost", "rt:xgb-1.x"]),
-    });
+    await h.addRuntime("xgb-1.x", ["mt:xgboost", "rt:xgb-1.x"]);
     // Model-mesh learns of new runtimes some time after the API server; start from the emulator's view.
     await h.emulator.waitForInstances((instances) =>
       instances.some((i) => i.deployment.endsWith("-xgb-1.x")),
