@@ -5,12 +5,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
-import { loadCertificateAuthority } from "../control-plane/certificates.js";
 import { freePort, REPO_ROOT, startControlPlane } from "../control-plane/index.js";
 import { isAlive, sleep, startProcess, stopPid } from "../control-plane/processes.js";
 import { kubectl as kubectlAs } from "../install.js";
 import { ETCD_SECRET_NAME, etcdSecret } from "../user-config.js";
-import { localWebhookConfiguration } from "../webhook-registration.js";
+import { localWebhookConfiguration, writeLoopbackWebhookCertificate } from "../webhook-registration.js";
 import { sandboxModelPaths } from "./examples.js";
 
 export const LOCAL_DIR = path.join(REPO_ROOT, ".local");
@@ -197,19 +196,7 @@ async function startEmulator(etcdEndpoint: string): Promise<void> {
 }
 
 async function startController(): Promise<void> {
-  const ca = await loadCertificateAuthority(
-    readFileSync(path.join(STATE_DIR, "pki", "ca.crt"), "utf8"),
-    readFileSync(path.join(STATE_DIR, "pki", "ca.key"), "utf8"),
-  );
-  const serving = await ca.issue({
-    commonName: "modelmesh-webhook",
-    dnsNames: ["localhost"],
-    ipAddresses: ["127.0.0.1"],
-    usage: "server",
-  });
-  mkdirSync(WEBHOOK_CERT_DIR, { recursive: true });
-  writeFileSync(path.join(WEBHOOK_CERT_DIR, "tls.crt"), serving.certPem);
-  writeFileSync(path.join(WEBHOOK_CERT_DIR, "tls.key"), serving.keyPem, { mode: 0o600 });
+  const caPem = await writeLoopbackWebhookCertificate(path.join(STATE_DIR, "pki"), WEBHOOK_CERT_DIR);
 
   const [metricsPort, healthPort, webhookPort] = [await freePort(), await freePort(), await freePort()];
   const logFile = path.join(LOG_DIR, "controller.log");
@@ -244,7 +231,7 @@ async function startController(): Promise<void> {
     }
   });
 
-  const webhook = localWebhookConfiguration(webhookPort, ca.certPem);
+  const webhook = localWebhookConfiguration(webhookPort, caPem);
   await kubectl(["apply", "--server-side", "-f", "-"], stringify(webhook));
 }
 
