@@ -2,7 +2,6 @@
  * `modelmesh-serving run` as a process on the shared control plane (namespace scope): probes, metrics, the
  * webhook, reconciling, draining on SIGTERM; a fatal invalid configuration at start; certificate reload.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import os from "node:os";
@@ -21,7 +20,7 @@ import {
 import { WebhookRunnable } from "../../src/controllers/shared/webhook-runnable.js";
 import type { KubeClient } from "../../src/runtime/kube-client.js";
 import { VALIDATE_SERVING_RUNTIME_PATH } from "../../src/webhook/server.js";
-import { installCrds, REPO_ROOT } from "../fixtures/api/cluster.js";
+import { installCrds } from "../fixtures/api/cluster.js";
 import {
   createNamespace,
   customRuntime,
@@ -31,34 +30,10 @@ import {
   testClient,
   userConfigMap,
 } from "../fixtures/controller/harness.js";
+import { RunProcess } from "../fixtures/controller/run-process.js";
 import { createCertificateAuthority, freePort } from "../support/control-plane/index.js";
 
 const kubeconfigPath = inject("kubeconfigPath");
-const MAIN = path.join(REPO_ROOT, "src", "cli", "main.ts");
-
-class ControllerProcess {
-  readonly exited: Promise<number | null>;
-  readonly #child: ChildProcess;
-  output = "";
-
-  constructor(args: string[], env: Record<string, string>) {
-    this.#child = spawn(
-      process.execPath,
-      ["--import", "tsx", MAIN, "run", "--kubeconfig", kubeconfigPath, ...args],
-      {
-        env: { ...process.env, LOG_LEVEL: "info", ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    this.#child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (this.output += chunk));
-    this.#child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (this.output += chunk));
-    this.exited = new Promise((resolve) => this.#child.once("close", (code) => resolve(code)));
-  }
-
-  signal(name: NodeJS.Signals): void {
-    this.#child.kill(name);
-  }
-}
 
 async function httpGet(url: string): Promise<{ status: number; body: string }> {
   const response = await fetch(url);
@@ -116,7 +91,7 @@ beforeAll(async () => {
 
 describe("modelmesh-serving run", () => {
   let namespace: string;
-  let controller: ControllerProcess;
+  let controller: RunProcess;
   let ports: { metrics: number; health: number; webhook: number };
   let caPem: string;
 
@@ -130,7 +105,8 @@ describe("modelmesh-serving run", () => {
     writeFileSync(path.join(certDir, "tls.crt"), serving.certPem);
     writeFileSync(path.join(certDir, "tls.key"), serving.keyPem);
     ports = { metrics: await freePort(), health: await freePort(), webhook: await freePort() };
-    controller = new ControllerProcess(
+    controller = new RunProcess(
+      kubeconfigPath,
       [
         "--metrics-addr",
         `127.0.0.1:${ports.metrics}`,
@@ -214,7 +190,8 @@ describe("modelmesh-serving run with an invalid user configuration", () => {
   it("refuses to start and says why", async () => {
     const namespace = await createNamespace(client, "ctl-bad");
     await client.create(CONFIG_MAPS, userConfigMap(namespace, "podsPerRuntime: many\n"));
-    const controller = new ControllerProcess(
+    const controller = new RunProcess(
+      kubeconfigPath,
       ["--metrics-addr", "0", "--health-probe-bind-address", "0", "--webhook-cert-dir", "/nonexistent"],
       {
         NAMESPACE: namespace,

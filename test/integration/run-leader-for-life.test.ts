@@ -3,13 +3,11 @@
  * plane (namespace scope): the pod named by POD_NAME owns the lock while the process leads; SIGTERM releases it;
  * a pod namespace other than the controller's and an unknown lock type end the process with status 1.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
 import type { V1ConfigMap, V1Pod } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { CONFIG_MAPS, SECRETS } from "../../src/controllers/shared/resource-types.js";
 import type { KubeClient } from "../../src/runtime/kube-client.js";
-import { installCrds, REPO_ROOT } from "../fixtures/api/cluster.js";
+import { installCrds } from "../fixtures/api/cluster.js";
 import {
   createNamespace,
   etcdSecret,
@@ -17,24 +15,15 @@ import {
   loadKubeConfig,
   testClient,
 } from "../fixtures/controller/harness.js";
+import { RunProcess } from "../fixtures/controller/run-process.js";
 import { freePort } from "../support/control-plane/index.js";
 
 const kubeconfigPath = inject("kubeconfigPath");
-const MAIN = path.join(REPO_ROOT, "src", "cli", "main.ts");
 const LOCK = "modelmesh-controller-leader-for-life-lock";
 const PODS = { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true };
 
-function run(args: string[], env: Record<string, string>) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--import", "tsx", MAIN, "run", "--kubeconfig", kubeconfigPath, ...args],
-    { env: { ...process.env, LOG_LEVEL: "info", ...env }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
-  return { child, exited, output: () => output };
+function run(args: string[], env: Record<string, string>): RunProcess {
+  return new RunProcess(kubeconfigPath, args, env);
 }
 
 let client: KubeClient;
@@ -84,9 +73,9 @@ describe("modelmesh-serving run --leader-elect-type=life", () => {
         { apiVersion: "v1", kind: "Pod", name: pod.metadata?.name, uid: pod.metadata?.uid },
       ]);
     } finally {
-      controller.child.kill("SIGTERM");
+      controller.signal("SIGTERM");
     }
-    expect(await controller.exited, controller.output()).toBe(0);
+    expect(await controller.exited, controller.output).toBe(0);
     expect(await client.get(CONFIG_MAPS, LOCK, namespace)).toBeUndefined();
   });
 
@@ -97,13 +86,13 @@ describe("modelmesh-serving run --leader-elect-type=life", () => {
       POD_NAMESPACE: "elsewhere",
     });
     expect(await controller.exited).toBe(1);
-    expect(controller.output()).toContain("must be the controller namespace");
+    expect(controller.output).toContain("must be the controller namespace");
   });
 
   it("exits 1 with upstream's message for an unknown lock type", async () => {
     const controller = run(["--enable-leader-election", "--leader-elect-type=configmaps"], {});
     expect(await controller.exited).toBe(1);
-    expect(controller.output()).toContain(
+    expect(controller.output).toContain(
       "Invalid value for leader-elect-type: 'configmaps'. Use 'lease' or 'life'",
     );
   });
