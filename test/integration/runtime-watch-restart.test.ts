@@ -40,7 +40,7 @@ describe("informer across a kube-apiserver restart", () => {
       ),
       namespace,
     });
-    const { view, deleted, handler } = handlerView();
+    const { view, deleted, handler, matches } = handlerView();
     informer.addEventHandler(handler);
     informer.start();
     expect(await informer.waitForSync(30_000)).toBe(true);
@@ -58,7 +58,7 @@ describe("informer across a kube-apiserver restart", () => {
     const expected = await listedVersions(client, namespace);
     expect(expected.size).toBe(90);
     await eventually(
-      () => view.size === expected.size && [...expected].every(([key, version]) => view.get(key) === version),
+      () => matches(expected),
       "the handlers to have seen every change made around the restart",
       60_000,
     );
