@@ -1,5 +1,6 @@
 import type { KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { FIELD_MANAGER } from "./apply.js";
 import { Backoff } from "./backoff.js";
 import { type EventHandler, Informer, type ListWatcher, stripForCache } from "./informer.js";
 import { KubeApiError, type ListOptions, type WatchEvent } from "./kube-client.js";
@@ -80,6 +81,21 @@ describe("stripForCache", () => {
         metadata: { name: "b", annotations: { "kubectl.kubernetes.io/last-applied-configuration": "{}" } },
       }).metadata,
     ).toEqual({ name: "b" });
+  });
+
+  it("keeps the controller's own apply entry, which tells whether applying again changes anything", () => {
+    const own = { manager: FIELD_MANAGER, operation: "Apply", fieldsV1: { "f:data": {} } };
+    const stripped = stripForCache({
+      metadata: {
+        name: "c",
+        managedFields: [
+          { manager: "kubectl", operation: "Apply" },
+          { manager: FIELD_MANAGER, operation: "Update", subresource: "status" },
+          own,
+        ],
+      },
+    });
+    expect(stripped.metadata).toEqual({ name: "c", managedFields: [own] });
   });
 });
 

@@ -1,4 +1,5 @@
-import type { KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
+import type { KubernetesListObject, KubernetesObject, V1ObjectMeta } from "@kubernetes/client-node";
+import { ownApplyEntry } from "./apply-check.js";
 import { Backoff, sleep } from "./backoff.js";
 import {
   isStatus,
@@ -59,17 +60,23 @@ export interface InformerOptions<T extends KubernetesObject> {
 
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
-/** Drops `managedFields` and kubectl's last-applied copy: often half an object's size, never read here. */
+/**
+ * Drops kubectl's last-applied copy and the `managedFields` (often half an object's size) but the controller's own
+ * apply entry, which tells whether applying again would change anything (`applyChange`).
+ */
 export function stripForCache<T extends KubernetesObject>(object: T): T {
   const metadata = object.metadata;
   if (metadata === undefined) return object;
   const { managedFields: _managed, annotations, ...rest } = metadata;
-  let kept = annotations;
+  const ownApply = ownApplyEntry(object);
+  const kept: V1ObjectMeta = ownApply === undefined ? rest : { ...rest, managedFields: [ownApply] };
   if (annotations !== undefined && LAST_APPLIED in annotations) {
     const { [LAST_APPLIED]: _lastApplied, ...others } = annotations;
-    kept = Object.keys(others).length > 0 ? others : undefined;
+    if (Object.keys(others).length > 0) kept.annotations = others;
+  } else if (annotations !== undefined) {
+    kept.annotations = annotations;
   }
-  return { ...object, metadata: kept === undefined ? rest : { ...rest, annotations: kept } };
+  return { ...object, metadata: kept };
 }
 
 class WatchExpiredError extends Error {}

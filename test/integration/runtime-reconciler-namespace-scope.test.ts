@@ -488,6 +488,59 @@ describe("PVC mounts", () => {
 });
 
 describe("restart", () => {
+  /** Sum of a counter of the running controller over the label values `match` accepts. */
+  const counter = async (
+    name: string,
+    match: (labels: Partial<Record<string, string | number>>) => boolean,
+  ) => {
+    const metric = await controller.ctx.manager.registry.getSingleMetric(name)?.get();
+    return (metric?.values ?? []).filter((v) => match(v.labels)).reduce((sum, v) => sum + v.value, 0);
+  };
+
+  const restart = async () => {
+    await controller.stop();
+    controller = await startController({
+      kubeConfig: controllerKubeConfig,
+      scope: "namespace",
+      controllerNamespace: namespace,
+      features: { inferenceServices: true, clusterServingRuntimes: false, serviceMonitors: false },
+    });
+  };
+
+  /** Every runtime and the namespace reconciled since the start, and nothing left in the queues. */
+  const settled = async (runtimes: number) =>
+    eventually(
+      async () =>
+        (await counter(
+          "controller_runtime_reconcile_total",
+          (l) => l.controller === "ServingRuntimeReconciler",
+        )) >= runtimes &&
+        (await counter("controller_runtime_reconcile_total", (l) => l.controller === "ServiceReconciler")) >=
+          1 &&
+        (await counter("workqueue_depth", () => true)) === 0 &&
+        (await counter("workqueue_unfinished_work_seconds", () => true)) === 0,
+      "the controller to reconcile everything once",
+      30_000,
+    );
+
+  it("applies nothing that is already as rendered: the Service, tc-config and every runtime Deployment", async () => {
+    const runtimes = (await client.list(SERVING_RUNTIMES, { namespace })).items.length;
+    expect(runtimes).toBeGreaterThan(0);
+    // The first restart catches up with whatever the earlier tests changed last; the second has nothing to do.
+    await restart();
+    await settled(runtimes);
+    await restart();
+    await settled(runtimes);
+    // Server-side applies are PATCH requests, and so are status writes (none: no model changed). The refused
+    // runtime's Deployment is tried again and refused again (422), which writes nothing.
+    const writes = (l: Partial<Record<string, string | number>>) =>
+      l.method === "PATCH" && String(l.code).startsWith("2");
+    const requests = await controller.ctx.manager.registry
+      .getSingleMetric("rest_client_requests_total")
+      ?.get();
+    expect(await counter("rest_client_requests_total", writes), JSON.stringify(requests?.values)).toBe(0);
+  });
+
   it("gives a running Deployment without models a fresh grace period instead of cutting it at once", async () => {
     const formats = { supportedModelFormats: [{ name: "ml-type-r", autoSelect: true }] };
     await client.create(

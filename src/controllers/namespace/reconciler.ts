@@ -15,6 +15,7 @@ import { buildModelMeshService } from "../../modelmesh/service.js";
 import { buildServiceMonitor, wantsServiceMonitor } from "../../modelmesh/service-monitor.js";
 import { buildTypeConstraintsConfigMap } from "../../modelmesh/type-constraints.js";
 import { applyOwned } from "../../runtime/apply.js";
+import { applyChange } from "../../runtime/apply-check.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
 import type { Informer } from "../../runtime/informer.js";
 import { NAMESPACE_INDEX } from "../../runtime/store.js";
@@ -77,7 +78,12 @@ export class NamespaceReconciler implements Reconciler {
         `Recreating Service ${config.inferenceServiceName}: headlessService changed to ${config.headlessService}`,
       );
     }
-    const service = await applyOwned(client, SERVICES, desired);
+    const recreated = existing !== undefined && isHeadless(existing) !== config.headlessService;
+    const current = recreated ? undefined : existing;
+    const service =
+      applyChange(desired, current) === undefined && current !== undefined
+        ? current
+        : await applyOwned(client, SERVICES, desired);
     if (existing === undefined) log.info({ service: config.inferenceServiceName }, "Created Kube Service");
     for (const other of this.#caches.services.store.byIndex(NAMESPACE_INDEX, namespace)) {
       const name = other.metadata?.name ?? "";
@@ -107,11 +113,13 @@ export class NamespaceReconciler implements Reconciler {
       await this.#removeRuntimeSupport(namespace);
       return undefined;
     }
-    await applyOwned(
-      client,
-      CONFIG_MAPS,
-      buildTypeConstraintsConfigMap(namespace, specs, config.restProxy.enabled),
+    const typeConstraints = buildTypeConstraintsConfigMap(namespace, specs, config.restProxy.enabled);
+    const liveTypeConstraints = this.#caches.managedConfigMaps.store.getByName(
+      OBJECTS.typeConstraintsConfigMap,
+      namespace,
     );
+    if (applyChange(typeConstraints, liveTypeConstraints) !== undefined)
+      await applyOwned(client, CONFIG_MAPS, typeConstraints);
     if (namespace !== this.#ctx.controllerNamespace) await this.#copyEtcdSecret(namespace);
     return undefined;
   }
@@ -153,7 +161,8 @@ export class NamespaceReconciler implements Reconciler {
       this.#ctx.events.record(namespaceObject(namespace), "Warning", REASON_ETCD_SECRET_INVALID, message);
       throw new Error(message);
     }
-    await applyOwned(this.#ctx.manager.client, SECRETS, copy.value);
+    if (applyChange(copy.value, this.#caches.secrets.peek(namespace, secretName)) !== undefined)
+      await applyOwned(this.#ctx.manager.client, SECRETS, copy.value);
   }
 
   /** No runtime left in the namespace: its `tc-config` and etcd Secret copy go. */

@@ -12,6 +12,7 @@ import { autoscalerClass, buildRuntimeHpa, hpaSettings } from "../../modelmesh/h
 import { runtimeLabelSet } from "../../modelmesh/model-type-labels.js";
 import { decideReplicas, type NoModelsSince } from "../../modelmesh/replicas.js";
 import { applyOwned } from "../../runtime/apply.js";
+import { applyChange } from "../../runtime/apply-check.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
 import type { Informer } from "../../runtime/informer.js";
 import { KubeApiError } from "../../runtime/kube-client.js";
@@ -28,7 +29,7 @@ import {
 } from "../shared/resource-types.js";
 import { type EffectiveRuntime, isMultiModel, type RuntimeCaches } from "../shared/runtimes.js";
 import { type ModelCaches, runtimeServes } from "./models.js";
-import { handOverReplicas } from "./replicas-handover.js";
+import { controllerOwnsReplicas, handOverReplicas } from "./replicas-handover.js";
 import { pvcClaimsFromStorageSecret } from "./storage-pvcs.js";
 
 export const REASONS = {
@@ -57,8 +58,6 @@ export class ServingRuntimeReconciler implements Reconciler {
   readonly #caches: RuntimeReconcilerCaches;
   /** Scale-to-zero memory per key: when the runtime was first seen without models (see `NoModelsSince`). */
   readonly #noModelsSince = new Map<string, number | null>();
-  /** Per key, what was last applied and the Deployment generation it produced: an unchanged runtime is not re-applied. */
-  readonly #applied = new Map<string, AppliedDeployment>();
   /** HPAs (`<namespace>/<name>`) known not to exist, so that every reconcile does not send a DELETE. */
   readonly #hpaAbsent = new Set<string>();
   readonly #now: () => number;
@@ -189,13 +188,14 @@ export class ServingRuntimeReconciler implements Reconciler {
       throw new Error(`could not render the model mesh deployment: ${rendered.error}`);
     }
     await this.#removeRenamedDeployments(runtime, namespace, target, log);
-    if (replicas === undefined && live !== undefined) await handOverReplicas(client, namespace, target);
-    const desired = JSON.stringify(rendered.value);
-    if (live !== undefined && isAsApplied(live, rendered.value, desired, this.#applied.get(key))) {
-      log.debug("the Deployment is as last applied; not applying");
+    if (replicas === undefined && live !== undefined && controllerOwnsReplicas(live))
+      await handOverReplicas(client, namespace, target);
+    const change = applyChange(rendered.value, live);
+    if (change === undefined) {
+      log.debug("the Deployment is as rendered; not applying");
     } else {
-      log.info({ pods: replicas ?? "unmanaged" }, "Applying model mesh deployment");
-      const applied = await applyOwned(client, DEPLOYMENTS, rendered.value).catch((error: unknown) => {
+      log.info({ pods: replicas ?? "unmanaged", change }, "Applying model mesh deployment");
+      await applyOwned(client, DEPLOYMENTS, rendered.value).catch((error: unknown) => {
         // A Deployment built from what the runtime says (a container or port name Kubernetes does not accept) is
         // refused until the runtime changes: only its author can fix that, so the runtime says why (decision 0152).
         if (error instanceof KubeApiError && (error.statusCode === 400 || error.statusCode === 422)) {
@@ -207,11 +207,6 @@ export class ServingRuntimeReconciler implements Reconciler {
           );
         }
         throw error;
-      });
-      this.#applied.set(key, {
-        desired,
-        uid: applied.metadata?.uid ?? "",
-        generation: applied.metadata?.generation ?? -1,
       });
     }
     if (live === undefined) {
@@ -247,10 +242,11 @@ export class ServingRuntimeReconciler implements Reconciler {
     const client = this.#ctx.manager.client;
     const hpa = buildRuntimeHpa(input, config);
     const name = hpa.metadata?.name ?? "";
-    const existed = (await client.get(HORIZONTAL_POD_AUTOSCALERS, name, input.namespace)) !== undefined;
+    const live = await client.get(HORIZONTAL_POD_AUTOSCALERS, name, input.namespace);
     this.#hpaAbsent.delete(`${input.namespace}/${name}`);
+    if (applyChange(hpa, live) === undefined) return;
     await applyOwned(client, HORIZONTAL_POD_AUTOSCALERS, hpa);
-    if (!existed) {
+    if (live === undefined) {
       this.#ctx.events.record(
         object,
         "Normal",
@@ -347,33 +343,6 @@ export class ServingRuntimeReconciler implements Reconciler {
     const secret = await this.#ctx.manager.client.get<V1Secret>(SECRETS, config.tls.secretName, namespace);
     return secret?.data?.[OBJECTS.tlsCaKey] !== undefined;
   }
-}
-
-interface AppliedDeployment {
-  /** The rendered Deployment as JSON. */
-  readonly desired: string;
-  readonly uid: string;
-  readonly generation: number;
-}
-
-/**
- * Whether applying `rendered` again would change nothing: the same rendering was applied to this very
- * Deployment, nobody changed its spec since (generation), and its labels and annotations still hold ours.
- */
-function isAsApplied(
-  live: V1Deployment,
-  rendered: V1Deployment,
-  desired: string,
-  applied: AppliedDeployment | undefined,
-): boolean {
-  if (applied === undefined || applied.desired !== desired) return false;
-  if (live.metadata?.uid !== applied.uid || live.metadata?.generation !== applied.generation) return false;
-  const holds = (want: Record<string, string> | undefined, have: Record<string, string> | undefined) =>
-    Object.entries(want ?? {}).every(([k, v]) => have?.[k] === v);
-  return (
-    holds(rendered.metadata?.labels, live.metadata?.labels) &&
-    holds(rendered.metadata?.annotations, live.metadata?.annotations)
-  );
 }
 
 /** A ClusterServingRuntime is one object for many namespaces: its messages say which one. */

@@ -20,6 +20,11 @@ function ownsReplicas(entry: V1ManagedFieldsEntry): boolean {
   );
 }
 
+/** Whether the controller's own apply holds `spec.replicas` (caches keep that entry: see `stripForCache`). */
+export function controllerOwnsReplicas(deployment: V1Deployment): boolean {
+  return (deployment.metadata?.managedFields ?? []).some(ownsReplicas);
+}
+
 /** Returns whether a hand-over was needed (the controller owned the field until now). */
 export async function handOverReplicas(
   client: KubeClient,
@@ -29,7 +34,7 @@ export async function handOverReplicas(
   const live = await client.get<V1Deployment>(DEPLOYMENTS, name, namespace);
   const replicas = live?.spec?.replicas;
   if (live === undefined || replicas === undefined) return false;
-  if (!(live.metadata?.managedFields ?? []).some(ownsReplicas)) return false;
+  if (!controllerOwnsReplicas(live)) return false;
   try {
     await client.apply(
       DEPLOYMENTS,
