@@ -5,9 +5,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
-import { freePort, REPO_ROOT, startControlPlane } from "../control-plane/index.js";
+import { REPO_ROOT, startControlPlane } from "../control-plane/index.js";
 import { isAlive, sleep, startProcess, stopPid } from "../control-plane/processes.js";
 import { kubectl as kubectlAs } from "../install.js";
+import { startLocalController } from "../local-controller.js";
 import { ETCD_SECRET_NAME, etcdSecret } from "../user-config.js";
 import { localWebhookConfiguration, writeLoopbackWebhookCertificate } from "../webhook-registration.js";
 import { sandboxModelPaths } from "./examples.js";
@@ -198,40 +199,20 @@ async function startEmulator(etcdEndpoint: string): Promise<void> {
 async function startController(): Promise<void> {
   const caPem = await writeLoopbackWebhookCertificate(path.join(STATE_DIR, "pki"), WEBHOOK_CERT_DIR);
 
-  const [metricsPort, healthPort, webhookPort] = [await freePort(), await freePort(), await freePort()];
   const logFile = path.join(LOG_DIR, "controller.log");
-  const controller = startProcess({
-    name: "controller",
-    command: process.execPath,
-    args: [
-      "--import",
-      "tsx",
-      path.join(REPO_ROOT, "src/cli/main.ts"),
-      "run",
-      `--kubeconfig=${KUBECONFIG}`,
-      `--metrics-addr=127.0.0.1:${metricsPort}`,
-      `--health-probe-bind-address=127.0.0.1:${healthPort}`,
-      `--webhook-port=${webhookPort}`,
-      `--webhook-cert-dir=${WEBHOOK_CERT_DIR}`,
-    ],
+  const controller = await startLocalController({
+    args: ["run"],
+    kubeconfig: KUBECONFIG,
+    webhookCertDir: WEBHOOK_CERT_DIR,
     logFile,
     detached: true,
     env: { ...process.env, NAMESPACE: CONTROLLER_NAMESPACE, ETCD_SECRET_NAME },
   });
-  writePid("controller", controller.pid);
-  writeFileSync(
-    path.join(RUN_DIR, "controller.ports.json"),
-    JSON.stringify({ metrics: metricsPort, health: healthPort, webhook: webhookPort }),
-  );
-  await waitFor("the controller", logFile, controller.isRunning, async () => {
-    try {
-      return (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).ok;
-    } catch {
-      return false;
-    }
-  });
+  writePid("controller", controller.process.pid);
+  writeFileSync(path.join(RUN_DIR, "controller.ports.json"), JSON.stringify(controller.ports));
+  await waitFor("the controller", logFile, controller.process.isRunning, controller.ready);
 
-  const webhook = localWebhookConfiguration(webhookPort, caPem);
+  const webhook = localWebhookConfiguration(controller.ports.webhook, caPem);
   await kubectl(["apply", "--server-side", "-f", "-"], stringify(webhook));
 }
 
