@@ -176,17 +176,18 @@ describe("valid resources apply unchanged", () => {
 });
 
 describe("status subresources take what the controller writes", () => {
-  const statusTarget = (plural: string, name: string, version = "v1alpha1") => ({
-    group: "serving.kserve.io",
-    version,
-    namespace,
-    plural,
-    name,
-  });
+  /** Writes `status` through the object's status subresource; resolves with the status the API server stored. */
+  const writeStatus = async (plural: string, name: string, status: unknown, version = "v1alpha1") => {
+    const target = { group: "serving.kserve.io", version, namespace, plural, name };
+    const live = (await custom.getNamespacedCustomObject(target)) as Record<string, unknown>;
+    const written = (await custom.replaceNamespacedCustomObjectStatus({
+      ...target,
+      body: { ...live, status },
+    })) as { status: unknown };
+    return written.status;
+  };
 
   it("Predictor: every status field, kept as written", async () => {
-    const target = statusTarget("predictors", "example-onnx");
-    const live = (await custom.getNamespacedCustomObject(target)) as Record<string, unknown>;
     const status = {
       available: true,
       transitionStatus: "BlockedByFailedLoad",
@@ -204,30 +205,17 @@ describe("status subresources take what the controller writes", () => {
       totalCopies: 2,
       failedCopies: 1,
     };
-    const written = (await custom.replaceNamespacedCustomObjectStatus({
-      ...target,
-      body: { ...live, status },
-    })) as {
-      status: unknown;
-    };
-    expect(written.status).toStrictEqual(status);
+    expect(await writeStatus("predictors", "example-onnx", status)).toStrictEqual(status);
   });
 
   it("Predictor: an unknown transition status is refused", async () => {
-    const target = statusTarget("predictors", "example-keras");
-    const live = (await custom.getNamespacedCustomObject(target)) as Record<string, unknown>;
     const refused = await refusal(
-      custom.replaceNamespacedCustomObjectStatus({
-        ...target,
-        body: { ...live, status: { ...INITIAL_PREDICTOR_STATUS, transitionStatus: "Done" } },
-      }),
+      writeStatus("predictors", "example-keras", { ...INITIAL_PREDICTOR_STATUS, transitionStatus: "Done" }),
     );
     expect(refused.message).toContain('status.transitionStatus: Unsupported value: "Done"');
   });
 
   it("InferenceService: the ModelMesh status shape (reference 1.5)", async () => {
-    const target = statusTarget("inferenceservices", "isvc-model-s3", "v1beta1");
-    const live = (await custom.getNamespacedCustomObject(target)) as Record<string, unknown>;
     const status = {
       modelStatus: {
         transitionStatus: "UpToDate",
@@ -255,13 +243,7 @@ describe("status subresources take what the controller writes", () => {
       ],
       observedGeneration: 1,
     };
-    const written = (await custom.replaceNamespacedCustomObjectStatus({
-      ...target,
-      body: { ...live, status },
-    })) as {
-      status: unknown;
-    };
-    expect(written.status).toStrictEqual(status);
+    expect(await writeStatus("inferenceservices", "isvc-model-s3", status, "v1beta1")).toStrictEqual(status);
   });
 });
 
