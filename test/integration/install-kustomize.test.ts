@@ -31,6 +31,8 @@ import { RUN_INSTALL_ENV } from "../support/run-options.js";
 
 const NAMESPACE = "modelmesh-serving";
 const CONTROLLER = `system:serviceaccount:${NAMESPACE}:modelmesh-controller`;
+/** The built-in runtimes of config/runtimes, sorted by name. */
+const BUILT_IN_RUNTIMES = ["mlserver-1.x", "ovms-1.x", "torchserve-0.x", "triton-2.x"];
 const config = (dir: string) => path.join(REPO_ROOT, "config", dir);
 
 /** What the API server's authorizer answers for the controller's ServiceAccount. */
@@ -237,12 +239,7 @@ describe("config/default: the cluster-scope install", () => {
       version: "v1alpha1",
       plural: "clusterservingruntimes",
     })) as { items: InstalledObject[] };
-    expect(list.items.map((r) => r.metadata.name).sort()).toEqual([
-      "mlserver-1.x",
-      "ovms-1.x",
-      "torchserve-0.x",
-      "triton-2.x",
-    ]);
+    expect(list.items.map((r) => r.metadata.name).sort()).toEqual(BUILT_IN_RUNTIMES);
   });
 
   it("adds a ServiceMonitor and the Grafana dashboard with config/overlays/monitoring", async () => {
@@ -390,12 +387,7 @@ describe("config/overlays/namespace-scope: the namespace-scope install", () => {
       namespace: NAMESPACE,
       plural: "servingruntimes",
     })) as { items: InstalledObject[] };
-    expect(list.items.map((r) => r.metadata.name).sort()).toEqual([
-      "mlserver-1.x",
-      "ovms-1.x",
-      "torchserve-0.x",
-      "triton-2.x",
-    ]);
+    expect(list.items.map((r) => r.metadata.name).sort()).toEqual(BUILT_IN_RUNTIMES);
   });
 });
 
