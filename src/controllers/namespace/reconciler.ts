@@ -161,7 +161,7 @@ export class NamespaceReconciler implements Reconciler {
       this.#ctx.events.record(namespaceObject(namespace), "Warning", REASON_ETCD_SECRET_INVALID, message);
       throw new Error(message);
     }
-    if (applyChange(copy.value, this.#caches.secrets.peek(namespace, secretName)) !== undefined)
+    if (applyChange(copy.value, await this.#caches.secrets.get(namespace, secretName)) !== undefined)
       await applyOwned(this.#ctx.manager.client, SECRETS, copy.value);
   }
 
