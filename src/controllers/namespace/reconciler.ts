@@ -64,7 +64,8 @@ export class NamespaceReconciler implements Reconciler {
     const desired = buildModelMeshService(namespace, config, owner ?? ({} as V1OwnerReference));
     if (owner === undefined) delete desired.metadata?.ownerReferences;
     const existing = this.#caches.services.store.getByName(config.inferenceServiceName, namespace);
-    if (existing !== undefined && isHeadless(existing) !== config.headlessService) {
+    const headlessChanged = existing !== undefined && isHeadless(existing) !== config.headlessService;
+    if (existing !== undefined && headlessChanged) {
       // clusterIP is immutable: switching between headless and not means a new Service.
       log.info(
         { headless: config.headlessService },
@@ -78,11 +79,10 @@ export class NamespaceReconciler implements Reconciler {
         `Recreating Service ${config.inferenceServiceName}: headlessService changed to ${config.headlessService}`,
       );
     }
-    const recreated = existing !== undefined && isHeadless(existing) !== config.headlessService;
-    const current = recreated ? undefined : existing;
+    const live = headlessChanged ? undefined : existing;
     const service =
-      applyChange(desired, current) === undefined && current !== undefined
-        ? current
+      live !== undefined && applyChange(desired, live) === undefined
+        ? live
         : await applyOwned(client, SERVICES, desired);
     if (existing === undefined) log.info({ service: config.inferenceServiceName }, "Created Kube Service");
     for (const other of this.#caches.services.store.byIndex(NAMESPACE_INDEX, namespace)) {
