@@ -5,13 +5,9 @@
  * manager owns is still in the rendering (a missing one would be removed). Any doubt counts as a change.
  */
 import type { KubernetesObject, V1ManagedFieldsEntry } from "@kubernetes/client-node";
-import { FIELD_MANAGER } from "./apply.js";
+import { FIELD_MANAGER, isPlainObject, semanticEqual } from "./apply.js";
 
 type Fields = { [path: string]: Fields };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function isEmpty(value: unknown): boolean {
   return (
@@ -43,10 +39,6 @@ export function missingValue(live: unknown, desired: unknown, at = ""): string |
   return live === desired ? undefined : at;
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-  return missingValue(a, b) === undefined && missingValue(b, a) === undefined;
-}
-
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -71,12 +63,12 @@ export function uncoveredField(fields: Fields, value: unknown, at = ""): string 
           ? value.find(
               (item) =>
                 isPlainObject(item) &&
-                Object.entries(key).every(([name, want]) => sameValue(item[name], want)),
+                Object.entries(key).every(([name, want]) => semanticEqual(item[name], want)),
             )
           : undefined;
     } else if (kind === "v:") {
       const wanted = parseJson(rest);
-      next = Array.isArray(value) ? value.find((item) => sameValue(item, wanted)) : undefined;
+      next = Array.isArray(value) ? value.find((item) => semanticEqual(item, wanted)) : undefined;
     } else if (kind === "i:") {
       next = Array.isArray(value) ? value[Number(rest)] : undefined;
     }

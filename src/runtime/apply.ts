@@ -6,7 +6,7 @@ export const FIELD_MANAGER = "modelmesh-controller";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
