@@ -1,5 +1,5 @@
 import { Etcd3 } from "etcd3";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createLogger } from "../../src/runtime/logging.js";
 import { RecordCache } from "../support/emulator/record-cache.js";
 
@@ -29,5 +29,16 @@ describe("the emulator's registry cache", () => {
     // Now known to the cache; an absent key stays absent.
     expect(cache.get("vmodels/planted")).toEqual({ o: "isvc", amid: "m", tmid: "m" });
     expect(await cache.getOrReadIfAbsent("vmodels/never-written")).toBeUndefined();
+  });
+
+  it("reads a record again that it last saw deleted", async () => {
+    const cache = new RecordCache(etcd, prefix, createLogger("test.RecordCache"));
+    await etcd.put(`${prefix}vmodels/replanted`).value(JSON.stringify({ o: "isvc", amid: "a" }));
+    await cache.start();
+    await etcd.delete().key(`${prefix}vmodels/replanted`);
+    await vi.waitFor(() => expect(cache.get("vmodels/replanted")).toBeUndefined());
+    await cache.stop();
+    await etcd.put(`${prefix}vmodels/replanted`).value(JSON.stringify({ o: "isvc", amid: "b" }));
+    expect(await cache.getOrReadIfAbsent("vmodels/replanted")).toEqual({ o: "isvc", amid: "b" });
   });
 });

@@ -49,11 +49,12 @@ export class RecordCache {
   }
 
   /**
-   * Like `get`, but a key the cache has not seen is read from etcd (model-mesh's "strong read if absent"): a
-   * caller that heard of a record from its own watch must not be told it does not exist because ours lags.
+   * Like `get`, but a record the cache does not hold (never seen, or seen deleted) is read from etcd (model-mesh's
+   * "strong read if absent"): a caller that heard of it from its own watch must not be told it does not exist
+   * because ours lags.
    */
   async getOrReadIfAbsent(key: string): Promise<JsonRecord | undefined> {
-    if (this.entries.has(key)) return this.get(key);
+    if (this.entries.get(key)?.record !== undefined) return this.get(key);
     const response = await this.etcd.get(`${this.prefix}${key}`).exec();
     const [kv] = response.kvs;
     if (kv !== undefined) this.applyWatched(kv, false);
