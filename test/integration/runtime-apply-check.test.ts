@@ -6,8 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { KubernetesObject, V1Container, V1Deployment } from "@kubernetes/client-node";
-import { KubeConfig } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import {
   CONFIG_MAPS,
@@ -21,10 +20,9 @@ import { buildTypeConstraintsConfigMap } from "../../src/modelmesh/type-constrai
 import { applyOwned } from "../../src/runtime/apply.js";
 import { applyChange } from "../../src/runtime/apply-check.js";
 import { stripForCache } from "../../src/runtime/informer.js";
-import { KubeClient, type ResourceType } from "../../src/runtime/kube-client.js";
-import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import type { ResourceType } from "../../src/runtime/kube-client.js";
 import { REPO_ROOT } from "../support/control-plane/index.js";
-import { createNamespace } from "../support/namespaces.js";
+import { suiteNamespace } from "./fixtures/suite-namespace.js";
 
 const GOLDEN_DIR = path.join(REPO_ROOT, "src/modelmesh/__golden__");
 const TYPES: Record<string, ResourceType> = {
@@ -33,36 +31,21 @@ const TYPES: Record<string, ResourceType> = {
   HorizontalPodAutoscaler: HORIZONTAL_POD_AUTOSCALERS,
 };
 
-let client: KubeClient;
-let namespace: string;
-
-/** Applies `object` in the test namespace and returns it as the controller's cache holds it. */
-async function applyAndCache<T extends KubernetesObject>(type: ResourceType, object: T): Promise<T> {
-  const placed = { ...object, metadata: { ...object.metadata, namespace } };
-  await applyOwned(client, type, placed);
-  const live = await client.get<T>(type, placed.metadata.name ?? "", namespace);
-  if (live === undefined) throw new Error(`${type.kind} ${placed.metadata.name} is gone`);
-  return stripForCache(live);
-}
+const { client, namespace } = suiteNamespace("apply-check");
 
 const inNamespace = <T extends KubernetesObject>(object: T): T => ({
   ...object,
   metadata: { ...object.metadata, namespace },
 });
 
-beforeAll(async () => {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(inject("kubeconfigPath"));
-  client = new KubeClient(kubeConfig, createMetricsRegistry().metrics);
-  namespace = await createNamespace(client, "apply-check");
-});
-
-afterAll(async () => {
-  await client?.delete(
-    { apiVersion: "v1", kind: "Namespace", plural: "namespaces", namespaced: false },
-    namespace,
-  );
-});
+/** Applies `object` in the test namespace and returns it as the controller's cache holds it. */
+async function applyAndCache<T extends KubernetesObject>(type: ResourceType, object: T): Promise<T> {
+  const placed = inNamespace(object);
+  await applyOwned(client, type, placed);
+  const live = await client.get<T>(type, placed.metadata?.name ?? "", namespace);
+  if (live === undefined) throw new Error(`${type.kind} ${placed.metadata?.name} is gone`);
+  return stripForCache(live);
+}
 
 describe("an object just applied reads as unchanged", () => {
   const goldens = readdirSync(GOLDEN_DIR)
