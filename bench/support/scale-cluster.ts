@@ -9,13 +9,13 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import { Etcd3 } from "etcd3";
 import { stringify } from "yaml";
-import { ETCD_MAX_RECEIVE_BYTES, meshServicePrefix } from "../../src/mesh/etcd-connection.js";
+import { meshServicePrefix } from "../../src/mesh/etcd-connection.js";
 import type { SetVModelRequest } from "../../src/mesh/gen/mmesh/model-mesh_pb.js";
 import { KubeClient } from "../../src/runtime/kube-client.js";
 import { createMetricsRegistry } from "../../src/runtime/metrics.js";
 import { type ControlPlane, REPO_ROOT, startControlPlane } from "../../test/support/control-plane/index.js";
+import { meshEtcdClient } from "../../test/support/emulator/etcd-client.js";
 import {
   exposeEmulator,
   ModelMeshEmulator,
@@ -77,11 +77,7 @@ function loadKubeConfig(file: string): KubeConfig {
 export async function startScaleCluster(options: ScaleClusterOptions): Promise<ScaleCluster> {
   const plane = await startControlPlane({ auditPolicy: WRITES_AUDIT_POLICY });
   const modelsDir = mkdtempSync(path.join(tmpdir(), "mms-bench-models-"));
-  const etcd = new Etcd3({
-    hosts: plane.etcdEndpoint,
-    // The emulators read a namespace's whole registry in one range.
-    grpcOptions: { "grpc.max_receive_message_length": ETCD_MAX_RECEIVE_BYTES },
-  });
+  const etcd = meshEtcdClient(plane.etcdEndpoint);
   const meshes: MeshOfNamespace[] = [];
   const stop = async () => {
     for (const mesh of meshes) {

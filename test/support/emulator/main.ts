@@ -12,10 +12,9 @@
  */
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
-import { Etcd3 } from "etcd3";
-import { ETCD_MAX_RECEIVE_BYTES } from "../../../src/mesh/etcd-connection.js";
 import { simulateRuntimePods } from "../sandbox/pod-simulator.js";
 import { exposeEmulator } from "./endpoint-slices.js";
+import { meshEtcdClient } from "./etcd-client.js";
 import { ModelMeshEmulator } from "./model-mesh-emulator.js";
 
 const { values } = parseArgs({
@@ -40,11 +39,7 @@ if (missing.length > 0) {
 
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromFile(values.kubeconfig ?? "");
-const etcd = new Etcd3({
-  hosts: (values.etcd ?? "").split(","),
-  // A namespace's whole registry is read in one range (model-mesh's own limit is far above gRPC's 4 MiB default).
-  grpcOptions: { "grpc.max_receive_message_length": ETCD_MAX_RECEIVE_BYTES },
-});
+const etcd = meshEtcdClient((values.etcd ?? "").split(","));
 const emulator = await ModelMeshEmulator.start({
   kubeConfig,
   namespace: values.namespace ?? "",
