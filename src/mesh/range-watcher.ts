@@ -31,8 +31,11 @@ export interface RangeWatcherOptions {
    * range of thousands of records whose deletes need no value then costs no copy of them.
    */
   readonly keepValues?: boolean;
-  /** Called after each full read (first sync and every resync). */
-  readonly onSynced?: () => void;
+  /**
+   * Called after each full read but the first: the watch broke or etcd was unreachable, and is back. What failed
+   * meanwhile because etcd was away may succeed now.
+   */
+  readonly onResynced?: () => void;
   readonly log: Logger;
   /** Waits between failed attempts: doubles from `minBackoffMs` up to `maxBackoffMs`. */
   readonly minBackoffMs?: number;
@@ -50,6 +53,7 @@ export class RangeWatcher {
   private readonly known = new Map<string, { revision: string; value: string | undefined }>();
   private watcher: Watcher | undefined;
   private stopped = false;
+  private synced = false;
   private wake: (() => void) | undefined;
   private readonly done: Promise<void>;
 
@@ -111,7 +115,8 @@ export class RangeWatcher {
       this.known.delete(key);
       this.emit({ type: "delete", key, previousValue: before.value });
     }
-    this.options.onSynced?.();
+    if (this.synced) this.options.onResynced?.();
+    this.synced = true;
     return response.header.revision;
   }
 

@@ -49,6 +49,8 @@ export interface RegistryWatcherOptions {
   readonly namespace: string;
   /** Called for every vmodel change and every registry PUT, and for each key on every (re)sync. */
   readonly onEvent: (key: ModelEventKey) => void;
+  /** Called when the registry was read again after its watch broke or etcd was unreachable. */
+  readonly onResynced?: () => void;
   readonly log?: Logger;
   readonly minBackoffMs?: number;
 }
@@ -71,6 +73,8 @@ export class RegistryWatcher {
         ...common,
         prefix: `${options.servicePrefix}/${VMODELS_TABLE}`,
         onEvent: (event) => this.onVModel(event),
+        // Both ranges break together when etcd goes away; one signal is enough.
+        onResynced: options.onResynced,
       }),
       new RangeWatcher({
         ...common,

@@ -116,15 +116,19 @@ describe("registry watcher across a compaction", () => {
 
     const viaProxy = new Etcd3({ hosts: `http://127.0.0.1:${proxy.port}` });
     const seen = collector();
+    let resyncs = 0;
     const watcher = new RegistryWatcher({
       client: viaProxy,
       servicePrefix: prefix,
       namespace: "ns",
       onEvent: seen.onEvent,
+      onResynced: () => resyncs++,
       minBackoffMs: 100,
     });
     try {
       await expect.poll(() => seen.keys().sort()).toEqual(["isvc/ns/gone", "ksp/ns/stays"]);
+      // The first read is not a resync.
+      expect(resyncs).toBe(0);
       seen.clear();
 
       proxy.cut();
@@ -137,6 +141,8 @@ describe("registry watcher across a compaction", () => {
       await expect
         .poll(() => seen.keys().sort(), { timeout: 30_000, interval: 200 })
         .toEqual(["isvc/ns/created", "isvc/ns/gone"]);
+      // The caller learns that etcd is back: whatever failed meanwhile can be tried again.
+      expect(resyncs).toBeGreaterThanOrEqual(1);
     } finally {
       await watcher.stop();
       viaProxy.close();

@@ -297,6 +297,14 @@ export class MeshConnections {
       servicePrefix,
       namespace: connection.namespace,
       onEvent: (key) => this.#handlers.onModelEvent(key),
+      // Calls that failed while ModelMesh's etcd was away would otherwise wait out their backoff.
+      onResynced: () => {
+        this.#log.info(
+          { namespace: connection.namespace },
+          "ModelMesh registry read again after an interruption; looking at the namespace's models",
+        );
+        this.#handlers.onNamespaceChanged(connection.namespace);
+      },
     });
   }
 
