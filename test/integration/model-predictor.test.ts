@@ -1,8 +1,8 @@
-import type { KubernetesObject } from "@kubernetes/client-node";
+import type { CoreV1Event, KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { PredictorSpec, PredictorStatus } from "../../src/apis/serving/v1alpha1/predictor.js";
 import { VMODEL_FINALIZER } from "../../src/controllers/model/index.js";
-import { PREDICTORS } from "../../src/controllers/shared/resource-types.js";
+import { CORE_EVENTS, PREDICTORS } from "../../src/controllers/shared/resource-types.js";
 import { concreteModelId } from "../../src/mesh/model-id.js";
 import type { ResourceType } from "../../src/runtime/kube-client.js";
 import { type ModelHarness, SERVICE, startModelHarness } from "../fixtures/model/harness.js";
@@ -217,6 +217,17 @@ describe("model controller: Predictors against the ModelMesh emulator", () => {
       "Loading//UpToDate/unavailable/RuntimeUnhealthy",
       LOADED,
     ]);
+    // A first load that met a failure is news up to its end, whether or not `Loading` was written on the way.
+    const events = async () =>
+      (await h.client.list<CoreV1Event>(CORE_EVENTS, { namespace: h.namespace })).items
+        .filter((e) => e.involvedObject?.name === "boost")
+        .map((e) => `${e.type} ${e.reason}: ${e.message}`);
+    await expect
+      .poll(events, { timeout: 10_000 })
+      .toContain("Normal ModelStateChanged: Active model Loaded, transition UpToDate");
+    expect(await events()).toContain(
+      "Warning RuntimeUnhealthy: Waiting for supporting runtime Pod to become available",
+    );
   });
 
   it("deleting the runtime makes the status stop claiming available", async () => {

@@ -19,6 +19,7 @@ import type { ControllerContext, EventType } from "../context.js";
 import type { MeshConnection, MeshConnections } from "./mesh-connections.js";
 import { runtimeCapacity } from "./runtimes.js";
 import { type ModelSource, modelKey, parseModelKey, specProblem } from "./sources.js";
+import { stateChange } from "./state-events.js";
 import type { RuntimeCapacity } from "./status.js";
 import {
   inferenceEndpoints,
@@ -70,36 +71,6 @@ function nameOf(object: KubernetesObject): { namespace: string; name: string } {
   return { namespace: object.metadata?.namespace ?? "", name: object.metadata?.name ?? "" };
 }
 
-/** A short line for an Event when the model's state changed, or undefined. */
-function stateChange(
-  before: PredictorStatus,
-  after: PredictorStatus,
-): { type: EventType; reason: string; message: string } | undefined {
-  const failure = after.lastFailureInfo;
-  if (
-    failure?.reason !== undefined &&
-    (failure.reason !== before.lastFailureInfo?.reason || failure.message !== before.lastFailureInfo?.message)
-  ) {
-    return { type: "Warning", reason: failure.reason, message: failure.message ?? failure.reason };
-  }
-  if (
-    before.activeModelState === after.activeModelState &&
-    before.targetModelState === after.targetModelState &&
-    before.transitionStatus === after.transitionStatus
-  ) {
-    return undefined;
-  }
-  // A first load that goes well is routine; thousands of them would be thousands of writes (decision 0140).
-  const firstLoad = before.activeModelState === "Pending" || before.activeModelState === "Loading";
-  if (firstLoad && before.lastFailureInfo === undefined && after.targetModelState === "") return undefined;
-  const target = after.targetModelState === "" ? "" : `, target model ${after.targetModelState}`;
-  return {
-    type: "Normal",
-    reason: "ModelStateChanged",
-    message: `Active model ${after.activeModelState}${target}, transition ${after.transitionStatus}`,
-  };
-}
-
 /** The model was never loaded and ModelMesh now loads it, with nothing failed: the first `Loading`. */
 function isFirstLoad(before: PredictorStatus, after: PredictorStatus): boolean {
   return (
@@ -133,6 +104,8 @@ export class ModelReconciler implements Reconciler {
   readonly #now: () => Date;
   /** Models whose first load began without its `Loading` status being written yet: key → when first seen. */
   readonly #firstLoadSince = new Map<string, number>();
+  /** Models that reported a failure since they were last Loaded: their recovery gets its Event. */
+  readonly #failedSinceLoaded = new Set<string>();
 
   constructor(options: ModelReconcilerOptions) {
     this.#options = options;
@@ -151,6 +124,7 @@ export class ModelReconciler implements Reconciler {
       const connection = await this.#options.connections.get(namespace);
       if (object === undefined || object.metadata?.deletionTimestamp !== undefined) {
         this.#firstLoadSince.delete(key);
+        this.#failedSinceLoaded.delete(key);
       }
       if (object === undefined) {
         await this.#deleteVModel(entry.source, namespace, name, connection, log);
@@ -321,9 +295,11 @@ export class ModelReconciler implements Reconciler {
     );
     if (wrote) {
       log.debug({ status: next }, `${source.kind} Status updated`);
-      const change = stateChange(previous, next);
+      const change = stateChange(previous, next, this.#failedSinceLoaded.has(key));
       if (change !== undefined) this.#record(object, change.type, change.reason, change.message);
     }
+    if (next.lastFailureInfo !== undefined || failure !== undefined) this.#failedSinceLoaded.add(key);
+    else if (next.activeModelState === "Loaded") this.#failedSinceLoaded.delete(key);
     if (failure !== undefined) {
       this.#record(object, "Warning", "ModelMeshCallFailed", failure.message);
       throw failure;
