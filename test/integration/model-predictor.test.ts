@@ -7,6 +7,7 @@ import { concreteModelId } from "../../src/mesh/model-id.js";
 import type { ResourceType } from "../../src/runtime/kube-client.js";
 import { type ModelHarness, SERVICE, startModelHarness } from "../fixtures/model/harness.js";
 import { sequence, summary } from "../fixtures/model/statuses.js";
+import { metricSum } from "../support/metric-sum.js";
 
 type Predictor = KubernetesObject & { spec: PredictorSpec; status?: PredictorStatus };
 
@@ -84,14 +85,12 @@ describe("model controller: Predictors against the ModelMesh emulator", () => {
   });
 
   it("a settled model is not reconciled again without an event (no polling)", async () => {
-    const reconciles = async () => {
-      const metric = await h.context?.manager.registry
-        .getSingleMetric("controller_runtime_reconcile_total")
-        ?.get();
-      return (metric?.values ?? [])
-        .filter((v) => v.labels.controller === "Predictor")
-        .reduce((sum, v) => sum + v.value, 0);
-    };
+    const reconciles = () =>
+      metricSum(
+        h.context?.manager.registry,
+        "controller_runtime_reconcile_total",
+        (labels) => labels.controller === "Predictor",
+      );
     // Settled: no reconcile for a second (retries of earlier tests' transient states have run out). A poller
     // of 3 s or less (upstream polled every 1 s and 3 s) would show within this second and the 2 s after it.
     let before = await reconciles();

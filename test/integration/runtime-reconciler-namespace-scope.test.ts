@@ -45,6 +45,7 @@ import {
   userConfigMap,
 } from "../fixtures/controller/harness.js";
 import { controlPlaneBinaries } from "../support/control-plane/index.js";
+import { type MetricLabels, metricSum } from "../support/metric-sum.js";
 
 const execFileAsync = promisify(execFile);
 const kubeconfigPath = inject("kubeconfigPath");
@@ -488,14 +489,9 @@ describe("PVC mounts", () => {
 });
 
 describe("restart", () => {
-  /** Sum of a counter of the running controller over the label values `match` accepts. */
-  const counter = async (
-    name: string,
-    match: (labels: Partial<Record<string, string | number>>) => boolean,
-  ) => {
-    const metric = await controller.ctx.manager.registry.getSingleMetric(name)?.get();
-    return (metric?.values ?? []).filter((v) => match(v.labels)).reduce((sum, v) => sum + v.value, 0);
-  };
+  /** Sum of a metric of the running controller over the label values `match` accepts. */
+  const counter = (name: string, match?: (labels: MetricLabels) => boolean) =>
+    metricSum(controller.ctx.manager.registry, name, match);
 
   const restart = async () => {
     await controller.stop();
@@ -517,8 +513,8 @@ describe("restart", () => {
         )) >= runtimes &&
         (await counter("controller_runtime_reconcile_total", (l) => l.controller === "ServiceReconciler")) >=
           1 &&
-        (await counter("workqueue_depth", () => true)) === 0 &&
-        (await counter("workqueue_unfinished_work_seconds", () => true)) === 0,
+        (await counter("workqueue_depth")) === 0 &&
+        (await counter("workqueue_unfinished_work_seconds")) === 0,
       "the controller to reconcile everything once",
       30_000,
     );
@@ -533,8 +529,7 @@ describe("restart", () => {
     await settled(runtimes);
     // Server-side applies are PATCH requests, and so are status writes (none: no model changed). The refused
     // runtime's Deployment is tried again and refused again (422), which writes nothing.
-    const writes = (l: Partial<Record<string, string | number>>) =>
-      l.method === "PATCH" && String(l.code).startsWith("2");
+    const writes = (l: MetricLabels) => l.method === "PATCH" && String(l.code).startsWith("2");
     const requests = await controller.ctx.manager.registry
       .getSingleMetric("rest_client_requests_total")
       ?.get();
