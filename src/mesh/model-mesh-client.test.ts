@@ -8,7 +8,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createCertificateAuthority } from "../../test/support/control-plane/certificates.js";
 import { EndpointSource } from "./endpoint-resolver.js";
 import {
+  type EnsureLoadedRequest,
   ModelMesh,
+  type ModelStatusInfo,
+  ModelStatusInfo_ModelStatus,
+  ModelStatusInfoSchema,
   type SetVModelRequest,
   type VModelStatusInfo,
   VModelStatusInfo_VModelStatus,
@@ -17,6 +21,7 @@ import {
 import { grpcServiceDefinition } from "./grpc-service.js";
 import {
   isNoEndpoints,
+  MAX_RECONNECT_BACKOFF_MS,
   type MeshTlsOptions,
   ModelMeshCallError,
   ModelMeshClient,
@@ -26,6 +31,9 @@ import {
 interface TestServer {
   port: number;
   requests: SetVModelRequest[];
+  ensureLoaded: EnsureLoadedRequest[];
+  /** Calls whose client cancelled them. */
+  cancelled: number;
   stop(): Promise<void>;
 }
 
@@ -35,17 +43,28 @@ async function startServer(
   name: string,
   behaviour: Behaviour,
   credentials = ServerCredentials.createInsecure(),
+  port = 0,
 ) {
   const server = new Server();
   const requests: SetVModelRequest[] = [];
+  const ensureLoaded: EnsureLoadedRequest[] = [];
   const hanging: Array<() => void> = [];
+  const counts = { cancelled: 0 };
   server.addService(grpcServiceDefinition(ModelMesh), {
+    ensureLoaded(
+      call: ServerUnaryCall<EnsureLoadedRequest, ModelStatusInfo>,
+      callback: sendUnaryData<ModelStatusInfo>,
+    ) {
+      ensureLoaded.push(call.request);
+      callback(null, create(ModelStatusInfoSchema, { status: ModelStatusInfo_ModelStatus.LOADED }));
+    },
     setVModel(
       call: ServerUnaryCall<SetVModelRequest, VModelStatusInfo>,
       callback: sendUnaryData<VModelStatusInfo>,
     ) {
       requests.push(call.request);
       if (behaviour === "hang") {
+        call.on("cancelled", () => counts.cancelled++);
         hanging.push(() => callback({ code: status.CANCELLED, details: "stopped" }));
         return;
       }
@@ -64,14 +83,22 @@ async function startServer(
       );
     },
   });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${port}`, credentials, (error, at) => (error ? reject(error) : resolve(at))),
   );
   const stop = async () => {
     for (const release of hanging) release();
     await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
   };
-  return { port, requests, stop } satisfies TestServer;
+  return {
+    port: bound,
+    requests,
+    ensureLoaded,
+    get cancelled() {
+      return counts.cancelled;
+    },
+    stop,
+  } satisfies TestServer;
 }
 
 const cleanups: Array<() => unknown> = [];
@@ -79,8 +106,13 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function serve(name: string, behaviour: Behaviour = "answer", credentials?: ServerCredentials) {
-  const server = await startServer(name, behaviour, credentials);
+async function serve(
+  name: string,
+  behaviour: Behaviour = "answer",
+  credentials?: ServerCredentials,
+  port?: number,
+) {
+  const server = await startServer(name, behaviour, credentials, port);
   cleanups.push(() => server.stop());
   return server;
 }
@@ -164,6 +196,60 @@ describe("ModelMeshClient", () => {
     expect(error).toMatchObject({ code: status.DEADLINE_EXCEEDED, noEndpoints: false });
   });
 
+  it("cancels a call when its signal aborts", async () => {
+    const server = await serve("slow", "hang");
+    const endpoints = new EndpointSource();
+    endpoints.set([{ host: "127.0.0.1", port: server.port }]);
+    const abort = new AbortController();
+    const call = client(endpoints)
+      .setVModel(request, { deadlineMs: 10_000, signal: abort.signal })
+      .catch((e: unknown) => e);
+    await expect.poll(() => server.requests.length).toBe(1);
+    abort.abort();
+    expect(await call).toMatchObject({ code: status.CANCELLED });
+    await expect.poll(() => server.cancelled).toBe(1);
+    const late = await client(endpoints)
+      .setVModel(request, { signal: abort.signal })
+      .catch((e: unknown) => e);
+    expect(late).toMatchObject({ code: status.CANCELLED });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("sends ensureLoaded with its model id, sync and last-used time", async () => {
+    const server = await serve("a");
+    const endpoints = new EndpointSource();
+    endpoints.set([{ host: "127.0.0.1", port: server.port }]);
+    const answer = await client(endpoints).ensureLoaded({
+      modelId: "m__isvc-0123456789",
+      sync: true,
+      lastUsedTime: 1234n,
+    });
+    expect(answer.status).toBe(ModelStatusInfo_ModelStatus.LOADED);
+    expect(server.ensureLoaded[0]).toMatchObject({
+      modelId: "m__isvc-0123456789",
+      sync: true,
+      lastUsedTime: 1234n,
+    });
+  });
+
+  it("summarises a failure in words that do not change between attempts", () => {
+    const refused = new ModelMeshCallError(
+      "setVModel",
+      status.ALREADY_EXISTS,
+      "Model already exists with different attribute values",
+    );
+    expect(refused.summary).toBe(
+      "ModelMesh setVModel failed (ALREADY_EXISTS): Model already exists with different attribute values",
+    );
+    const transport = new ModelMeshCallError(
+      "setVModel",
+      status.UNAVAILABLE,
+      "No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:8033. Resolution note: ",
+    );
+    expect(transport.summary).toBe("ModelMesh setVModel failed (UNAVAILABLE)");
+    expect(transport.message).toContain("ECONNREFUSED");
+  });
+
   it("passes the mesh's status code through", async () => {
     const server = await serve("x", "already-exists");
     const endpoints = new EndpointSource();
@@ -203,6 +289,24 @@ describe("ModelMeshClient dialling a fixed target (config modelMeshEndpoint)", (
     expect((await mesh.setVModel(request)).owner).toBe("fixed");
     expect(server.requests).toHaveLength(1);
   });
+
+  it("reports when the mesh goes away, and that it is back within seconds of its return", async () => {
+    const first = await startServer("up", "answer");
+    const mesh = fixed(`127.0.0.1:${first.port}`);
+    const seen: boolean[] = [];
+    const stop = mesh.watchReachability((up) => seen.push(up));
+    cleanups.push(stop);
+    await expect.poll(() => seen.at(-1), { timeout: 5000 }).toBe(true);
+    await first.stop();
+    await expect.poll(() => seen.at(-1), { timeout: 5000 }).toBe(false);
+    // Down long enough for grpc-js's reconnect backoff to grow to its cap.
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    await serve("back", "answer", undefined, first.port);
+    const back = Date.now();
+    await expect.poll(() => seen.at(-1), { timeout: 5000, interval: 50 }).toBe(true);
+    expect(Date.now() - back).toBeLessThan(MAX_RECONNECT_BACKOFF_MS + 1000);
+    expect((await mesh.setVModel(request)).owner).toBe("back");
+  }, 20_000);
 
   it("reports an unreachable target as a call failure, not as a namespace without ready pods", async () => {
     const server = await serve("gone");

@@ -3,6 +3,7 @@ import { create, type DescMessage, type MessageInitShape, type MessageShape } fr
 import {
   type ChannelCredentials,
   Client,
+  connectivityState,
   credentials,
   Metadata,
   type ServiceError,
@@ -12,6 +13,7 @@ import { type EndpointSource, publishSource, RESOLVER_SCHEME } from "./endpoint-
 import type { MeshAddress } from "./endpoint-slices.js";
 import {
   DeleteVModelRequestSchema,
+  EnsureLoadedRequestSchema,
   GetStatusRequestSchema,
   GetVModelStatusRequestSchema,
   ModelMesh,
@@ -23,6 +25,31 @@ import { grpcServiceDefinition } from "./grpc-service.js";
 
 /** Upstream gave every management call 10 s; a call never waits longer than its deadline. */
 export const DEFAULT_CALL_DEADLINE_MS = 10_000;
+
+/**
+ * grpc-js backs off reconnecting from 1 s up to 120 s, and fails calls at once meanwhile; a mesh that is back
+ * must be called again within seconds, so the wait between connection attempts never grows beyond this.
+ */
+export const MAX_RECONNECT_BACKOFF_MS = 2_000;
+const INITIAL_RECONNECT_BACKOFF_MS = 250;
+/** How long one connectivity watch waits before it looks again (a finite deadline; the watch then renews). */
+const CONNECTIVITY_WATCH_MS = 60_000;
+
+/**
+ * Codes with which ModelMesh itself refuses a request: their details are its own stable words. Other codes
+ * (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, INTERNAL, UNKNOWN) mostly come from the transport, whose text
+ * changes from one attempt to the next.
+ */
+const MESH_ANSWER_CODES: ReadonlySet<status> = new Set([
+  status.INVALID_ARGUMENT,
+  status.NOT_FOUND,
+  status.ALREADY_EXISTS,
+  status.FAILED_PRECONDITION,
+  status.PERMISSION_DENIED,
+  status.UNAUTHENTICATED,
+  status.UNIMPLEMENTED,
+  status.RESOURCE_EXHAUSTED,
+]);
 
 const SERVICE = grpcServiceDefinition(ModelMesh);
 
@@ -54,6 +81,8 @@ export type ModelMeshClientOptions = MeshAddressing & {
 
 export interface CallOptions {
   readonly deadlineMs?: number;
+  /** Cancels the call (ModelMesh interrupts a blocking `sync` call when its client cancels). */
+  readonly signal?: AbortSignal;
 }
 
 /** A failed ModelMesh call; `noEndpoints` means no ModelMesh pod is ready (upstream: "produced zero addresses"). */
@@ -68,10 +97,26 @@ export class ModelMeshCallError extends Error {
   ) {
     super(`ModelMesh ${method} failed (${status[code] ?? code}): ${details}`);
   }
+
+  /**
+   * The failure in words that stay the same from one attempt to the next, for Events and statuses: the mesh's own
+   * refusals keep their text, transport failures only their code (the full text goes to the log).
+   */
+  get summary(): string {
+    const code = status[this.code] ?? String(this.code);
+    return MESH_ANSWER_CODES.has(this.code)
+      ? `ModelMesh ${this.method} failed (${code}): ${this.details}`
+      : `ModelMesh ${this.method} failed (${code})`;
+  }
 }
 
 export function isNoEndpoints(error: unknown): boolean {
   return error instanceof ModelMeshCallError && error.noEndpoints;
+}
+
+/** No ready pod, or the mesh did not answer at all (connection refused or lost). */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof ModelMeshCallError && (error.noEndpoints || error.code === status.UNAVAILABLE);
 }
 
 function channelCredentials(tls: MeshTlsOptions | undefined): ChannelCredentials {
@@ -100,6 +145,8 @@ export class ModelMeshClient {
     this.defaultDeadlineMs = options.defaultDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
     const channelOptions = {
       "grpc.service_config": JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+      "grpc.initial_reconnect_backoff_ms": INITIAL_RECONNECT_BACKOFF_MS,
+      "grpc.max_reconnect_backoff_ms": MAX_RECONNECT_BACKOFF_MS,
     };
     if ("target" in options) {
       this.endpoints = undefined;
@@ -154,6 +201,41 @@ export class ModelMeshClient {
     return this.unary("getModelStatus", create(GetStatusRequestSchema, request), options);
   }
 
+  /** With `sync`, ModelMesh answers once the model's load has ended (loaded or failed). */
+  ensureLoaded(
+    request: MessageInitShape<typeof EnsureLoadedRequestSchema>,
+    options?: CallOptions,
+  ): Promise<ModelStatusInfo> {
+    return this.unary("ensureLoaded", create(EnsureLoadedRequestSchema, request), options);
+  }
+
+  /**
+   * Keeps the channel connected and reports whether the mesh can be reached: true once a connection is up, false
+   * when connecting fails; nothing in between. Returns the function that stops watching.
+   */
+  watchReachability(onChange: (reachable: boolean) => void): () => void {
+    const channel = this.client.getChannel();
+    let stopped = false;
+    const look = () => {
+      if (stopped) return;
+      let state: connectivityState;
+      try {
+        // `true`: an idle channel (after a lost connection, or idle time) connects again.
+        state = channel.getConnectivityState(true);
+      } catch {
+        return; // closed
+      }
+      if (state === connectivityState.READY) onChange(true);
+      else if (state === connectivityState.TRANSIENT_FAILURE) onChange(false);
+      if (state === connectivityState.SHUTDOWN) return;
+      channel.watchConnectivityState(state, Date.now() + CONNECTIVITY_WATCH_MS, () => look());
+    };
+    look();
+    return () => {
+      stopped = true;
+    };
+  }
+
   /** In-flight calls finish; new calls fail. */
   close(): void {
     this.unpublish();
@@ -179,8 +261,14 @@ export class ModelMeshClient {
     const definition = SERVICE[method];
     if (!definition) return Promise.reject(new Error(`unknown ModelMesh method ${method}`));
     const deadline = Date.now() + (options?.deadlineMs ?? this.defaultDeadlineMs);
+    const signal = options?.signal;
+    if (signal?.aborted) {
+      return Promise.reject(new ModelMeshCallError(method, status.CANCELLED, "cancelled before it was sent"));
+    }
     return new Promise<Res>((resolve, reject) => {
-      this.client.makeUnaryRequest(
+      let call: { cancel(): void } | undefined;
+      const cancel = () => call?.cancel();
+      call = this.client.makeUnaryRequest(
         definition.path,
         definition.requestSerialize,
         definition.responseDeserialize as (bytes: Buffer) => Res,
@@ -188,12 +276,14 @@ export class ModelMeshClient {
         new Metadata(),
         { deadline },
         (error: ServiceError | null, response?: Res) => {
+          signal?.removeEventListener("abort", cancel);
           if (error) reject(new ModelMeshCallError(method, error.code, error.details || error.message));
           else if (response === undefined)
             reject(new ModelMeshCallError(method, status.INTERNAL, "empty response"));
           else resolve(response);
         },
       );
+      signal?.addEventListener("abort", cancel, { once: true });
     });
   }
 }

@@ -109,6 +109,7 @@ export function setupModelController(ctx: ControllerContext): ModelController {
   const connections = new MeshConnections(ctx, {
     onModelEvent: (event) => enqueue(modelKey(event.source, event.namespace, event.name)),
     onNamespaceChanged: enqueueNamespace,
+    onLoadEnded: enqueue,
   });
   const statusWriter = new StatusWriter(ctx.manager.client);
   for (const { source, informer } of sources.values()) statusWriter.track(source.type, informer);

@@ -29,6 +29,8 @@ import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
 import type { ControllerContext } from "../context.js";
 import { scopedInformer } from "../shared/informers.js";
 import { type NamedSecrets, namedSecrets } from "../shared/named-secrets.js";
+import { LoadCompletion } from "./load-completion.js";
+import { MESSAGES, meshEndpointUnreachable } from "./status.js";
 
 const ENDPOINT_SLICES: ResourceType = {
   apiVersion: "discovery.k8s.io/v1",
@@ -89,16 +91,35 @@ export interface MeshConnection {
   readonly problem: string | undefined;
   /** Whether registry events arrive for this namespace (the etcd Secret is usable). */
   readonly watchingRegistry: boolean;
-  /** Whether some ModelMesh pod of the namespace is ready to be called. */
-  hasEndpoints(): boolean;
+  /** Follows this mesh's loading models until their loads end; undefined without a client. */
+  readonly loads: LoadCompletion | undefined;
+  /**
+   * Counts the times the mesh came back (reachable again, or a pod became ready that was not): its instances may
+   * have restarted and dropped their copies, so a model seen loaded before is asked to load again.
+   */
+  readonly epoch: number;
+  /** Why the mesh cannot be called now, or undefined when it can. */
+  unreachable(): string | undefined;
 }
 
 export interface MeshConnectionHandlers {
   /** A vmodel or registry record of a served namespace changed (or was found on a (re)sync). */
   onModelEvent(key: ModelEventKey): void;
-  /** A namespace's connection opened, changed or its mesh became reachable: its models need a look. */
+  /** A namespace's connection opened, changed, or its mesh became unreachable or reachable: its models need a look. */
   onNamespaceChanged(namespace: string): void;
+  /** A loading model's load ended (or needs another look): reconcile it by its key. */
+  onLoadEnded(key: string): void;
 }
+
+/** Blocking load waits held per ready mesh pod, and at most per mesh (each holds a mesh request thread). */
+const LOAD_WAITERS_PER_POD = 4;
+const MAX_LOAD_WAITERS = 64;
+/** Under `modelMeshEndpoint` the number of pods behind the target is unknown. */
+const LOAD_WAITERS_WITHOUT_PODS = 8;
+/** A blocking load wait gives up after this and the model is looked at again by backoff. */
+const LOAD_WAIT_DEADLINE_MS = 300_000;
+/** The wait is not a use of the model: it claims the age ModelMesh gives a model registered with `loadNow`. */
+const LOAD_WAIT_LAST_USED_AGE_MS = 3_600_000;
 
 class Connection implements MeshConnection {
   readonly endpoints = new EndpointSource();
@@ -106,19 +127,36 @@ class Connection implements MeshConnection {
   problem: string | undefined;
   watcher: RegistryWatcher | undefined;
   servicePrefix: string | undefined;
+  loads: LoadCompletion | undefined;
+  /** False once connecting to the mesh failed, true again once a connection is up. */
+  channelUp = true;
+  /** What `unreachable()` said last, to report changes once. */
+  reportedUnreachable: string | undefined;
+  stopWatchingChannel: (() => void) | undefined;
 
-  /** `overridden`: the client dials `modelMeshEndpoint`, whose reachability only a call can tell. */
+  /** `endpointOverride`: the client dials `modelMeshEndpoint` instead of the EndpointSlice addresses. */
   constructor(
     readonly namespace: string,
-    readonly overridden: boolean,
+    readonly endpointOverride: string,
+    public epoch: number,
   ) {}
 
   get watchingRegistry(): boolean {
     return this.watcher !== undefined;
   }
 
-  hasEndpoints(): boolean {
-    return this.overridden || (this.endpoints.current?.length ?? 0) > 0;
+  unreachable(): string | undefined {
+    if (this.endpointOverride !== "") {
+      return this.channelUp ? undefined : meshEndpointUnreachable(this.endpointOverride);
+    }
+    if ((this.endpoints.current?.length ?? 0) === 0) return MESSAGES.waitingForRuntimePod;
+    return this.channelUp ? undefined : MESSAGES.meshNotAnswering;
+  }
+
+  maxLoadWaiters(): number {
+    if (this.endpointOverride !== "") return LOAD_WAITERS_WITHOUT_PODS;
+    const pods = this.endpoints.current?.length ?? 0;
+    return Math.min(MAX_LOAD_WAITERS, Math.max(LOAD_WAITERS_PER_POD, LOAD_WAITERS_PER_POD * pods));
   }
 }
 
@@ -141,6 +179,11 @@ export class MeshConnections {
   #tlsFingerprint = "";
   #etcd: EtcdState | undefined;
   #started = false;
+  /**
+   * The last epoch handed out, for all namespaces and across rebuilt connections: it only grows, so a model seen
+   * loaded under an older epoch is never mistaken for one seen since.
+   */
+  #lastEpoch = 0;
 
   /** Declares the caches it reads; call before the manager starts. */
   constructor(ctx: ControllerContext, handlers: MeshConnectionHandlers) {
@@ -219,20 +262,44 @@ export class MeshConnections {
   }
 
   #refreshAddresses(connection: Connection): void {
-    const reachableBefore = connection.hasEndpoints();
+    const before = connection.endpoints.current ?? [];
     const slices = this.#slices.store.byIndex(NAMESPACE_INDEX, connection.namespace);
     connection.endpoints.set(readyAddresses(slices, PORT_NAMES.grpc));
-    if (!reachableBefore && connection.hasEndpoints()) {
-      this.#log.info({ namespace: connection.namespace }, "ModelMesh of the namespace is reachable");
-      this.#handlers.onNamespaceChanged(connection.namespace);
-      void this.#sweepVModels(connection);
+    const after = connection.endpoints.current ?? [];
+    const known = new Set(before.map((a) => `${a.host}:${a.port}`));
+    const gained = after.some((a) => !known.has(`${a.host}:${a.port}`));
+    // A pod that became ready may be one that restarted and lost its copies.
+    this.#reachabilityChanged(connection, gained);
+  }
+
+  /**
+   * Reports a change of whether the mesh can be called: its models get a look either way (an outage shows in
+   * their statuses, a return reloads what it dropped). `cameBack`: a pod became ready while others were.
+   */
+  #reachabilityChanged(connection: Connection, cameBack = false): void {
+    if (this.#connections.get(connection.namespace) !== connection) return;
+    const now = connection.unreachable();
+    const before = connection.reportedUnreachable;
+    connection.reportedUnreachable = now;
+    const { namespace } = connection;
+    if (now !== undefined) {
+      if (before === undefined) {
+        this.#log.warn({ namespace, problem: now }, "ModelMesh of the namespace is not reachable");
+        this.#handlers.onNamespaceChanged(namespace);
+      }
+      return;
     }
+    if (before === undefined && !cameBack) return;
+    connection.epoch = ++this.#lastEpoch;
+    this.#log.info({ namespace, epoch: connection.epoch }, "ModelMesh of the namespace is reachable");
+    this.#handlers.onNamespaceChanged(namespace);
+    void this.#sweepVModels(connection);
   }
 
   #open(namespace: string): void {
     if (this.#connections.has(namespace)) return;
     const override = this.#settings.endpointOverride;
-    const connection = new Connection(namespace, override !== "");
+    const connection = new Connection(namespace, override, this.#lastEpoch);
     this.#connections.set(namespace, connection);
     const tls = this.#tlsOptions();
     const target = override === "" ? undefined : dialTarget(override);
@@ -254,11 +321,30 @@ export class MeshConnections {
         connection.problem = `TLS Secret '${this.#settings.tlsSecretName}' (config tls.secretName) holds unusable certificate or key data: ${(error as Error).message}`;
       }
     }
+    const client = connection.client;
+    if (client !== undefined) {
+      connection.loads = new LoadCompletion({
+        waitForLoad: (modelId, signal) =>
+          client.ensureLoaded(
+            { modelId, sync: true, lastUsedTime: BigInt(Date.now() - LOAD_WAIT_LAST_USED_AGE_MS) },
+            { deadlineMs: LOAD_WAIT_DEADLINE_MS, signal },
+          ),
+        enqueue: this.#handlers.onLoadEnded,
+        maxWaiters: () => connection.maxLoadWaiters(),
+        log: this.#log.child({ namespace }),
+      });
+      connection.stopWatchingChannel = client.watchReachability((up) => {
+        if (connection.channelUp === up) return;
+        connection.channelUp = up;
+        this.#reachabilityChanged(connection);
+      });
+    }
     this.#startWatcher(connection);
     if (this.#slices.hasSynced()) {
       const slices = this.#slices.store.byIndex(NAMESPACE_INDEX, namespace);
       connection.endpoints.set(readyAddresses(slices, PORT_NAMES.grpc));
     }
+    connection.reportedUnreachable = connection.unreachable();
     this.#log.info(
       {
         namespace,
@@ -276,6 +362,8 @@ export class MeshConnections {
     const connection = this.#connections.get(namespace);
     if (connection === undefined) return;
     this.#connections.delete(namespace);
+    connection.stopWatchingChannel?.();
+    connection.loads?.stop();
     connection.client?.close();
     const watcher = connection.watcher;
     connection.watcher = undefined;

@@ -1,14 +1,19 @@
 /**
- * The model reconciler (reference §2.2.4, §2.2.6): registers each Predictor and ModelMesh InferenceService as a
- * vmodel in its namespace's ModelMesh and mirrors ModelMesh's answer into the status. It never polls: a model's
- * next look comes from a registry event, a runtime or EndpointSlice change, or its own resource changing.
+ * The model reconciler (upstream `controllers/predictor_controller.go`, `ReconcilePredictor` and
+ * `handlePredictorNotFound`): registers each Predictor and ModelMesh InferenceService as a vmodel in its
+ * namespace's ModelMesh and mirrors ModelMesh's answer into the status. A model's next look comes from a registry
+ * event, the end of its load (`load-completion.ts`), a runtime, EndpointSlice or reachability change, or its own
+ * resource changing; upstream instead polled every loading model each second.
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
-import type { PredictorStatus } from "../../apis/serving/v1alpha1/predictor.js";
-import type { VModelStatusInfo } from "../../mesh/gen/mmesh/model-mesh_pb.js";
+import type { PredictorSpec, PredictorStatus } from "../../apis/serving/v1alpha1/predictor.js";
+import {
+  ModelStatusInfo_ModelStatus as ModelStatus,
+  type VModelStatusInfo,
+} from "../../mesh/gen/mmesh/model-mesh_pb.js";
 import { concreteModelId, modelLocation } from "../../mesh/model-id.js";
-import { isNoEndpoints, ModelMeshCallError } from "../../mesh/model-mesh-client.js";
+import { isUnreachable, ModelMeshCallError, type ModelMeshClient } from "../../mesh/model-mesh-client.js";
 import { predictorTypeLabel } from "../../modelmesh/model-type-labels.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
 import type { Informer } from "../../runtime/informer.js";
@@ -16,13 +21,15 @@ import { isStatus } from "../../runtime/kube-client.js";
 import type { Logger } from "../../runtime/logging.js";
 import type { StatusWriter } from "../../runtime/status-writer.js";
 import type { ControllerContext, EventType } from "../context.js";
+import type { LoadingModel } from "./load-completion.js";
 import type { MeshConnection, MeshConnections } from "./mesh-connections.js";
 import { runtimeCapacity } from "./runtimes.js";
 import { type ModelSource, modelKey, parseModelKey, specProblem } from "./sources.js";
 import { stateChange } from "./state-events.js";
-import type { RuntimeCapacity } from "./status.js";
+import type { InferenceEndpoints, RuntimeCapacity } from "./status.js";
 import {
   inferenceEndpoints,
+  MESSAGES,
   shouldLoadNow,
   statusAfterSetVModel,
   statusForInvalidSpec,
@@ -35,8 +42,8 @@ import {
 export const VMODEL_FINALIZER = "modelmesh.serving.kserve.io/vmodel";
 
 /**
- * Without the etcd registry no event tells that a load finished; only then is a loading model looked at again
- * after this delay.
+ * Without the etcd registry no event tells that a transition finished; only then is a transitioning model looked
+ * at again after this delay.
  */
 export const NO_REGISTRY_RECHECK_MS = 5_000;
 
@@ -99,6 +106,58 @@ function meshDisagrees(status: PredictorStatus, capacity: RuntimeCapacity): bool
   }
 }
 
+/** A failed mesh call: the whole story for the log, and a line that stays the same for its Event. */
+interface CallFailure {
+  readonly error: Error;
+  readonly summary: string;
+}
+
+function callFailure(error: unknown, what: string): CallFailure {
+  const summary = error instanceof ModelMeshCallError ? error.summary : (error as Error).message;
+  return { error: new Error(`${what}: ${(error as Error).message}`), summary: `${what}: ${summary}` };
+}
+
+/** What one reconcile of a registered model works with. */
+interface LookRequest {
+  readonly key: string;
+  readonly source: ModelSource;
+  readonly name: string;
+  readonly previous: PredictorStatus;
+  readonly modelId: string;
+  readonly endpoints: InferenceEndpoints;
+  readonly now: Date;
+  readonly connection: MeshConnection;
+  readonly client: ModelMeshClient;
+  readonly log: Logger;
+}
+
+/** What a look at the mesh found: the status to write, the mesh's answer, and how to go on. */
+interface Look {
+  readonly next: PredictorStatus;
+  readonly vmodel?: VModelStatusInfo;
+  readonly failure?: CallFailure;
+  /** The look must be repeated although it succeeded. */
+  readonly retry?: ReconcileResult;
+}
+
+/** The active model's copy that is loading, when the mesh's answer has one. */
+function loadingCopy(vmodel: VModelStatusInfo | undefined): Omit<LoadingModel, "key"> | undefined {
+  const active = vmodel?.activeModelStatus;
+  if (vmodel === undefined || active?.status !== ModelStatus.LOADING) return undefined;
+  const copy = active.modelCopyInfos[0];
+  return {
+    modelId: vmodel.activeModelId,
+    location: copy?.location ?? "",
+    placedAt: copy === undefined ? Date.now() : Number(copy.time),
+  };
+}
+
+/** The mesh holds (or is loading) a copy of the active model. */
+function isCopyHeld(vmodel: VModelStatusInfo): boolean {
+  const state = vmodel.activeModelStatus?.status;
+  return state === ModelStatus.LOADED || state === ModelStatus.LOADING;
+}
+
 export class ModelReconciler implements Reconciler {
   readonly #options: ModelReconcilerOptions;
   readonly #now: () => Date;
@@ -106,6 +165,8 @@ export class ModelReconciler implements Reconciler {
   readonly #firstLoadSince = new Map<string, number>();
   /** Models that reported a failure since they were last Loaded: their recovery gets its Event. */
   readonly #failedSinceLoaded = new Set<string>();
+  /** The mesh epoch in which each model was last seen holding a copy (see `MeshConnection.epoch`). */
+  readonly #loadedInEpoch = new Map<string, number>();
 
   constructor(options: ModelReconcilerOptions) {
     this.#options = options;
@@ -125,6 +186,8 @@ export class ModelReconciler implements Reconciler {
       if (object === undefined || object.metadata?.deletionTimestamp !== undefined) {
         this.#firstLoadSince.delete(key);
         this.#failedSinceLoaded.delete(key);
+        this.#loadedInEpoch.delete(key);
+        connection?.loads?.forget(key);
       }
       if (object === undefined) {
         await this.#deleteVModel(entry.source, namespace, name, connection, log);
@@ -163,7 +226,7 @@ export class ModelReconciler implements Reconciler {
       await client.deleteVModel({ vModelId: name, owner: source.id });
     } catch (error) {
       // No mesh pod runs: the vmodel is removed when one is ready again (the namespace's vmodels are swept then).
-      if (isNoEndpoints(error)) return "unreachable";
+      if (isUnreachable(error)) return "unreachable";
       throw new Error(
         `failed to remove corresponding VModel for deleted ${source.kind} ${namespace}/${name}: ${(error as Error).message}`,
       );
@@ -213,80 +276,122 @@ export class ModelReconciler implements Reconciler {
     connection: MeshConnection,
     log: Logger,
   ): Promise<ReconcileResult | undefined> {
-    const { namespace, name } = nameOf(object);
     if (connection.client === undefined) {
       const problem = connection.problem ?? "no ModelMesh client";
       this.#record(object, "Warning", "ModelMeshConnectionFailed", problem);
       throw new Error(problem);
     }
-    const client = connection.client;
+    const { namespace, name } = nameOf(object);
     const view = source.view(object);
-    const previous = view.status;
-    const config = this.#options.ctx.config.current();
-    const endpoints = inferenceEndpoints(config, namespace);
-    const now = this.#now();
-
-    let next: PredictorStatus;
-    let failure: Error | undefined;
-    let meshLags = false;
     const spec = view.spec.ok ? view.spec.spec : undefined;
-    const modelId = spec === undefined ? "" : concreteModelId(name, source.id, spec);
+    const request: LookRequest = {
+      key,
+      source,
+      name,
+      previous: view.status,
+      modelId: spec === undefined ? "" : concreteModelId(name, source.id, spec),
+      endpoints: inferenceEndpoints(this.#options.ctx.config.current(), namespace),
+      now: this.#now(),
+      connection,
+      client: connection.client,
+      log,
+    };
     const problem = view.spec.ok ? spec && specProblem(spec) : view.spec.error;
-    if (spec === undefined || problem !== undefined) {
-      log.info({ problem }, `Invalid ${source.kind} specification`);
-      let vmodel: VModelStatusInfo | undefined;
+    const look =
+      spec === undefined || problem !== undefined
+        ? await this.#lookAtInvalidSpec(request, problem ?? "")
+        : await this.#setVModel(request, spec);
+    return this.#settle(request, object, look);
+  }
+
+  /** An invalid spec is never sent; the registered model's state is read to show it beside the problem. */
+  async #lookAtInvalidSpec(request: LookRequest, problem: string): Promise<Look> {
+    const { previous, modelId, endpoints, now, log, client, source, name } = request;
+    log.info({ problem }, `Invalid ${source.kind} specification`);
+    let vmodel: VModelStatusInfo | undefined;
+    let failure: CallFailure | undefined;
+    if (request.connection.unreachable() === undefined) {
       try {
         vmodel = await client.getVModelStatus({ vModelId: name, owner: source.id });
       } catch (error) {
-        if (!isNoEndpoints(error)) failure = new Error(`failed GetVModelStatus: ${(error as Error).message}`);
-      }
-      next = statusForInvalidSpec(previous, vmodel, problem ?? "", modelId, now, endpoints);
-    } else {
-      const typeLabel = predictorTypeLabel(spec);
-      const location = modelLocation(spec);
-      try {
-        const vmodel = await client.setVModel({
-          vModelId: name,
-          owner: source.id,
-          targetModelId: modelId,
-          autoDeleteTargetModel: true,
-          loadNow: shouldLoadNow(previous, false),
-          modelInfo: { type: typeLabel, path: location.path, key: location.key },
-        });
-        log.debug({ modelId }, "SetVModel succeeded");
-        next = statusAfterSetVModel(previous, vmodel, now, endpoints);
-        const capacity = runtimeCapacity(
-          this.#options.deployments,
-          namespace,
-          config.inferenceServiceName,
-          typeLabel,
-        );
-        next = withRuntimeCapacity(next, capacity, typeLabel, modelId, previous.lastFailureInfo, now);
-        meshLags = meshDisagrees(next, capacity);
-      } catch (error) {
-        if (isNoEndpoints(error)) {
-          next = statusWaitingForMesh(previous, modelId, endpoints);
-        } else if (error instanceof ModelMeshCallError && error.code === GrpcStatus.ALREADY_EXISTS) {
-          log.info({ details: error.details }, "the name is taken by a resource of another kind");
-          next = statusForNameCollision(previous, endpoints);
-        } else {
-          next = previous;
-          failure = new Error(`failed to SetVModel for ${source.kind} ${name}: ${(error as Error).message}`);
-        }
+        if (!isUnreachable(error)) failure = callFailure(error, "failed GetVModelStatus");
       }
     }
+    return { next: statusForInvalidSpec(previous, vmodel, problem, modelId, now, endpoints), failure };
+  }
 
-    if (failure === undefined && connection.watchingRegistry && isFirstLoad(previous, next)) {
+  async #setVModel(request: LookRequest, spec: PredictorSpec): Promise<Look> {
+    const { key, previous, modelId, endpoints, now, log, client, connection, source, name } = request;
+    const unreachable = connection.unreachable();
+    if (unreachable !== undefined) {
+      return { next: statusWaitingForMesh(previous, modelId, endpoints, unreachable) };
+    }
+    const typeLabel = predictorTypeLabel(spec);
+    const location = modelLocation(spec);
+    const reload = this.#loadedBefore(key, connection);
+    let vmodel: VModelStatusInfo;
+    try {
+      vmodel = await client.setVModel({
+        vModelId: name,
+        owner: source.id,
+        targetModelId: modelId,
+        autoDeleteTargetModel: true,
+        loadNow: shouldLoadNow(previous, false) || reload,
+        modelInfo: { type: typeLabel, path: location.path, key: location.key },
+      });
+    } catch (error) {
+      return this.#setVModelFailed(request, error);
+    }
+    log.debug({ modelId, reload }, "SetVModel succeeded");
+    const capacity = runtimeCapacity(
+      this.#options.deployments,
+      request.connection.namespace,
+      this.#options.ctx.config.current().inferenceServiceName,
+      typeLabel,
+    );
+    const answered = statusAfterSetVModel(previous, vmodel, now, endpoints);
+    const next = withRuntimeCapacity(answered, capacity, typeLabel, modelId, previous.lastFailureInfo, now);
+    // ModelMesh learns of runtimes later than the API server tells us: retried until both agree (decision 0073).
+    return { next, vmodel, ...(meshDisagrees(next, capacity) && { retry: { requeue: true } }) };
+  }
+
+  #setVModelFailed(request: LookRequest, error: unknown): Look {
+    const { previous, modelId, endpoints, log, connection, source, name } = request;
+    if (isUnreachable(error)) {
+      const reason = connection.unreachable();
+      log.debug({ err: error }, "ModelMesh did not answer");
+      const next = statusWaitingForMesh(previous, modelId, endpoints, reason ?? MESSAGES.meshNotAnswering);
+      // When the connection saw the outage too, its return requeues the namespace; else this was a blip.
+      return { next, ...(reason === undefined && { retry: { requeue: true } }) };
+    }
+    if (error instanceof ModelMeshCallError && error.code === GrpcStatus.ALREADY_EXISTS) {
+      log.info({ details: error.details }, "the name is taken by a resource of another kind");
+      return { next: statusForNameCollision(previous, endpoints) };
+    }
+    return { next: previous, failure: callFailure(error, `failed to SetVModel for ${source.kind} ${name}`) };
+  }
+
+  /** Writes what the look found, records its Event, and decides when the model is looked at next. */
+  async #settle(request: LookRequest, object: KubernetesObject, look: Look) {
+    const { key, source, previous, now, connection, log } = request;
+    const { next, vmodel, failure } = look;
+    const loading = failure === undefined ? loadingCopy(vmodel) : undefined;
+    if (loading === undefined) connection.loads?.forget(key);
+    if (failure === undefined && isFirstLoad(previous, next)) {
       const since = this.#firstLoadSince.get(key) ?? now.getTime();
       const waited = now.getTime() - since;
       if (waited < FIRST_LOADING_STATUS_DELAY_MS) {
-        // The registry event of the finished load usually comes first; this look writes `Loading` otherwise.
+        // A quick load ends before this: its status goes from Pending to Loaded in one write (decision 0090).
         this.#firstLoadSince.set(key, since);
         log.debug("first load started; its Loading status waits a moment");
-        return { requeueAfter: FIRST_LOADING_STATUS_DELAY_MS - waited };
+        if (loading === undefined) return { requeueAfter: FIRST_LOADING_STATUS_DELAY_MS - waited };
+        connection.loads?.watch({ key, ...loading }, FIRST_LOADING_STATUS_DELAY_MS - waited);
+        return undefined;
       }
     }
     this.#firstLoadSince.delete(key);
+    if (loading !== undefined) connection.loads?.watch({ key, ...loading });
+    if (vmodel !== undefined && isCopyHeld(vmodel)) this.#loadedInEpoch.set(key, connection.epoch);
 
     const wrote = await this.#options.statusWriter.write(
       source.type,
@@ -301,16 +406,23 @@ export class ModelReconciler implements Reconciler {
     if (next.lastFailureInfo !== undefined || failure !== undefined) this.#failedSinceLoaded.add(key);
     else if (next.activeModelState === "Loaded") this.#failedSinceLoaded.delete(key);
     if (failure !== undefined) {
-      this.#record(object, "Warning", "ModelMeshCallFailed", failure.message);
-      throw failure;
+      this.#record(object, "Warning", "ModelMeshCallFailed", failure.summary);
+      throw failure.error;
     }
-    if (meshLags) {
-      log.debug({ failure: next.lastFailureInfo }, "ModelMesh does not see the runtimes yet; asking again");
-      return { requeue: true };
+    if (look.retry !== undefined) {
+      log.debug({ failure: next.lastFailureInfo }, "ModelMesh does not agree yet; asking again");
+      return look.retry;
     }
-    const settling = next.activeModelState === "Loading" || next.transitionStatus === "InProgress";
-    if (settling && !connection.watchingRegistry) return { requeueAfter: NO_REGISTRY_RECHECK_MS };
+    // Without the registry no event tells that a transition ended.
+    const transitioning = next.transitionStatus === "InProgress";
+    if (transitioning && !connection.watchingRegistry) return { requeueAfter: NO_REGISTRY_RECHECK_MS };
     return undefined;
+  }
+
+  /** The model held a copy before the mesh last came back: it may have dropped it, so it is asked to load. */
+  #loadedBefore(key: string, connection: MeshConnection): boolean {
+    const epoch = this.#loadedInEpoch.get(key);
+    return epoch !== undefined && epoch < connection.epoch;
   }
 
   #record(object: KubernetesObject, type: EventType, reason: string, message: string): void {

@@ -18,6 +18,18 @@ import {
   type VModelStatusInfo,
 } from "../../mesh/gen/mmesh/model-mesh_pb.js";
 
+/**
+ * model-mesh puts this in front of a load failure only in the answer built from its in-memory exception (the
+ * `sync` call that waited for the load, the inference that triggered it); its registry and later answers carry the
+ * message alone. Dropped, so one failure reads the same in every answer.
+ */
+export const EXCEPTION_PREFIX = "io.grpc.StatusRuntimeException: ";
+
+/** A load failure as model-mesh words it everywhere but in its first answer. */
+export function meshErrorText(message: string): string {
+  return message.startsWith(EXCEPTION_PREFIX) ? message.slice(EXCEPTION_PREFIX.length) : message;
+}
+
 /** model-mesh's placement failure; the labels it could not satisfy follow the prefix. */
 export const NO_INSTANCES_PREFIX = "There are no running instances that meet the label requirements of type ";
 /** The constraint label model-mesh requires when no runtime at all declares a type. */
@@ -27,10 +39,16 @@ const RUNTIME_LABEL_PREFIX = "rt:";
 export const MESSAGES = {
   waitingForSupportingRuntime: "Waiting for supporting runtime Pod to become available",
   waitingForRuntimePod: "Waiting for runtime Pod to become available",
+  meshNotAnswering: "ModelMesh is not answering; waiting for it to come back",
   runtimeNotRecognized: "Specified runtime name not recognized",
   noSupportingRuntime: "No ServingRuntime supports specified model type and/or protocol",
   sameNameOtherSource: "Predictor already exists with the same name from a different source",
 } as const;
+
+/** The mesh is dialled at config `modelMeshEndpoint` and does not answer there. */
+export function meshEndpointUnreachable(endpoint: string): string {
+  return `ModelMesh at ${endpoint} (config modelMeshEndpoint) is not reachable`;
+}
 
 /** A failure's time is kept for this long when the same failure is seen again (upstream's rule). */
 export const FAILURE_TIME_REUSE_MS = 20_000;
@@ -71,7 +89,7 @@ export function rfc3339(date: Date): string {
 /** One model's state and failure; a missing model status means the model is not registered yet (Pending). */
 export function decodeModelState(info: ModelStatusInfo | undefined): DecodedModelState {
   if (info === undefined) return { state: "Pending" };
-  const firstError = info.errors[0];
+  const firstError = info.errors[0] === undefined ? undefined : meshErrorText(info.errors[0]);
   const failure = firstError === undefined ? {} : { reason: "ModelLoadFailed" as const, message: firstError };
   switch (info.status) {
     case ModelStatus.NOT_LOADED:
@@ -288,15 +306,19 @@ export function statusForInvalidSpec(
   return next;
 }
 
-/** No ModelMesh pod is ready in the namespace (no address to call): wait for one, changing nothing else. */
+/**
+ * The mesh cannot be called (no ready pod, or it does not answer): wait for it, changing nothing else. `message`
+ * says which; upstream knew only "no ready pod" ({@link MESSAGES.waitingForRuntimePod}).
+ */
 export function statusWaitingForMesh(
   previous: PredictorStatus,
   modelId: string,
   endpoints: InferenceEndpoints,
+  message: string = MESSAGES.waitingForRuntimePod,
 ): PredictorStatus {
   const next: PredictorStatus = {
     ...previous,
-    lastFailureInfo: { reason: "RuntimeUnhealthy", message: MESSAGES.waitingForRuntimePod, modelId },
+    lastFailureInfo: { reason: "RuntimeUnhealthy", message, modelId },
     grpcEndpoint: endpoints.grpc,
     httpEndpoint: endpoints.http,
   };
