@@ -11,6 +11,7 @@ import {
 } from "../../mesh/gen/mmesh/model-mesh_pb.js";
 import {
   decodeModelState,
+  EXCEPTION_PREFIX,
   inferenceEndpoints,
   MESSAGES,
   NO_INSTANCES_PREFIX,
@@ -96,6 +97,20 @@ describe("decodeModelState", () => {
       "the runtime named does not exist",
       model(ModelStatus.LOADING_FAILED, [noRuntime("rt:nope", "_no_runtime")]),
       { state: "FailedToLoad", reason: "RuntimeNotRecognized", message: MESSAGES.runtimeNotRecognized },
+    ],
+    [
+      "the first answer after a failure, with model-mesh's exception prefix",
+      model(ModelStatus.LOADING_FAILED, [`${EXCEPTION_PREFIX}INTERNAL: Failed to load Model due to X`]),
+      {
+        state: "FailedToLoad",
+        reason: "ModelLoadFailed",
+        message: "INTERNAL: Failed to load Model due to X",
+      },
+    ],
+    [
+      "a placement failure with the prefix",
+      model(ModelStatus.LOADING_FAILED, [`${EXCEPTION_PREFIX}${noRuntime("mt:sklearn", "mt:sklearn")}`]),
+      { state: "Loading", reason: "RuntimeUnhealthy", message: MESSAGES.waitingForSupportingRuntime },
     ],
   ])("%s", (_name, info, expected) => {
     expect(decodeModelState(info)).toEqual(expected);
@@ -328,6 +343,20 @@ describe("other outcomes", () => {
       lastFailureInfo: {
         reason: "RuntimeUnhealthy",
         message: MESSAGES.waitingForRuntimePod,
+        modelId: "m__ksp-a",
+      },
+    });
+  });
+
+  it("a mesh that does not answer: RuntimeUnhealthy with the reason given", () => {
+    const loaded: PredictorStatus = { ...INITIAL, activeModelState: "Loaded", available: true };
+    const next = statusWaitingForMesh(loaded, "m__ksp-a", ENDPOINTS, MESSAGES.meshNotAnswering);
+    expect(next).toMatchObject({
+      activeModelState: "Loaded",
+      available: false,
+      lastFailureInfo: {
+        reason: "RuntimeUnhealthy",
+        message: MESSAGES.meshNotAnswering,
         modelId: "m__ksp-a",
       },
     });
