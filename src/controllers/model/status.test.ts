@@ -99,6 +99,11 @@ describe("decodeModelState", () => {
       { state: "FailedToLoad", reason: "RuntimeNotRecognized", message: MESSAGES.runtimeNotRecognized },
     ],
     [
+      "loading on a runtime with no running pod (scaled to zero), the placement failure kept",
+      model(ModelStatus.LOADING, [noRuntime("mt:onnx", "mt:onnx")]),
+      { state: "Loading", reason: "RuntimeUnhealthy", message: MESSAGES.waitingForSupportingRuntime },
+    ],
+    [
       "the first answer after a failure, with model-mesh's exception prefix",
       model(ModelStatus.LOADING_FAILED, [`${EXCEPTION_PREFIX}INTERNAL: Failed to load Model due to X`]),
       {
@@ -168,6 +173,32 @@ describe("statusAfterSetVModel", () => {
       transitionStatus: "InProgress",
     });
     expect(moving.lastFailureInfo).toBeUndefined();
+  });
+
+  it("a move to a runtime scaled to zero waits for its pod, with the time it started waiting", () => {
+    const steady: PredictorStatus = { ...INITIAL, activeModelState: "Loaded", available: true };
+    const answer = vmodel(
+      VModelStatus.TRANSITIONING,
+      model(ModelStatus.LOADED, [], [["inst-a", ModelStatus.UNKNOWN, 1]]),
+      model(ModelStatus.LOADING, [noRuntime("mt:onnx", "mt:onnx")]),
+      { active: "m__ksp-a", target: "m__ksp-b" },
+    );
+    const moving = statusAfterSetVModel(steady, answer, NOW, ENDPOINTS);
+    expect(moving).toMatchObject({
+      activeModelState: "Loaded",
+      targetModelState: "Loading",
+      transitionStatus: "InProgress",
+      available: false, // upstream's rule for a model waiting for a runtime
+      lastFailureInfo: {
+        reason: "RuntimeUnhealthy",
+        message: MESSAGES.waitingForSupportingRuntime,
+        modelId: "m__ksp-b",
+        time: NOW_TEXT,
+      },
+    });
+    // Seen again 10 s later: the same failure keeps its time (no new status write).
+    const later = statusAfterSetVModel(moving, answer, new Date(NOW.getTime() + 10_000), ENDPOINTS);
+    expect(later).toEqual(moving);
   });
 
   it("a failed target blocks the transition; the failure names the copy's location and time", () => {
