@@ -111,6 +111,12 @@ export interface MeshConnectionHandlers {
   onLoadEnded(key: string): void;
 }
 
+/**
+ * An outage is shown in the statuses once it has lasted this long: a blip (a rolling restart of one of the
+ * Service's endpoints, a reconnect) costs no status writes, a real outage shows within a few seconds.
+ */
+export const OUTAGE_GRACE_MS = 2_000;
+
 /** Blocking load waits held per ready mesh pod, and at most per mesh (each holds a mesh request thread). */
 const LOAD_WAITERS_PER_POD = 4;
 const MAX_LOAD_WAITERS = 64;
@@ -133,6 +139,8 @@ class Connection implements MeshConnection {
   /** What `unreachable()` said last, to report changes once. */
   reportedUnreachable: string | undefined;
   stopWatchingChannel: (() => void) | undefined;
+  /** Pending while an outage has not lasted {@link OUTAGE_GRACE_MS} yet. */
+  outageTimer: NodeJS.Timeout | undefined;
 
   /** `endpointOverride`: the client dials `modelMeshEndpoint` instead of the EndpointSlice addresses. */
   constructor(
@@ -285,10 +293,15 @@ export class MeshConnections {
     if (now !== undefined) {
       if (before === undefined) {
         this.#log.warn({ namespace, problem: now }, "ModelMesh of the namespace is not reachable");
-        this.#handlers.onNamespaceChanged(namespace);
+        connection.outageTimer = setTimeout(() => {
+          connection.outageTimer = undefined;
+          if (connection.unreachable() !== undefined) this.#handlers.onNamespaceChanged(namespace);
+        }, OUTAGE_GRACE_MS);
       }
       return;
     }
+    clearTimeout(connection.outageTimer);
+    connection.outageTimer = undefined;
     if (before === undefined && !cameBack) return;
     connection.epoch = ++this.#lastEpoch;
     this.#log.info({ namespace, epoch: connection.epoch }, "ModelMesh of the namespace is reachable");
@@ -363,6 +376,7 @@ export class MeshConnections {
     if (connection === undefined) return;
     this.#connections.delete(namespace);
     connection.stopWatchingChannel?.();
+    clearTimeout(connection.outageTimer);
     connection.loads?.stop();
     connection.client?.close();
     const watcher = connection.watcher;
