@@ -1,17 +1,33 @@
-// npm run local:up [-- --no-controller] | npm run local:down — the local sandbox in the background (see README).
+// npm run local:up [-- --no-controller] [-- --load-time-ms <ms>|<min>-<max>] | npm run local:down — the local
+// sandbox in the background (see README).
+import { parseArgs } from "node:util";
+import { parseLoadTime } from "../test/support/emulator/load-time.js";
 import { down, up } from "../test/support/sandbox/sandbox.js";
 
 const say = (line: string) => console.log(line);
-const [command, ...flags] = process.argv.slice(2);
+const usage = "usage: tsx scripts/local.ts up [--no-controller] [--load-time-ms <ms>|<min>-<max>] | down";
 
 try {
-  if (command === "up") await up(say, { controller: !flags.includes("--no-controller") });
-  else if (command === "down") await down(say);
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      "no-controller": { type: "boolean", default: false },
+      "load-time-ms": { type: "string" },
+    },
+  });
+  const [command] = positionals;
+  if (command === "up") {
+    const loadTime = values["load-time-ms"];
+    await up(say, {
+      controller: !values["no-controller"],
+      ...(loadTime === undefined ? {} : { emulatorLoadTime: parseLoadTime(loadTime) }),
+    });
+  } else if (command === "down") await down(say);
   else {
-    console.error("usage: tsx scripts/local.ts up [--no-controller] | down");
+    console.error(usage);
     process.exitCode = 2;
   }
 } catch (error) {
-  console.error(`local:${command} failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`local:${process.argv[2]} failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
 }

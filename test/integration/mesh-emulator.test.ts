@@ -14,6 +14,7 @@ import { ModelMeshClient } from "../../src/mesh/model-mesh-client.js";
 import { type ModelEventKey, RegistryWatcher } from "../../src/mesh/registry-watcher.js";
 import { runtimeDeployment } from "../fixtures/model/harness.js";
 import { exposeEmulator, ModelMeshEmulator } from "../support/emulator/index.js";
+import { MeshCaller, type MeshReply } from "../support/emulator/mesh-caller.js";
 import type { Relay } from "../support/network/test-host.js";
 
 const SERVICE = "modelmesh-serving";
@@ -27,6 +28,7 @@ describe("ModelMesh emulator behind the real resolution path", () => {
   let emulator: ModelMeshEmulator;
   let relay: Relay | undefined;
   let mesh: ModelMeshClient;
+  let caller: MeshCaller;
   let watcher: RegistryWatcher;
   const events: ModelEventKey[] = [];
   const modelsDir = mkdtempSync(path.join(tmpdir(), "mesh-models-"));
@@ -94,12 +96,14 @@ describe("ModelMesh emulator behind the real resolution path", () => {
     const endpoints = new EndpointSource();
     endpoints.set(readyAddresses(slices.items, "grpc"));
     mesh = new ModelMeshClient({ serviceName: SERVICE, namespace, port: 8033, endpoints });
+    caller = new MeshCaller(`127.0.0.1:${emulator.port}`);
     watcher = new RegistryWatcher({ client: etcd, servicePrefix, namespace, onEvent: (e) => events.push(e) });
   });
 
   afterAll(async () => {
     await watcher?.stop();
     mesh?.close();
+    caller?.close();
     await relay?.stop();
     await emulator?.stop();
     await etcd?.delete().prefix(`emulator-test/mm_ns/${namespace}`);
@@ -166,6 +170,85 @@ describe("ModelMesh emulator behind the real resolution path", () => {
     expect(unknownRuntime.activeModelStatus?.errors?.[0]).toBe(
       "There are no running instances that meet the label requirements of type rt:nope: [_no_runtime]",
     );
+  });
+
+  const LOAD_MS = 400;
+  const modelInfo = (modelPath: string) => ({
+    type: "mt:sklearn",
+    path: modelPath,
+    key: '{"model_type":{"name":"sklearn"}}',
+  });
+  const timed = async (call: () => Promise<MeshReply>) => {
+    const start = Date.now();
+    const reply = await call();
+    if (!reply.ok) throw new Error(`${reply.codeName}: ${reply.details}`);
+    return { answer: reply.response as Record<string, unknown>, ms: Date.now() - start };
+  };
+  const statusOf = (answer: Record<string, unknown>) => ModelStatus[answer.status as number];
+
+  it("writes a model's record at its registration and at its load's start, never when the load completes", async () => {
+    const modelId = "written__ksp-0000000010";
+    const key = `${servicePrefix}/registry/${modelId}`;
+    const puts: Array<Record<string, unknown>> = [];
+    const watch = await etcd.watch().key(key).create();
+    watch.on("put", (kv) => puts.push(JSON.parse(kv.value.toString()) as Record<string, unknown>));
+    const { answer, ms } = await timed(() =>
+      caller.call("registerModel", {
+        modelId,
+        modelInfo: modelInfo("sklearn/mnist-v2"),
+        loadNow: true,
+        sync: true,
+      }),
+    );
+    expect(statusOf(answer)).toBe("LOADED");
+    expect(ms).toBeGreaterThanOrEqual(LOAD_MS - 50);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await watch.cancel();
+    expect(puts.map((put) => Object.keys(put))).toEqual([
+      ["type", "encKey", "mPath", "lu"],
+      ["type", "encKey", "mPath", "instanceIds", "lu"],
+    ]);
+    const copy = (answer.modelCopyInfos as Array<{ time: bigint }>)[0];
+    expect(Number(copy?.time)).toBe(Object.values(puts[1]?.instanceIds as object)[0]);
+    await caller.call("unregisterModel", { modelId });
+  });
+
+  it("blocks sync calls until the load ends, and an ensureLoaded(sync) joins the load already in progress", async () => {
+    const modelId = "joined__ksp-0000000011";
+    const placed = await timed(() =>
+      caller.call("registerModel", { modelId, modelInfo: modelInfo("sklearn/mnist-v2"), loadNow: true }),
+    );
+    expect(statusOf(placed.answer)).toBe("LOADING");
+    expect(placed.ms).toBeLessThan(LOAD_MS / 2);
+    const joined = await timed(() => caller.call("ensureLoaded", { modelId, sync: true }));
+    expect(statusOf(joined.answer)).toBe("LOADED");
+    expect(joined.ms).toBeGreaterThanOrEqual(LOAD_MS / 2);
+    expect(joined.answer.modelCopyInfos).toEqual(placed.answer.modelCopyInfos);
+    const again = await timed(() => caller.call("ensureLoaded", { modelId, sync: true }));
+    expect(statusOf(again.answer)).toBe("LOADED");
+    expect(again.ms).toBeLessThan(LOAD_MS / 2);
+    await caller.call("unregisterModel", { modelId });
+  });
+
+  it("answers the sync call that waited for a failing load with the exception's prefix, later ones without", async () => {
+    const modelId = "failing__ksp-0000000012";
+    const waited = await timed(() =>
+      caller.call("registerModel", {
+        modelId,
+        modelInfo: modelInfo("sklearn/absent"),
+        loadNow: true,
+        sync: true,
+      }),
+    );
+    expect(statusOf(waited.answer)).toBe("LOADING_FAILED");
+    expect(waited.ms).toBeGreaterThanOrEqual(LOAD_MS - 50);
+    const [error] = waited.answer.errors as string[];
+    expect(error).toMatch(/^io\.grpc\.StatusRuntimeException: .*sklearn\/absent/);
+    const later = await timed(() => caller.call("ensureLoaded", { modelId, sync: true }));
+    expect(later.ms).toBeLessThan(LOAD_MS / 2);
+    expect(statusOf(later.answer)).toBe("LOADING_FAILED");
+    expect(later.answer.errors).toEqual([error?.slice("io.grpc.StatusRuntimeException: ".length)]);
+    await caller.call("unregisterModel", { modelId });
   });
 
   it("fails a load whose path is not in the model store, with a location and a time", async () => {

@@ -2,8 +2,8 @@
  * TEST INFRASTRUCTURE. Runs the ModelMesh emulator as a process for the local sandbox:
  *
  *   tsx test/support/emulator/main.ts --kubeconfig <file> --etcd <url> --models-dir <dir> --port <port> \
- *     --namespace <ns> [--service-prefix <rp>/mm/modelmesh-serving] [--load-time-ms 500] [--publish-endpoints]
- *     [--simulate-pods]
+ *     --namespace <ns> [--service-prefix <rp>/mm/modelmesh-serving] [--load-time-ms 500 | 300-900]
+ *     [--publish-endpoints] [--simulate-pods]
  *
  * --publish-endpoints makes the namespace's modelmesh-serving Service resolve to the emulator (through the test
  * host); --simulate-pods stands in for the kubelet by reporting runtime Deployments' replicas as ready.
@@ -15,6 +15,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { simulateRuntimePods } from "../sandbox/pod-simulator.js";
 import { exposeEmulator } from "./endpoint-slices.js";
 import { meshEtcdClient } from "./etcd-client.js";
+import { parseLoadTime } from "./load-time.js";
 import { ModelMeshEmulator } from "./model-mesh-emulator.js";
 
 const { values } = parseArgs({
@@ -46,7 +47,7 @@ const emulator = await ModelMeshEmulator.start({
   etcd,
   servicePrefix: values["service-prefix"] ?? "",
   modelsDir: values["models-dir"] ?? "",
-  loadTimeMs: Number(values["load-time-ms"]),
+  loadTimeMs: parseLoadTime(values["load-time-ms"] ?? "0"),
   port: Number(values.port),
 });
 const relay = values["publish-endpoints"]

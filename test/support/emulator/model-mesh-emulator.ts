@@ -37,8 +37,17 @@ import {
 import { grpcServiceDefinition } from "../../../src/mesh/grpc-service.js";
 import { REGISTRY_TABLE, VMODELS_TABLE } from "../../../src/mesh/registry-watcher.js";
 import { createLogger } from "../../../src/runtime/logging.js";
+import { type LoadTime, sampleLoadTime } from "./load-time.js";
 import { RecordCache } from "./record-cache.js";
-import { type JsonRecord, members, num, parseRecord, serializeRecord, text } from "./records.js";
+import {
+  inMemberOrder,
+  type JsonRecord,
+  members,
+  num,
+  parseRecord,
+  serializeRecord,
+  text,
+} from "./records.js";
 import { type ClusterView, type EmulatedInstance, eligibleInstances, RuntimeDirectory } from "./runtimes.js";
 
 export interface ModelMeshEmulatorOptions {
@@ -51,7 +60,8 @@ export interface ModelMeshEmulatorOptions {
   readonly servicePrefix: string;
   /** Model paths resolve inside this directory; a missing path fails the load. */
   readonly modelsDir: string;
-  readonly loadTimeMs?: number;
+  /** Milliseconds per load, fixed or a uniform range; 0 by default. */
+  readonly loadTimeMs?: LoadTime;
   /** How often runtime readiness is re-read from the API server. */
   readonly refreshMs?: number;
   /** Default 0: any free loopback port. */
@@ -71,13 +81,36 @@ class MeshStatus extends Error {
 }
 
 const HOUR_MS = 3_600_000;
+/** model-mesh's member order of its records (`ModelRecord`, `VModelRecord`), as the recordings show it. */
+const MEMBER_ORDER: Record<string, readonly string[]> = {
+  [REGISTRY_TABLE]: ["type", "encKey", "mPath", "autoDel", "instanceIds", "failedIn", "fails", "refs", "lu"],
+  [VMODELS_TABLE]: ["o", "amid", "tmid", "failed"],
+};
 /** model-mesh's default owner for vmodels created without one, as modelmesh-serving configures it. */
 const DEFAULT_OWNER = "ksp";
+
+/** How a load ended; `cancelled` when its model or copy went away first. */
+type LoadOutcome =
+  | { readonly kind: "loaded" | "cancelled" }
+  | { readonly kind: "failed"; readonly message: string };
 
 interface Placement {
   readonly modelId: string;
   readonly instance: string;
   readonly timer: NodeJS.Timeout;
+  readonly outcome: Promise<LoadOutcome>;
+  readonly settle: (outcome: LoadOutcome) => void;
+}
+
+/** model-mesh's answer to the call that waited for a failed load carries the exception's class name. */
+const WAITED_FAILURE_PREFIX = "io.grpc.StatusRuntimeException: ";
+
+/** An answer built once a load has ended, outside the exclusive section so that the wait holds nothing up. */
+class AfterLoad<Res> {
+  constructor(
+    readonly load: Promise<LoadOutcome>,
+    readonly answer: (outcome: LoadOutcome) => Res,
+  ) {}
 }
 
 export class ModelMeshEmulator {
@@ -119,7 +152,10 @@ export class ModelMeshEmulator {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.refreshTimer);
-    for (const placement of this.loading.values()) clearTimeout(placement.timer);
+    for (const placement of this.loading.values()) {
+      clearTimeout(placement.timer);
+      placement.settle({ kind: "cancelled" });
+    }
     await this.queue.catch(() => undefined);
     await this.records.stop();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
@@ -128,18 +164,22 @@ export class ModelMeshEmulator {
 
   private async listen(): Promise<void> {
     const handle =
-      <Req, Res>(fn: (request: Req) => Promise<Res>) =>
+      <Req, Res>(fn: (request: Req) => Promise<Res | AfterLoad<Res>>) =>
       (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-        this.exclusive(() => fn(call.request)).then(
-          (response) => callback(null, response),
-          (error: unknown) => {
-            if (error instanceof MeshStatus) callback({ code: error.code, details: error.message });
-            else {
-              this.log.error({ error: String(error) }, "emulator request failed");
-              callback({ code: status.INTERNAL, details: String(error) });
-            }
-          },
-        );
+        this.exclusive(() => fn(call.request))
+          .then((reply) =>
+            reply instanceof AfterLoad ? reply.load.then((outcome) => reply.answer(outcome)) : reply,
+          )
+          .then(
+            (response) => callback(null, response),
+            (error: unknown) => {
+              if (error instanceof MeshStatus) callback({ code: error.code, details: error.message });
+              else {
+                this.log.error({ error: String(error) }, "emulator request failed");
+                callback({ code: status.INTERNAL, details: String(error) });
+              }
+            },
+          );
       };
     this.server.addService(grpcServiceDefinition(ModelMesh), {
       registerModel: handle((r: RegisterModelRequest) => this.registerModel(r)),
@@ -237,7 +277,9 @@ export class ModelMeshEmulator {
   ) {
     const ops = [
       ...puts.map(([table, id, record]) =>
-        this.options.etcd.put(this.key(table, id)).value(serializeRecord(record)),
+        this.options.etcd
+          .put(this.key(table, id))
+          .value(serializeRecord(inMemberOrder(record, MEMBER_ORDER[table] ?? []))),
       ),
       ...deletes.map(([table, id]) => this.options.etcd.delete().key(this.key(table, id))),
     ];
@@ -268,12 +310,8 @@ export class ModelMeshEmulator {
         const copies = members(record, "instanceIds");
         if (!lost.some((id) => id in copies)) continue;
         for (const id of lost) delete copies[id];
-        for (const [placedId, placement] of this.loading) {
-          if (placedId === modelId && lost.includes(placement.instance)) {
-            clearTimeout(placement.timer);
-            this.loading.delete(placedId);
-          }
-        }
+        const placement = this.loading.get(modelId);
+        if (placement && lost.includes(placement.instance)) this.cancelLoad(modelId);
         await this.commit([[REGISTRY_TABLE, modelId, record]]);
       }
     }
@@ -291,27 +329,41 @@ export class ModelMeshEmulator {
     return Object.keys(members(record, "instanceIds"));
   }
 
-  /** Starts a load unless a copy exists or is loading; records a placement failure when nowhere fits. */
-  private async ensureLoaded(modelId: string, record: JsonRecord): Promise<void> {
-    if (this.copies(record).length > 0 || this.loading.has(modelId)) return;
+  /**
+   * Starts a load unless a copy exists or is loading; records a placement failure when nowhere fits. Returns the
+   * load in progress (started now or earlier: concurrent requests share one load), if any.
+   */
+  private async ensureLoaded(modelId: string, record: JsonRecord): Promise<Placement | undefined> {
+    const inProgress = this.loading.get(modelId);
+    if (inProgress) return inProgress;
+    if (this.copies(record).length > 0) return undefined;
     const type = text(record, "type");
     const eligible = eligibleInstances(this.view, type);
     if (typeof eligible === "string") {
       this.placementFailures.set(modelId, { message: eligible, time: Date.now() });
-      return;
+      return undefined;
     }
     this.placementFailures.delete(modelId);
     const failed = members(record, "failedIn");
     const instance = eligible.find((i) => !(i.id in failed));
-    if (!instance) return; // every eligible instance failed it already: stays LOADING_FAILED
+    if (!instance) return undefined; // every eligible instance failed it already: stays LOADING_FAILED
     members(record, "instanceIds")[instance.id] = Date.now();
     await this.commit([[REGISTRY_TABLE, modelId, record]]);
-    const timer = setTimeout(() => {
-      this.exclusive(() => this.finishLoad(modelId, instance.id)).catch((error: unknown) =>
-        this.log.error({ modelId, error: String(error) }, "emulated load failed to complete"),
-      );
-    }, this.options.loadTimeMs ?? 0);
-    this.loading.set(modelId, { modelId, instance: instance.id, timer });
+    const timer = setTimeout(
+      () => {
+        this.exclusive(() => this.finishLoad(modelId, instance.id)).catch((error: unknown) =>
+          this.log.error({ modelId, error: String(error) }, "emulated load failed to complete"),
+        );
+      },
+      sampleLoadTime(this.options.loadTimeMs ?? 0),
+    );
+    let settle: (outcome: LoadOutcome) => void = () => undefined;
+    const outcome = new Promise<LoadOutcome>((resolve) => {
+      settle = resolve;
+    });
+    const placement = { modelId, instance: instance.id, timer, outcome, settle };
+    this.loading.set(modelId, placement);
+    return placement;
   }
 
   private missingPathMessage(modelPath: string): string | undefined {
@@ -322,22 +374,39 @@ export class ModelMeshEmulator {
     return `Failed to pull model from storage due to error: model path '${modelPath}' does not exist in the model store`;
   }
 
+  /**
+   * Ends a load. Like model-mesh, a successful load writes nothing: the copy's `instanceIds` entry, written at the
+   * load's start, stays as it is. A failure replaces it with `failedIn` and `fails`.
+   */
   private async finishLoad(modelId: string, instance: string): Promise<void> {
     const placement = this.loading.get(modelId);
     if (!placement || placement.instance !== instance || this.stopped) return;
     this.loading.delete(modelId);
     const record = this.read(REGISTRY_TABLE, modelId);
-    if (!record || !(instance in members(record, "instanceIds"))) return;
-    const problem = this.missingPathMessage(text(record, "mPath"));
-    if (problem) {
-      delete members(record, "instanceIds")[instance];
-      members(record, "failedIn")[instance] = Date.now();
-      members(record, "fails")[instance] = { msg: problem };
-    } else {
-      members(record, "instanceIds")[instance] = Date.now();
+    if (!record || !(instance in members(record, "instanceIds"))) {
+      placement.settle({ kind: "cancelled" });
+      return;
     }
-    await this.commit([[REGISTRY_TABLE, modelId, record]]);
-    await this.advanceTransitions(modelId, problem !== undefined);
+    const problem = this.missingPathMessage(text(record, "mPath"));
+    try {
+      if (problem) {
+        delete members(record, "instanceIds")[instance];
+        members(record, "failedIn")[instance] = Date.now();
+        members(record, "fails")[instance] = { msg: problem };
+        await this.commit([[REGISTRY_TABLE, modelId, record]]);
+      }
+      await this.advanceTransitions(modelId, problem !== undefined);
+    } finally {
+      placement.settle(problem ? { kind: "failed", message: problem } : { kind: "loaded" });
+    }
+  }
+
+  private cancelLoad(modelId: string): void {
+    const placement = this.loading.get(modelId);
+    if (!placement) return;
+    clearTimeout(placement.timer);
+    this.loading.delete(modelId);
+    placement.settle({ kind: "cancelled" });
   }
 
   private noteTransition(vmodelId: string, vmodel: JsonRecord): void {
@@ -390,10 +459,16 @@ export class ModelMeshEmulator {
   }
 
   private forget(modelId: string): void {
-    const placement = this.loading.get(modelId);
-    if (placement) clearTimeout(placement.timer);
-    this.loading.delete(modelId);
+    this.cancelLoad(modelId);
     this.placementFailures.delete(modelId);
+  }
+
+  /** The status once a waited-for load ended; a failure shows as the exception the waiting call received. */
+  private afterWait(status: ModelStatusInfo, outcome: LoadOutcome): ModelStatusInfo {
+    if (outcome.kind === "failed" && status.status === ModelStatus.LOADING_FAILED) {
+      status.errors = [`${WAITED_FAILURE_PREFIX}${outcome.message}`, ...status.errors.slice(1)];
+    }
+    return status;
   }
 
   // ---- status -------------------------------------------------------------------------------------------------
@@ -440,7 +515,7 @@ export class ModelMeshEmulator {
     });
   }
 
-  private async vmodelStatus(vmodel: JsonRecord): Promise<VModelStatusInfo> {
+  private vmodelStatus(vmodel: JsonRecord): VModelStatusInfo {
     const activeId = text(vmodel, "amid");
     const targetId = text(vmodel, "tmid") || activeId;
     const active = this.modelStatus(activeId, this.read(REGISTRY_TABLE, activeId));
@@ -484,7 +559,9 @@ export class ModelMeshEmulator {
     );
   }
 
-  private async registerModel(request: RegisterModelRequest): Promise<ModelStatusInfo> {
+  private async registerModel(
+    request: RegisterModelRequest,
+  ): Promise<ModelStatusInfo | AfterLoad<ModelStatusInfo>> {
     if (!request.modelId) throw new MeshStatus(status.INVALID_ARGUMENT, "must provide non-empty modelId");
     const info = request.modelInfo ?? { type: "", path: "", key: "" };
     let record = this.read(REGISTRY_TABLE, request.modelId);
@@ -495,8 +572,14 @@ export class ModelMeshEmulator {
       record = this.newModelRecord(info, request.loadNow, false);
       await this.commit([[REGISTRY_TABLE, request.modelId, record]]);
     }
-    if (request.loadNow) await this.ensureLoaded(request.modelId, record);
+    const load = request.loadNow ? await this.ensureLoaded(request.modelId, record) : undefined;
+    if (load && request.sync)
+      return new AfterLoad(load.outcome, (outcome) => this.waitedModelStatus(request.modelId, outcome));
     return this.modelStatus(request.modelId, record);
+  }
+
+  private waitedModelStatus(modelId: string, outcome: LoadOutcome): ModelStatusInfo {
+    return this.afterWait(this.modelStatus(modelId, this.read(REGISTRY_TABLE, modelId)), outcome);
   }
 
   private async unregisterModel(request: UnregisterModelRequest) {
@@ -515,13 +598,20 @@ export class ModelMeshEmulator {
     return this.modelStatus(modelId, this.read(REGISTRY_TABLE, modelId));
   }
 
-  private async ensureLoadedCall(request: EnsureLoadedRequest): Promise<ModelStatusInfo> {
+  private async ensureLoadedCall(
+    request: EnsureLoadedRequest,
+  ): Promise<ModelStatusInfo | AfterLoad<ModelStatusInfo>> {
     const record = this.read(REGISTRY_TABLE, request.modelId);
-    if (record) await this.ensureLoaded(request.modelId, record);
+    if (!record) throw new MeshStatus(status.NOT_FOUND, "model not found");
+    const load = await this.ensureLoaded(request.modelId, record);
+    if (load && request.sync)
+      return new AfterLoad(load.outcome, (outcome) => this.waitedModelStatus(request.modelId, outcome));
     return this.modelStatus(request.modelId, record);
   }
 
-  private async setVModel(request: SetVModelRequest): Promise<VModelStatusInfo> {
+  private async setVModel(
+    request: SetVModelRequest,
+  ): Promise<VModelStatusInfo | AfterLoad<VModelStatusInfo>> {
     const { vModelId, targetModelId } = request;
     if (!vModelId || !targetModelId) {
       throw new MeshStatus(status.INVALID_ARGUMENT, "must provide vModelId and targetModelId");
@@ -579,8 +669,24 @@ export class ModelMeshEmulator {
     }
 
     const transitioning = text(vmodel, "amid") !== text(vmodel, "tmid");
-    if (request.loadNow || transitioning) await this.ensureLoaded(targetModelId, target);
+    const load =
+      request.loadNow || transitioning ? await this.ensureLoaded(targetModelId, target) : undefined;
+    if (load && request.sync) {
+      return new AfterLoad(load.outcome, (outcome) => this.waitedVModelStatus(vModelId, outcome));
+    }
     return this.vmodelStatus(vmodel);
+  }
+
+  /** A vmodel's status after the load a `sync` call waited for (a transition has switched by then). */
+  private waitedVModelStatus(vModelId: string, outcome: LoadOutcome): VModelStatusInfo {
+    const vmodel = this.read(VMODELS_TABLE, vModelId);
+    if (!vmodel) return create(VModelStatusInfoSchema, {});
+    const answer = this.vmodelStatus(vmodel);
+    if (answer.targetModelStatus)
+      answer.targetModelStatus = this.afterWait(answer.targetModelStatus, outcome);
+    else if (answer.activeModelStatus)
+      answer.activeModelStatus = this.afterWait(answer.activeModelStatus, outcome);
+    return answer;
   }
 
   private async deleteVModel(request: DeleteVModelRequest) {

@@ -42,6 +42,18 @@ export function serializeRecord(record: JsonRecord): string {
   return stringifyLosslessJson(kept);
 }
 
+/**
+ * The record with `order`'s members first, in that order (Jackson writes a class's properties in declaration
+ * order, e.g. a ModelRecord as `type, encKey, mPath, autoDel, instanceIds, failedIn, fails, refs, lu`), then any
+ * other members as they were.
+ */
+export function inMemberOrder(record: JsonRecord, order: readonly string[]): JsonRecord {
+  const ordered: JsonRecord = {};
+  for (const field of order) if (field in record) ordered[field] = record[field] ?? null;
+  for (const [field, value] of Object.entries(record)) if (!(field in ordered)) ordered[field] = value;
+  return ordered;
+}
+
 export function text(record: JsonRecord, field: string): string {
   const value = record[field];
   return typeof value === "string" ? value : "";

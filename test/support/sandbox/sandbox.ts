@@ -7,6 +7,7 @@ import path from "node:path";
 import { stringify } from "yaml";
 import { REPO_ROOT, startControlPlane } from "../control-plane/index.js";
 import { isAlive, sleep, startProcess, stopPid } from "../control-plane/processes.js";
+import type { LoadTime } from "../emulator/load-time.js";
 import { kubectl as kubectlAs } from "../install.js";
 import { startLocalController } from "../local-controller.js";
 import { ETCD_SECRET_NAME, etcdSecret } from "../user-config.js";
@@ -23,7 +24,7 @@ export const KUBECONFIG = path.join(LOCAL_DIR, "kubeconfig");
 
 /** The controller's namespace, served without a label like upstream's default install. */
 export const CONTROLLER_NAMESPACE = "modelmesh-serving";
-/** The emulator takes this long per load, so the progress display shows models Loading before Loaded. */
+/** The emulator takes this long per load by default, so the progress display shows models Loading before Loaded. */
 const EMULATED_LOAD_MS = 1500;
 
 /** Processes in start order; `down` stops them in reverse. */
@@ -34,6 +35,8 @@ type Say = (line: string) => void;
 export interface UpOptions {
   /** Leave the controller out (run it yourself, e.g. from a debugger). */
   controller: boolean;
+  /** How long each emulated model load takes (`--load-time-ms`). */
+  emulatorLoadTime?: LoadTime;
 }
 
 interface PidFile {
@@ -101,7 +104,7 @@ export async function up(say: Say, options: UpOptions = { controller: true }): P
 
     say("Starting the ModelMesh emulator (test infrastructure standing in for model-mesh pods)...");
     seedModelStore();
-    await startEmulator(plane.etcdEndpoint);
+    await startEmulator(plane.etcdEndpoint, options.emulatorLoadTime ?? EMULATED_LOAD_MS);
 
     if (options.controller) {
       say("Starting the controller and registering its admission webhook...");
@@ -168,7 +171,7 @@ function seedModelStore(): void {
     mkdirSync(path.join(MODELS_DIR, modelPath), { recursive: true });
 }
 
-async function startEmulator(etcdEndpoint: string): Promise<void> {
+async function startEmulator(etcdEndpoint: string, loadTime: LoadTime): Promise<void> {
   const logFile = path.join(LOG_DIR, "emulator.log");
   const emulator = startProcess({
     name: "emulator",
@@ -182,7 +185,7 @@ async function startEmulator(etcdEndpoint: string): Promise<void> {
       `--models-dir=${MODELS_DIR}`,
       `--namespace=${CONTROLLER_NAMESPACE}`,
       "--service-prefix=modelmesh-serving/mm/modelmesh-serving",
-      `--load-time-ms=${EMULATED_LOAD_MS}`,
+      `--load-time-ms=${typeof loadTime === "number" ? loadTime : `${loadTime.minMs}-${loadTime.maxMs}`}`,
       "--publish-endpoints",
       "--simulate-pods",
     ],
