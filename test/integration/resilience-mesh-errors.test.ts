@@ -6,6 +6,7 @@
 import { status } from "@grpc/grpc-js";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MESSAGES } from "../../src/controllers/model/status.js";
 import { CORE_EVENTS, INFERENCE_SERVICES } from "../../src/controllers/shared/resource-types.js";
 import { REGISTRY_TABLE, VMODELS_TABLE } from "../../src/mesh/registry-watcher.js";
 import { eventually } from "../fixtures/controller/harness.js";
@@ -17,7 +18,10 @@ import { MeshCluster } from "../fixtures/resilience/mesh-cluster.js";
 
 type Isvc = KubernetesObject & {
   status?: {
-    modelStatus?: { states?: { activeModelState?: string }; lastFailureInfo?: { reason?: string } };
+    modelStatus?: {
+      states?: { activeModelState?: string };
+      lastFailureInfo?: { reason?: string; message?: string };
+    };
   };
 };
 type CoreEvent = KubernetesObject & { reason?: string; message?: string; involvedObject?: { name?: string } };
@@ -53,9 +57,13 @@ describe("every gRPC status code from ModelMesh", () => {
         async () => {
           if (cluster.controllers.some((c) => c.crashed())) throw new Error("the controller crashed");
           const isvc = await cluster.client.get<Isvc>(INFERENCE_SERVICES, name, cluster.namespace);
-          // A name taken by another owner is a spec problem shown in the status; the rest are Warning Events.
+          // A name taken by another owner is a spec problem shown in the status; a mesh that answers UNAVAILABLE
+          // is one not answering (decision 0174); the rest are Warning Events.
+          const failure = isvc?.status?.modelStatus?.lastFailureInfo;
           if (code === status.ALREADY_EXISTS)
-            return isvc?.status?.modelStatus?.lastFailureInfo?.reason === "InvalidPredictorSpec"
+            return failure?.reason === "InvalidPredictorSpec" ? true : undefined;
+          if (code === status.UNAVAILABLE)
+            return failure?.reason === "RuntimeUnhealthy" && failure.message === MESSAGES.meshNotAnswering
               ? true
               : undefined;
           const events = await cluster.client.list<CoreEvent>(CORE_EVENTS, { namespace: cluster.namespace });
@@ -95,6 +103,14 @@ describe("every gRPC status code from ModelMesh", () => {
       "every model Loaded once ModelMesh answers",
       180_000,
     );
+    // Every retry of one failure read the same: one Event series per resource, counted, not one Event per attempt.
+    const events = await cluster.client.list<CoreEvent>(CORE_EVENTS, { namespace: cluster.namespace });
+    const series = new Map<string, number>();
+    for (const e of events.items.filter((e) => e.reason === "ModelMeshCallFailed")) {
+      const name = e.involvedObject?.name ?? "";
+      series.set(name, (series.get(name) ?? 0) + 1);
+    }
+    expect([...series].filter(([, count]) => count > 1)).toEqual([]);
     recordFigures("resilience-mesh-errors", {
       codes: ERROR_CODES.length,
       calls: Object.fromEntries(mesh.calls),
