@@ -138,6 +138,21 @@ interface Look {
   readonly failure?: CallFailure;
   /** The look must be repeated although it succeeded. */
   readonly retry?: ReconcileResult;
+  /** A Warning Event the look calls for beside the status. */
+  readonly warning?: { readonly reason: string; readonly message: string };
+}
+
+/**
+ * model-mesh counts one reference too many when a vmodel is pointed back at its active model while a transition
+ * is pending (a user reverting a failed update): that model then outlives the vmodel (decision 0177).
+ */
+export const REFERENCE_LEAK_REASON = "ModelMeshReferenceLeak";
+
+function referenceLeakWarning(activeId: string, pendingId: string) {
+  return {
+    reason: REFERENCE_LEAK_REASON,
+    message: `Reverted to the active model ${activeId} while the transition to ${pendingId} was pending: ModelMesh now counts one reference too many on ${activeId}, which stays registered after this resource is deleted (see docs/troubleshooting.md)`,
+  };
 }
 
 /** The active model's copy that is loading, when the mesh's answer has one. */
@@ -329,6 +344,8 @@ export class ModelReconciler implements Reconciler {
     const typeLabel = predictorTypeLabel(spec);
     const location = modelLocation(spec);
     const reload = this.#loadedBefore(key, connection);
+    const pendingTarget =
+      previous.targetModelState === "" ? undefined : await this.#revertedTransition(request);
     let vmodel: VModelStatusInfo;
     try {
       vmodel = await client.setVModel({
@@ -352,7 +369,28 @@ export class ModelReconciler implements Reconciler {
     const answered = statusAfterSetVModel(previous, vmodel, now, endpoints);
     const next = withRuntimeCapacity(answered, capacity, typeLabel, modelId, previous.lastFailureInfo, now);
     // ModelMesh learns of runtimes later than the API server tells us: retried until both agree (decision 0073).
-    return { next, vmodel, ...(meshDisagrees(next, capacity) && { retry: { requeue: true } }) };
+    return {
+      next,
+      vmodel,
+      ...(meshDisagrees(next, capacity) && { retry: { requeue: true } }),
+      ...(pendingTarget !== undefined && { warning: referenceLeakWarning(modelId, pendingTarget) }),
+    };
+  }
+
+  /** The pending target when this reconcile points the vmodel back at its active model, else undefined. */
+  async #revertedTransition(request: LookRequest): Promise<string | undefined> {
+    try {
+      const vmodel = await request.client.getVModelStatus({
+        vModelId: request.name,
+        owner: request.source.id,
+      });
+      const pending = vmodel.targetModelId;
+      return vmodel.activeModelId === request.modelId && pending !== "" && pending !== request.modelId
+        ? pending
+        : undefined;
+    } catch {
+      return undefined; // the setVModel that follows reports the mesh's state
+    }
   }
 
   #setVModelFailed(request: LookRequest, error: unknown): Look {
@@ -398,6 +436,10 @@ export class ModelReconciler implements Reconciler {
       object as KubernetesObject & { status?: unknown },
       source.statusObject(object, next, now),
     );
+    if (look.warning !== undefined) {
+      log.warn({ warning: look.warning.message }, look.warning.reason);
+      this.#record(object, "Warning", look.warning.reason, look.warning.message);
+    }
     if (wrote) {
       log.debug({ status: next }, `${source.kind} Status updated`);
       const change = stateChange(previous, next, this.#failedSinceLoaded.has(key));
