@@ -125,7 +125,7 @@ async function startOnce(options: MlserverOptions, dir: string): Promise<Mlserve
   } catch (error) {
     await stop(2_000);
     const output = (await readFile(logFile, "utf8")).slice(logOffset);
-    if (/address already in use|Errno 98/i.test(output)) throw new PortTakenError(output);
+    if (/address already in use|Errno 98|Failed to bind/i.test(output)) throw new PortTakenError(output);
     throw new Error(`${(error as Error).message}\nMLServer's log (${logFile}):\n${output.slice(-3_000)}`);
   } finally {
     client.close();
