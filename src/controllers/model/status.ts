@@ -98,7 +98,11 @@ export function decodeModelState(info: ModelStatusInfo | undefined): DecodedMode
       // A model moved to a runtime with no running pod (scaled to zero): model-mesh answers "loading" and keeps
       // the placement failure. The runtime is on its way up, so say that (decision 0176).
       if (firstError?.startsWith(NO_INSTANCES_PREFIX) && !firstError.endsWith(NO_RUNTIME_SUFFIX)) {
-        return { state: "Loading", reason: "RuntimeUnhealthy", message: MESSAGES.waitingForSupportingRuntime };
+        return {
+          state: "Loading",
+          reason: "RuntimeUnhealthy",
+          message: MESSAGES.waitingForSupportingRuntime,
+        };
       }
       return { state: "Loading", ...failure };
     case ModelStatus.LOADED:
