@@ -29,6 +29,9 @@ if npm run 2>/dev/null | grep -q '^  check:generated$'; then
   npm run --silent check:generated
 fi
 
+step "MLServer's Python environment (installed once per machine)"
+bash scripts/python-env.sh >/dev/null
+
 step "prometheus (for test/e2e/prometheus.test.ts; Debian's package)"
 bash scripts/install-prometheus.sh >/dev/null
 
