@@ -98,7 +98,7 @@ export async function startScaleCluster(options: ScaleClusterOptions): Promise<S
     for (const modelPath of options.modelPaths)
       mkdirSync(path.join(modelsDir, modelPath), { recursive: true });
 
-    await kubectl(plane, ["apply", "--server-side", "-k", path.join(REPO_ROOT, "crds")]);
+    await kubectl(plane, ["apply", "--server-side", "-f", path.join(REPO_ROOT, "crds")]);
     await kubectl(plane, ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
     const objects = [
       { apiVersion: "v1", kind: "Namespace", metadata: { name: CONTROLLER_NAMESPACE } },

@@ -140,7 +140,7 @@ export function kubectl(args: string[], input?: string): Promise<string> {
 }
 
 async function installBase(etcdEndpoint: string): Promise<void> {
-  await kubectl(["apply", "--server-side", "-k", path.join(REPO_ROOT, "crds")]);
+  await kubectl(["apply", "--server-side", "-f", path.join(REPO_ROOT, "crds")]);
   await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
   const objects = [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: CONTROLLER_NAMESPACE } },
