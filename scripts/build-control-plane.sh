@@ -4,6 +4,8 @@
 #
 #   scripts/build-control-plane.sh            build if needed, print the bin directory
 #   MMS_CACHE_DIR=/some/dir scripts/...       cache somewhere else (default ~/.cache/modelmesh-serving)
+#   MMS_BUILD_PROGRESS_S=10 scripts/...       say how a long stage is doing every 10 s (default 30)
+# A build reports each stage and the time taken on stderr; stdout carries only the bin directory.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,25 +44,58 @@ if [ -f "$out/.complete" ]; then
   exit 0
 fi
 
+say() { printf 'build-control-plane: %s\n' "$1" >&2; }
+
+# "42 s" or "3 min 07 s".
+duration() {
+  if [ "$1" -lt 60 ]; then printf '%d s' "$1"; else printf '%d min %02d s' $(($1 / 60)) $(($1 % 60)); fi
+}
+
+log="$cache_root/control-plane/$key.build.log"
 mkdir -p "$cache_root/control-plane"
 exec 9>"$cache_root/control-plane/.build.lock"
-flock 9 # several suites may ask at once; one builds, the others wait and reuse
+# Several suites may ask at once; one builds, the others wait and reuse.
+if ! flock -n 9; then
+  say "another process is building the control plane; waiting for it (its progress: tail -f $log)"
+  flock 9
+fi
 if [ -f "$out/.complete" ]; then
   echo "$bin"
   exit 0
 fi
 
-log="$cache_root/control-plane/$key.build.log"
-echo "build-control-plane: building Kubernetes $KUBERNETES_VERSION and etcd $etcd_version (once per machine; log: $log)" >&2
+build_started=$SECONDS
+progress_every=${MMS_BUILD_PROGRESS_S:-30}
+say "building Kubernetes $KUBERNETES_VERSION and etcd $etcd_version, once per machine."
+say "a first build takes about 10 minutes on 2 cores (about 4 when Go's caches are warm); log: $log"
 rm -rf "$out"
 mkdir -p "$bin" "$out/work"
 : >"$log"
 
-run() {
-  if ! "$@" >>"$log" 2>&1; then
+stages=5
+stage_number=0
+# stage DIR LABEL COMMAND...: runs COMMAND in DIR with its output in the log, saying every $progress_every s
+# that it is still running, and how long it and the whole build took.
+stage() {
+  local dir=$1 label=$2
+  shift 2
+  stage_number=$((stage_number + 1))
+  local prefix="[$stage_number/$stages] $label" started=$SECONDS
+  say "$prefix..."
+  (cd "$dir" && exec "$@") >>"$log" 2>&1 &
+  local pid=$! next=$((SECONDS + progress_every))
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 0.2
+    if [ "$SECONDS" -ge "$next" ]; then
+      say "$prefix: still running, $(duration $((SECONDS - started))) (build: $(duration $((SECONDS - build_started))))"
+      next=$((next + progress_every))
+    fi
+  done
+  if ! wait "$pid"; then
     tail -n 30 "$log" >&2
     fail "'$*' failed (full log: $log)." "read the log above; a network error means the Go module proxy was unreachable."
   fi
+  say "$prefix: done in $(duration $((SECONDS - started))) (build: $(duration $((SECONDS - build_started))))"
 }
 
 # kube-apiserver and kubectl: Kubernetes requires its staging modules at v0.0.0 and replaces them with
@@ -92,19 +127,21 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 
 export CGO_ENABLED=0 GOFLAGS=-mod=mod
-(cd "$kube_work" && run go mod tidy)
-(cd "$kube_work" && run go build -trimpath -ldflags "$ldflags" -o "$bin/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver)
-(cd "$kube_work" && run go build -trimpath -ldflags "$ldflags" -o "$bin/kubectl" k8s.io/kubernetes/cmd/kubectl)
+stage "$kube_work" "downloading Kubernetes' modules" go mod tidy
+stage "$kube_work" "compiling kube-apiserver" \
+  go build -trimpath -ldflags "$ldflags" -o "$bin/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+stage "$kube_work" "compiling kubectl" go build -trimpath -ldflags "$ldflags" -o "$bin/kubectl" k8s.io/kubernetes/cmd/kubectl
 
 # etcd: the server module's entry point, at the release this Kubernetes requires.
 etcd_work="$out/work/etcd"
 mkdir -p "$etcd_work"
 cp "$src/go/etcd/main.go" "$etcd_work/"
 printf 'module localcontrolplane/etcd\n\ngo 1.26.0\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$etcd_version" >"$etcd_work/go.mod"
-(cd "$etcd_work" && run go mod tidy)
-(cd "$etcd_work" && run go build -trimpath -ldflags "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$etcd_version" -o "$bin/etcd" .)
+stage "$etcd_work" "downloading etcd's modules" go mod tidy
+stage "$etcd_work" "compiling etcd" \
+  go build -trimpath -ldflags "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$etcd_version" -o "$bin/etcd" .
 
 rm -rf "$out/work"
 printf 'kubernetes=%s\netcd=%s\nbuilt=%s\n' "$KUBERNETES_VERSION" "$etcd_version" "$build_date" >"$out/.complete"
-echo "build-control-plane: done" >&2
+say "done in $(duration $((SECONDS - build_started))): $bin"
 echo "$bin"

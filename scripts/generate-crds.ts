@@ -1,60 +1,50 @@
 /**
- * Regenerates crds/*.yaml and the kustomizations that install them from the zod schemas in src/apis.
+ * Regenerates the CRD files from the zod schemas in src/apis: crds/*.yaml (only the CRDs: `kubectl apply -f
+ * crds/`, the Helm chart, the package and the image) and the kustomize install in config/crd/ (decision 0186).
  *
  *   npx tsx scripts/generate-crds.ts          write the files
  *   npx tsx scripts/generate-crds.ts --check  exit 1 when a committed file differs from what would be generated
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import {
-  renderAllCrds,
-  renderConfigCrdKustomization,
-  renderCrdsKustomization,
-} from "../src/apis/crd/custom-resource-definitions.js";
+import { GENERATED_CRD_DIRS, renderGeneratedCrdFiles } from "../src/apis/crd/custom-resource-definitions.js";
 import { loadKubernetesOpenApi } from "../src/apis/crd/kubernetes-definitions.js";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "..");
-const CRDS_DIR = "crds";
-
-function expectedFiles(): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const [name, text] of renderAllCrds(loadKubernetesOpenApi(REPO_ROOT)))
-    files.set(`${CRDS_DIR}/${name}`, text);
-  files.set(`${CRDS_DIR}/kustomization.yaml`, renderCrdsKustomization());
-  files.set("config/crd/kustomization.yaml", renderConfigCrdKustomization());
-  return files;
-}
 
 function currentText(file: string): string | undefined {
   const absolute = path.join(REPO_ROOT, file);
   return existsSync(absolute) ? readFileSync(absolute, "utf8") : undefined;
 }
 
-/** YAML files in crds/ that no CRD produces any more. */
+/** YAML files directly in a generated directory that nothing produces any more. */
 function strayFiles(expected: Map<string, string>): string[] {
-  const dir = path.join(REPO_ROOT, CRDS_DIR);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((name) => name.endsWith(".yaml"))
-    .map((name) => `${CRDS_DIR}/${name}`)
-    .filter((file) => !expected.has(file));
+  return GENERATED_CRD_DIRS.flatMap((dir) => {
+    const absolute = path.join(REPO_ROOT, dir);
+    if (!existsSync(absolute)) return [];
+    return readdirSync(absolute)
+      .filter((name) => name.endsWith(".yaml") || name.endsWith(".yml"))
+      .map((name) => `${dir}/${name}`)
+      .filter((file) => !expected.has(file));
+  });
 }
 
-function check(): number {
-  const expected = expectedFiles();
+function check(expected: Map<string, string>): number {
   const stale = [...expected].filter(([file, text]) => currentText(file) !== text).map(([file]) => file);
   stale.push(...strayFiles(expected));
   if (stale.length === 0) {
-    console.log("crds/ is up to date");
+    console.log(`${GENERATED_CRD_DIRS.join(", ")} are up to date`);
     return 0;
   }
   console.error(`stale generated files (run npm run generate:crds):\n  ${stale.join("\n  ")}`);
   return 1;
 }
 
-function generate(): number {
-  const expected = expectedFiles();
-  for (const file of strayFiles(expected)) unlinkSync(path.join(REPO_ROOT, file));
+function generate(expected: Map<string, string>): number {
+  for (const file of strayFiles(expected)) {
+    unlinkSync(path.join(REPO_ROOT, file));
+    console.log(`removed ${file}`);
+  }
   for (const [file, text] of expected) {
     const absolute = path.join(REPO_ROOT, file);
     mkdirSync(path.dirname(absolute), { recursive: true });
@@ -64,4 +54,5 @@ function generate(): number {
   return 0;
 }
 
-process.exitCode = process.argv.includes("--check") ? check() : generate();
+const expected = renderGeneratedCrdFiles(loadKubernetesOpenApi(REPO_ROOT));
+process.exitCode = process.argv.includes("--check") ? check(expected) : generate(expected);

@@ -1,8 +1,9 @@
 /**
  * A control plane set up for scale runs: CRDs, the built-in ClusterServingRuntimes, the controller namespace and
  * its etcd Secret, served namespaces labelled `modelmesh-enabled=true`, and per served namespace a ModelMesh
- * emulator (zero load time by default) exposed through the test host plus the pod simulator, which reports the
- * runtime Deployments the controller creates as ready. The API server writes an audit log of every write, so
+ * emulator (zero load time by default) exposed through the test host (an EndpointSlice and, for upstream's
+ * controller, a core/v1 Endpoints object) plus the pod simulator, which reports the runtime Deployments the
+ * controller creates as ready. The API server writes an audit log of every write, so
  * each client's writes can be counted (`AuditLog`). Each client runs as its own user.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -26,6 +27,7 @@ import type { Relay } from "../../test/support/network/test-host.js";
 import { simulateRuntimePods } from "../../test/support/sandbox/pod-simulator.js";
 import { etcdSecret, userConfigMap } from "../../test/support/user-config.js";
 import { AuditLog, WRITES_AUDIT_POLICY } from "./api-writes.js";
+import { publishUpstreamEndpoints } from "./upstream-endpoints.js";
 
 export const CONTROLLER_NAMESPACE = "modelmesh-serving";
 export { ETCD_SECRET_NAME } from "../../test/support/user-config.js";
@@ -63,7 +65,10 @@ export interface ScaleCluster {
   /** A client as the load generator's user. */
   readonly client: KubeClient;
   readonly meshes: readonly MeshOfNamespace[];
-  /** Makes every namespace's mesh unreachable, then reachable again: the controller looks at every model. */
+  /**
+   * Makes every namespace's mesh unreachable, then reachable again (EndpointSlice and Endpoints alike): the
+   * controller looks at every model.
+   */
   bounceEndpoints(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -98,7 +103,7 @@ export async function startScaleCluster(options: ScaleClusterOptions): Promise<S
     for (const modelPath of options.modelPaths)
       mkdirSync(path.join(modelsDir, modelPath), { recursive: true });
 
-    await kubectl(plane, ["apply", "--server-side", "-k", path.join(REPO_ROOT, "crds")]);
+    await kubectl(plane, ["apply", "--server-side", "-f", path.join(REPO_ROOT, "crds")]);
     await kubectl(plane, ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
     const objects = [
       { apiVersion: "v1", kind: "Namespace", metadata: { name: CONTROLLER_NAMESPACE } },
@@ -132,18 +137,21 @@ export async function startScaleCluster(options: ScaleClusterOptions): Promise<S
         }),
       });
       const relay = await exposeEmulator(infrastructure, emulator, { namespace });
+      await publishUpstreamEndpoints(infrastructure, { namespace, host: relay.host, port: relay.port });
       meshes.push({ namespace, emulator, relay, pods: simulateRuntimePods(infrastructure, namespace) });
     }
 
     const bounceEndpoints = async () => {
       for (const ready of [false, true]) {
         for (const mesh of meshes) {
-          await publishEmulatorEndpoints(infrastructure, {
+          const endpoints = {
             namespace: mesh.namespace,
             host: mesh.relay.host,
             port: mesh.relay.port,
             ready,
-          });
+          };
+          await publishEmulatorEndpoints(infrastructure, endpoints);
+          await publishUpstreamEndpoints(infrastructure, endpoints);
         }
         // Let the controller see the unreachable state before the reachable one.
         if (!ready) await new Promise((resolve) => setTimeout(resolve, 1000));

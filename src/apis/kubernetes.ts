@@ -4,6 +4,7 @@ import type {
   V1EnvVar,
   V1LocalObjectReference,
   V1ObjectMeta,
+  V1PodResourceClaim,
   V1Toleration,
   V1Volume,
 } from "@kubernetes/client-node";
@@ -46,6 +47,11 @@ export const LocalObjectReferenceSchema = kubernetesShape<V1LocalObjectReference
   anything,
 );
 
+export const PodResourceClaimSchema = kubernetesShape<V1PodResourceClaim>(
+  "io.k8s.api.core.v1.PodResourceClaim",
+  hasName,
+);
+
 export const ObjectMetaSchema = z
   .custom<V1ObjectMeta>((value) => isRecord(value), { message: "expected object metadata" })
   .meta({ [OBJECT_METADATA_KEY]: true });
@@ -58,6 +64,7 @@ export const EMBEDDED_KUBERNETES_DEFINITIONS = [
   "io.k8s.api.core.v1.Toleration",
   "io.k8s.api.core.v1.EnvVar",
   "io.k8s.api.core.v1.LocalObjectReference",
+  "io.k8s.api.core.v1.PodResourceClaim",
 ] as const;
 
 /** Kubernetes map of string to string (labels, annotations, node selectors). */

@@ -112,4 +112,45 @@ describe("Controller", () => {
     expect(text).toContain('controller_runtime_max_concurrent_reconciles{controller="test"} 2');
     expect(text).toContain('controller_runtime_active_workers{controller="test"} 0');
   });
+
+  it("exports every controller-runtime and workqueue series at 0 before it has done anything", async () => {
+    const { registry } = newController(async () => undefined, 3);
+    const text = await registry.metrics();
+    for (const line of [
+      'controller_runtime_reconcile_total{controller="test",result="success"} 0',
+      'controller_runtime_reconcile_total{controller="test",result="error"} 0',
+      'controller_runtime_reconcile_total{controller="test",result="requeue"} 0',
+      'controller_runtime_reconcile_total{controller="test",result="requeue_after"} 0',
+      'controller_runtime_reconcile_errors_total{controller="test"} 0',
+      'controller_runtime_terminal_reconcile_errors_total{controller="test"} 0',
+      'controller_runtime_reconcile_panics_total{controller="test"} 0',
+      'controller_runtime_active_workers{controller="test"} 0',
+      'controller_runtime_max_concurrent_reconciles{controller="test"} 3',
+      'workqueue_depth{name="test"} 0',
+      'workqueue_adds_total{name="test"} 0',
+      'workqueue_retries_total{name="test"} 0',
+      'workqueue_queue_duration_seconds_count{name="test"} 0',
+      'workqueue_work_duration_seconds_count{name="test"} 0',
+      'workqueue_unfinished_work_seconds{name="test"} 0',
+      'workqueue_longest_running_processor_seconds{name="test"} 0',
+    ]) {
+      expect(text.split("\n")).toContain(line);
+    }
+    // As in controller-runtime, the reconcile time histogram starts with the first reconcile.
+    expect(text).not.toContain('controller_runtime_reconcile_time_seconds_count{controller="test"}');
+  });
+
+  it("keeps the series of its first queue when a restart makes a new one", async () => {
+    const { controller, registry } = newController(async () => undefined);
+    controller.start();
+    controller.enqueue("a");
+    await until(() => controller.queue.length === 0 && controller.queue.inFlight === 0);
+    await controller.stop();
+    controller.start();
+    await controller.stop();
+    const text = await registry.metrics();
+    expect(text).toContain('workqueue_adds_total{name="test"} 1');
+    expect(text).toContain('workqueue_queue_duration_seconds_count{name="test"} 1');
+    expect(text).toContain('controller_runtime_reconcile_total{controller="test",result="success"} 1');
+  });
 });

@@ -69,6 +69,9 @@ export class Controller {
     this.#log = createLogger(options.loggerName ?? `controller.${options.name}`, {
       controller: options.name,
     });
+    // From construction rather than from start (controller-runtime's moment, after winning leadership), so a
+    // standby replica exports the series too (decision 0188).
+    this.#metrics.initController(this.name, this.workers);
     this.#queue = this.#newQueue();
   }
 

@@ -1,5 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
+/** The `result` label values of `controller_runtime_reconcile_total`. */
+export const RECONCILE_RESULTS = ["success", "error", "requeue", "requeue_after"] as const;
+
 /**
  * Prometheus metrics under the names and labels controller-runtime and client-go register, so dashboards and
  * alerts written for the Go controller keep working.
@@ -7,6 +10,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 export class RuntimeMetrics {
   readonly reconcileTotal: Counter<"controller" | "result">;
   readonly reconcileErrors: Counter<"controller">;
+  readonly terminalReconcileErrors: Counter<"controller">;
+  readonly reconcilePanics: Counter<"controller">;
   readonly reconcileTime: Histogram<"controller">;
   readonly activeWorkers: Gauge<"controller">;
   readonly maxConcurrentReconciles: Gauge<"controller">;
@@ -21,6 +26,8 @@ export class RuntimeMetrics {
   readonly leaderElectionMasterStatus: Gauge<"name">;
   /** Per queue name, reports its in-flight ages in seconds when scraped. */
   readonly #inFlightAges = new Map<string, () => number[]>();
+  readonly #initialisedControllers = new Set<string>();
+  readonly #initialisedQueues = new Set<string>();
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -33,6 +40,18 @@ export class RuntimeMetrics {
     this.reconcileErrors = new Counter({
       name: "controller_runtime_reconcile_errors_total",
       help: "Total number of reconciliation errors per controller",
+      labelNames: ["controller"],
+      registers,
+    });
+    this.terminalReconcileErrors = new Counter({
+      name: "controller_runtime_terminal_reconcile_errors_total",
+      help: "Total number of terminal reconciliation errors per controller",
+      labelNames: ["controller"],
+      registers,
+    });
+    this.reconcilePanics = new Counter({
+      name: "controller_runtime_reconcile_panics_total",
+      help: "Total number of reconciliation panics per controller",
       labelNames: ["controller"],
       registers,
     });
@@ -128,6 +147,38 @@ export class RuntimeMetrics {
       labelNames: ["name"],
       registers,
     });
+  }
+
+  /**
+   * Creates a controller's series at 0, as controller-runtime's `initMetrics` does
+   * (`pkg/internal/controller/controller.go`), so that rates and `absent()` alerts work before its first
+   * reconcile. This runtime has no terminal errors and no panics (an exception is a reconcile error), so those two
+   * counters stay at 0. `controller_runtime_reconcile_time_seconds` appears with the first reconcile, as there.
+   */
+  initController(controller: string, workers: number): void {
+    if (this.#initialisedControllers.has(controller)) return;
+    this.#initialisedControllers.add(controller);
+    for (const result of RECONCILE_RESULTS) this.reconcileTotal.inc({ controller, result }, 0);
+    this.reconcileErrors.inc({ controller }, 0);
+    this.terminalReconcileErrors.inc({ controller }, 0);
+    this.reconcilePanics.inc({ controller }, 0);
+    this.maxConcurrentReconciles.set({ controller }, workers);
+    this.activeWorkers.set({ controller }, 0);
+  }
+
+  /**
+   * Creates a queue's `workqueue_*` series at 0, as client-go does when it makes a named queue (its metrics
+   * provider hands out every series of the name up front). Only once per name: a restarted controller's new queue
+   * continues the old one's series.
+   */
+  initQueue(name: string): void {
+    if (this.#initialisedQueues.has(name)) return;
+    this.#initialisedQueues.add(name);
+    this.workqueueDepth.set({ name }, 0);
+    this.workqueueAdds.inc({ name }, 0);
+    this.workqueueRetries.inc({ name }, 0);
+    this.workqueueQueueDuration.zero({ name });
+    this.workqueueWorkDuration.zero({ name });
   }
 
   /** Lets a work queue report the ages of its in-flight items at scrape time. */

@@ -37,6 +37,7 @@ export class WorkQueue {
     this.name = options.name;
     this.#rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter();
     this.#metrics = options.metrics;
+    this.#metrics?.initQueue(this.name);
     this.#metrics?.trackInFlight(this.name, () => {
       const now = performance.now();
       return [...this.#processing.values()].map((start) => (now - start) / 1000);

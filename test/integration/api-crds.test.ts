@@ -1,9 +1,19 @@
-import { CustomObjectsApi, KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import {
+  CustomObjectsApi,
+  KubeConfig,
+  type KubernetesObject,
+  PatchStrategy,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { convertInferenceService } from "../../src/apis/serving/inference-service-conversion.js";
-import { INITIAL_PREDICTOR_STATUS } from "../../src/apis/serving/v1alpha1/predictor.js";
+import { INITIAL_PREDICTOR_STATUS, MODEL_STATES } from "../../src/apis/serving/v1alpha1/predictor.js";
 import type { ServingRuntime } from "../../src/apis/serving/v1alpha1/serving-runtime.js";
-import type { InferenceService } from "../../src/apis/serving/v1beta1/inference-service.js";
+import {
+  type InferenceService,
+  ISVC_FAILURE_REASONS,
+  ISVC_TRANSITION_STATUSES,
+} from "../../src/apis/serving/v1beta1/inference-service.js";
 import {
   createObject,
   createTestNamespace,
@@ -11,6 +21,7 @@ import {
   readYamlDocuments,
   refusal,
 } from "../fixtures/api/cluster.js";
+import { kustomize } from "../support/install.js";
 
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromFile(inject("kubeconfigPath"));
@@ -37,7 +48,7 @@ function nameOf(object: KubernetesObject): string {
 }
 
 describe("the generated CRDs on a real API server", () => {
-  it("are structural, established, with the upstream scopes, columns and status subresources", async () => {
+  it("are structural, established, with the upstream scopes, columns and status subresources (none for runtimes)", async () => {
     const crds = await installCrds(inject("kubeconfigPath"));
     const summary = Object.fromEntries(
       crds.map((crd) => [
@@ -55,13 +66,13 @@ describe("the generated CRDs on a real API server", () => {
       "clusterservingruntimes.serving.kserve.io": {
         scope: "Cluster",
         columns: runtimeColumns,
-        status: true,
+        status: false,
         problems: 0,
       },
       "servingruntimes.serving.kserve.io": {
         scope: "Namespaced",
         columns: runtimeColumns,
-        status: true,
+        status: false,
         problems: 0,
       },
       "predictors.serving.kserve.io": {
@@ -77,6 +88,23 @@ describe("the generated CRDs on a real API server", () => {
         problems: 0,
       },
     });
+  });
+
+  it("are what the kustomize install renders: config/crd all four, config/crd/with-kserve the Predictor CRD", async () => {
+    const names = async (dir: string) =>
+      (await kustomize(dir)).map((object) => `${object.kind}/${object.metadata.name}`).sort();
+    expect(await names("crd")).toStrictEqual([
+      "CustomResourceDefinition/clusterservingruntimes.serving.kserve.io",
+      "CustomResourceDefinition/inferenceservices.serving.kserve.io",
+      "CustomResourceDefinition/predictors.serving.kserve.io",
+      "CustomResourceDefinition/servingruntimes.serving.kserve.io",
+    ]);
+    expect(await names("crd/with-kserve")).toStrictEqual([
+      "CustomResourceDefinition/predictors.serving.kserve.io",
+    ]);
+    const fromCrdsDir = readYamlDocuments("crds/serving.kserve.io_predictors.yaml")[0];
+    const fromKustomize = (await kustomize("crd/with-kserve"))[0];
+    expect(fromKustomize).toStrictEqual(fromCrdsDir);
   });
 });
 
@@ -247,6 +275,176 @@ describe("status subresources take what the controller writes", () => {
   });
 });
 
+describe("InferenceService status: everything KServe's controller writes is stored", () => {
+  const ISVC = "isvc-kserve-status";
+  const target = () => ({
+    group: "serving.kserve.io",
+    version: "v1beta1",
+    namespace,
+    plural: "inferenceservices",
+    name: ISVC,
+  });
+  /** A JSON merge patch of the status subresource; resolves with the stored `status.modelStatus`. */
+  const patchStatus = async (status: Record<string, unknown>) => {
+    const written = (await custom.patchNamespacedCustomObjectStatus(
+      { ...target(), body: { status } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    )) as { status: { modelStatus?: unknown } };
+    return written.status.modelStatus;
+  };
+
+  beforeAll(async () => {
+    await createObject(
+      kubeConfig,
+      inNamespace(
+        inferenceService(ISVC, {
+          predictor: { model: { modelFormat: { name: "sklearn" }, storageUri: "s3://b/p" } },
+        }),
+      ),
+    );
+  });
+
+  it.each(ISVC_TRANSITION_STATUSES)("transitionStatus %j", async (transitionStatus) => {
+    const modelStatus = { transitionStatus, states: { activeModelState: "Pending", targetModelState: "" } };
+    expect(await patchStatus({ modelStatus })).toStrictEqual(modelStatus);
+  });
+
+  it.each(MODEL_STATES)("activeModelState and targetModelState %j", async (state) => {
+    const modelStatus = {
+      transitionStatus: "InProgress",
+      states: { activeModelState: state, targetModelState: state },
+    };
+    expect(await patchStatus({ modelStatus })).toStrictEqual(modelStatus);
+  });
+
+  it.each(ISVC_FAILURE_REASONS)("lastFailureInfo.reason %s, with KServe's exitCode", async (reason) => {
+    const lastFailureInfo = {
+      location: "pod-1",
+      reason,
+      message: "m",
+      modelRevisionName: "isvc__isvc-0123456789",
+      time: "2026-01-02T03:04:05Z",
+      exitCode: 137,
+    };
+    const stored = (await patchStatus({ modelStatus: { lastFailureInfo } })) as { lastFailureInfo: unknown };
+    expect(stored.lastFailureInfo).toStrictEqual(lastFailureInfo);
+  });
+
+  it("a partial modelStatus gets KServe's defaults", async () => {
+    await patchStatus({ modelStatus: null });
+    expect(await patchStatus({ modelStatus: {} })).toStrictEqual({ transitionStatus: "UpToDate" });
+    expect(
+      await patchStatus({
+        modelStatus: { states: { targetModelState: "Loading" }, copies: { totalCopies: 2 } },
+      }),
+    ).toStrictEqual({
+      transitionStatus: "UpToDate",
+      states: { activeModelState: "Pending", targetModelState: "Loading" },
+      copies: { failedCopies: 0, totalCopies: 2 },
+    });
+    await patchStatus({ modelStatus: null });
+    expect(await patchStatus({ modelStatus: { states: {}, copies: {} } })).toStrictEqual({
+      transitionStatus: "UpToDate",
+      states: { activeModelState: "Pending", targetModelState: "" },
+      copies: { failedCopies: 0 },
+    });
+  });
+
+  it("KServe's other status fields are kept", async () => {
+    const status = {
+      deploymentMode: "ModelMesh",
+      servingRuntimeName: "triton-2.x",
+      address: { url: "grpc://x", CACerts: "pem", audience: "a", name: "n" },
+    };
+    const written = (await custom.patchNamespacedCustomObjectStatus(
+      { ...target(), body: { status } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    )) as { status: Record<string, unknown> };
+    expect(written.status).toMatchObject(status);
+  });
+});
+
+describe("objects upstream's CRDs stored are stored", () => {
+  it("a runtime that sets one env var twice and mounts two volumes at one path (atomic lists, decision 0185)", async () => {
+    const containers = [
+      {
+        name: "server",
+        image: "example/server:1",
+        env: [
+          { name: "A", value: "1" },
+          { name: "A", value: "2" },
+        ],
+        volumeMounts: [
+          { name: "one", mountPath: "/models" },
+          { name: "two", mountPath: "/models" },
+        ],
+        volumeDevices: [
+          { name: "one", devicePath: "/dev/x" },
+          { name: "two", devicePath: "/dev/x" },
+        ],
+      },
+    ];
+    const created = (await createObject(
+      kubeConfig,
+      inNamespace(
+        servingRuntime("env-twice", { containers, builtInAdapter: { env: [{ name: "B" }, { name: "B" }] } }),
+      ),
+    )) as unknown as ServingRuntime;
+    expect(created.spec.containers).toStrictEqual(containers);
+    expect(created.spec.builtInAdapter?.env).toStrictEqual([{ name: "B" }, { name: "B" }]);
+  });
+
+  it("an InferenceService model without modelFormat", async () => {
+    const spec = { predictor: { model: { runtime: "triton-2.x", storageUri: "s3://b/p" } } };
+    const created = (await createObject(
+      kubeConfig,
+      inNamespace(inferenceService("no-model-format", spec)),
+    )) as unknown as InferenceService;
+    expect(created.spec).toStrictEqual(spec);
+    expect(convertInferenceService(created)).toMatchObject({
+      ok: true,
+      spec: { modelType: { name: "" }, runtime: { name: "triton-2.x" } },
+    });
+  });
+
+  it("KServe 0.17's runtime fields schedulerName and resourceClaims, on ServingRuntime and ClusterServingRuntime", async () => {
+    const spec = {
+      containers: [container],
+      schedulerName: "volcano",
+      resourceClaims: [{ name: "gpu", resourceClaimTemplateName: "one-gpu" }],
+      workerSpec: {
+        schedulerName: "volcano",
+        resourceClaims: [{ name: "gpu", resourceClaimName: "shared" }],
+      },
+    };
+    for (const runtime of [
+      inNamespace(servingRuntime("kserve-017-fields", spec)),
+      servingRuntime(`kserve-017-fields-${suffix}`, spec, "ClusterServingRuntime"),
+    ]) {
+      const created = (await createObject(kubeConfig, runtime)) as unknown as ServingRuntime;
+      expect(created.spec).toStrictEqual(spec);
+    }
+  });
+
+  it("a runtime's status is written with the object, as upstream's (no status subresource)", async () => {
+    const created = (await createObject(kubeConfig, {
+      ...inNamespace(servingRuntime("with-status", { containers: [container] })),
+      status: {},
+    })) as unknown as ServingRuntime & { status?: unknown };
+    expect(created.status).toStrictEqual({});
+    const refused = await refusal(
+      custom.getNamespacedCustomObjectStatus({
+        group: "serving.kserve.io",
+        version: "v1alpha1",
+        namespace,
+        plural: "servingruntimes",
+        name: "with-status",
+      }),
+    );
+    expect(refused.code).toBe(404);
+  });
+});
+
 const predictor = (name: string, spec: Record<string, unknown>) => ({
   apiVersion: "serving.kserve.io/v1alpha1",
   kind: "Predictor",
@@ -331,10 +529,10 @@ describe("invalid resources are refused by the API server with a readable messag
         'spec.containers[0].ports[0].containerPort: Invalid value: "string": spec.containers[0].ports[0].containerPort in body must be of type integer: "string"',
     },
     {
-      object: servingRuntime("duplicate-env", {
-        containers: [{ ...container, env: [{ name: "A" }, { name: "A" }] }],
+      object: servingRuntime("duplicate-port", {
+        containers: [{ ...container, ports: [{ containerPort: 8080 }, { containerPort: 8080 }] }],
       }),
-      message: 'spec.containers[0].env[1]: Duplicate value: {"name":"A"}',
+      message: 'spec.containers[0].ports[1]: Duplicate value: {"containerPort":8080,"protocol":"TCP"}',
     },
     {
       object: servingRuntime("bad-quantity", {
@@ -354,10 +552,6 @@ describe("invalid resources are refused by the API server with a readable messag
     {
       object: inferenceService("no-predictor", {}),
       message: "spec.predictor: Required value",
-    },
-    {
-      object: inferenceService("no-model-format", { predictor: { model: { storageUri: "s3://b/p" } } }),
-      message: "spec.predictor.model.modelFormat: Required value",
     },
     {
       object: inferenceService("storage-uri-not-text", { predictor: { sklearn: { storageUri: 42 } } }),

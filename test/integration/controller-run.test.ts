@@ -159,6 +159,31 @@ describe("modelmesh-serving run", () => {
       /controller_runtime_reconcile_total\{controller="ServiceReconciler",result="success"\} [1-9]/,
     );
     expect(body).toContain("leader_election_master_status");
+    // Every controller has every series, whether or not it has had work (decision 0188).
+    const controllers = [
+      ...body.matchAll(/^controller_runtime_max_concurrent_reconciles\{controller="([^"]+)"\}/gm),
+    ].map((match) => match[1]);
+    expect(controllers).toEqual(expect.arrayContaining(["ServingRuntimeReconciler", "ServiceReconciler"]));
+    for (const name of controllers) {
+      for (const series of [
+        ...["success", "error", "requeue", "requeue_after"].map(
+          (result) => `controller_runtime_reconcile_total{controller="${name}",result="${result}"}`,
+        ),
+        `controller_runtime_reconcile_errors_total{controller="${name}"}`,
+        `controller_runtime_terminal_reconcile_errors_total{controller="${name}"}`,
+        `controller_runtime_reconcile_panics_total{controller="${name}"}`,
+        `controller_runtime_active_workers{controller="${name}"}`,
+        `workqueue_depth{name="${name}"}`,
+        `workqueue_adds_total{name="${name}"}`,
+        `workqueue_retries_total{name="${name}"}`,
+        `workqueue_queue_duration_seconds_count{name="${name}"}`,
+        `workqueue_work_duration_seconds_count{name="${name}"}`,
+        `workqueue_unfinished_work_seconds{name="${name}"}`,
+        `workqueue_longest_running_processor_seconds{name="${name}"}`,
+      ]) {
+        expect(body, series).toContain(`${series} `);
+      }
+    }
   });
 
   it("serves the validating webhook with the certificate from --webhook-cert-dir", async () => {

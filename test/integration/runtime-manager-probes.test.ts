@@ -69,6 +69,52 @@ describe("manager in process", () => {
     expect(lease?.spec?.holderIdentity).toBe("");
   });
 
+  it("serves every controller-runtime and workqueue series at 0 for a controller that has done nothing", async () => {
+    const manager = new Manager({ kubeConfig, metricsPort: 0, bindHost: "127.0.0.1" });
+    const nothing = manager.informer<KubernetesObject>(CONFIG_MAP, {
+      namespace,
+      labelSelector: "runtime-test=matches-nothing",
+    });
+    let reconciles = 0;
+    const controller = new Controller({
+      name: "idle",
+      workers: 2,
+      metrics: manager.metrics,
+      reconciler: {
+        async reconcile() {
+          reconciles++;
+        },
+      },
+    });
+    controller.watch(nothing);
+    manager.addController(controller);
+    await manager.start();
+
+    const metrics = await fetch(`http://127.0.0.1:${manager.ports.metrics}/metrics`).then((r) => r.text());
+    await manager.stop();
+    expect(reconciles).toBe(0);
+    const lines = metrics.split("\n");
+    for (const line of [
+      ...["success", "error", "requeue", "requeue_after"].map(
+        (result) => `controller_runtime_reconcile_total{controller="idle",result="${result}"} 0`,
+      ),
+      'controller_runtime_reconcile_errors_total{controller="idle"} 0',
+      'controller_runtime_terminal_reconcile_errors_total{controller="idle"} 0',
+      'controller_runtime_reconcile_panics_total{controller="idle"} 0',
+      'controller_runtime_active_workers{controller="idle"} 0',
+      'controller_runtime_max_concurrent_reconciles{controller="idle"} 2',
+      'workqueue_depth{name="idle"} 0',
+      'workqueue_adds_total{name="idle"} 0',
+      'workqueue_retries_total{name="idle"} 0',
+      'workqueue_queue_duration_seconds_count{name="idle"} 0',
+      'workqueue_work_duration_seconds_count{name="idle"} 0',
+      'workqueue_unfinished_work_seconds{name="idle"} 0',
+      'workqueue_longest_running_processor_seconds{name="idle"} 0',
+    ]) {
+      expect(lines).toContain(line);
+    }
+  });
+
   it("gives up waiting for cache sync after the timeout", async () => {
     const unreachable = new KubeConfig();
     unreachable.loadFromOptions({

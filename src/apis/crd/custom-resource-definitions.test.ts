@@ -5,7 +5,7 @@ import {
   buildCustomResourceDefinition,
   CRD_SOURCES,
   crdFileName,
-  renderAllCrds,
+  renderGeneratedCrdFiles,
 } from "./custom-resource-definitions.js";
 import { type JsonSchema, loadKubernetesOpenApi } from "./kubernetes-definitions.js";
 
@@ -40,11 +40,22 @@ const get = (schema: JsonSchema, ...names: string[]) =>
   }, schema);
 
 describe("generated CRDs", () => {
-  it("match the committed files in crds/ (npm run generate:crds)", () => {
-    for (const [file, text] of renderAllCrds(openapi)) {
-      const committed = path.join(REPO_ROOT, "crds", file);
+  it("match the committed files in crds/ and config/crd/ (npm run generate:crds)", () => {
+    for (const [file, text] of renderGeneratedCrdFiles(openapi)) {
+      const committed = path.join(REPO_ROOT, file);
       expect(existsSync(committed) && readFileSync(committed, "utf8") === text, file).toBe(true);
     }
+  });
+
+  it("put nothing but the CRDs in crds/, and split config/crd/ so that with-kserve/ is the Predictor CRD", () => {
+    const files = [...renderGeneratedCrdFiles(openapi).keys()];
+    expect(files.filter((file) => file.startsWith("crds/")).sort()).toStrictEqual(
+      CRD_SOURCES.map((source) => `crds/${crdFileName(source)}`).sort(),
+    );
+    expect(files.filter((file) => file.startsWith("config/crd/with-kserve/")).sort()).toStrictEqual([
+      "config/crd/with-kserve/kustomization.yaml",
+      "config/crd/with-kserve/serving.kserve.io_predictors.yaml",
+    ]);
   });
 
   it.each(CRD_SOURCES.map((source) => source.kind))(
@@ -80,13 +91,21 @@ describe("generated CRDs", () => {
     expect(get(format, "priority")).toMatchObject({ type: "integer", format: "int32", minimum: 1 });
   });
 
-  it("embeds Kubernetes' Container with its list-map keys and quantities", () => {
+  it("embeds Kubernetes' Container with upstream's list-map keys and its quantities", () => {
     const container = get(schemaOf("ServingRuntime"), "spec", "containers", "[]");
     expect(container.required).toStrictEqual(["name"]);
     expect(get(container, "ports")).toMatchObject({
       "x-kubernetes-list-type": "map",
       "x-kubernetes-list-map-keys": ["containerPort", "protocol"],
     });
+    expect(get(container, "resources", "claims")).toMatchObject({
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["name"],
+    });
+    for (const list of ["env", "volumeMounts", "volumeDevices"]) {
+      expect(get(container, list)["x-kubernetes-list-type"], list).toBe("atomic");
+      expect(get(container, list)["x-kubernetes-list-map-keys"], list).toBeUndefined();
+    }
     expect(get(container, "ports", "[]", "protocol")).toStrictEqual({ type: "string", default: "TCP" });
     const memory = (get(container, "resources", "limits").additionalProperties ?? {}) as JsonSchema;
     expect(memory["x-kubernetes-int-or-string"]).toBe(true);
@@ -122,7 +141,51 @@ describe("generated CRDs", () => {
   it("keeps the parts of an InferenceService ModelMesh does not read", () => {
     const predictor = get(schemaOf("InferenceService"), "spec", "predictor");
     expect(predictor["x-kubernetes-preserve-unknown-fields"]).toBe(true);
-    expect(get(predictor, "model").required).toStrictEqual(["modelFormat"]);
+    expect(get(predictor, "model").required).toBeUndefined();
     expect(get(schemaOf("InferenceService"), "status")["x-kubernetes-preserve-unknown-fields"]).toBe(true);
+  });
+
+  it("gives the InferenceService model status KServe's enums, defaults and required fields", () => {
+    const modelStatus = get(schemaOf("InferenceService"), "status", "modelStatus");
+    const states = get(modelStatus, "states");
+    const modelStates = ["", "Pending", "Standby", "Loading", "Loaded", "FailedToLoad"];
+    expect(modelStatus.required).toStrictEqual(["transitionStatus"]);
+    expect(get(modelStatus, "transitionStatus")).toStrictEqual({
+      type: "string",
+      default: "UpToDate",
+      enum: ["", "UpToDate", "InProgress", "BlockedByFailedLoad", "InvalidSpec"],
+    });
+    expect(states.required).toStrictEqual(["activeModelState"]);
+    expect(get(states, "activeModelState")).toStrictEqual({
+      type: "string",
+      default: "Pending",
+      enum: modelStates,
+    });
+    expect(get(states, "targetModelState")).toStrictEqual({ type: "string", default: "", enum: modelStates });
+    expect(get(modelStatus, "copies").required).toStrictEqual(["failedCopies"]);
+    expect(get(modelStatus, "copies", "failedCopies")).toStrictEqual({ type: "integer", default: 0 });
+    expect(get(modelStatus, "lastFailureInfo", "reason").enum).toStrictEqual([
+      "ModelLoadFailed",
+      "RuntimeUnhealthy",
+      "RuntimeDisabled",
+      "NoSupportingRuntime",
+      "RuntimeNotRecognized",
+      "InvalidPredictorSpec",
+    ]);
+  });
+
+  it("has a status subresource for Predictor and InferenceService only, like upstream and KServe", () => {
+    const subresources = Object.fromEntries(
+      CRD_SOURCES.map((source) => [
+        source.kind,
+        (crd(source.kind).spec.versions[0] as unknown as { subresources: unknown }).subresources,
+      ]),
+    );
+    expect(subresources).toStrictEqual({
+      ClusterServingRuntime: {},
+      InferenceService: { status: {} },
+      Predictor: { status: {} },
+      ServingRuntime: {},
+    });
   });
 });

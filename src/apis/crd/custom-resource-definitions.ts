@@ -34,6 +34,10 @@ interface CrdSource {
   version: string;
   schema: z.ZodType;
   printerColumns: PrinterColumn[];
+  /** Upstream's and KServe's runtimes have none: their status is written with the object (and is empty). */
+  statusSubresource: boolean;
+  /** KServe installs this CRD too; the install next to KServe leaves it to KServe (decision 0010). */
+  sharedWithKServe: boolean;
 }
 
 const AGE: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
@@ -45,7 +49,7 @@ const RUNTIME_COLUMNS: PrinterColumn[] = [
   AGE,
 ];
 
-/** Every CRD this project ships, in the order `config/crd/kustomization.yaml` lists them. */
+/** Every CRD this project ships, in file-name order. */
 export const CRD_SOURCES: CrdSource[] = [
   {
     kind: KIND_CLUSTER_SERVING_RUNTIME,
@@ -54,6 +58,8 @@ export const CRD_SOURCES: CrdSource[] = [
     version: V1ALPHA1,
     schema: ClusterServingRuntimeSchema,
     printerColumns: RUNTIME_COLUMNS,
+    statusSubresource: false,
+    sharedWithKServe: true,
   },
   {
     kind: KIND_INFERENCE_SERVICE,
@@ -87,6 +93,8 @@ export const CRD_SOURCES: CrdSource[] = [
       },
       AGE,
     ],
+    statusSubresource: true,
+    sharedWithKServe: true,
   },
   {
     kind: KIND_PREDICTOR,
@@ -102,6 +110,8 @@ export const CRD_SOURCES: CrdSource[] = [
       { name: "Transition", type: "string", jsonPath: ".status.transitionStatus" },
       AGE,
     ],
+    statusSubresource: true,
+    sharedWithKServe: false,
   },
   {
     kind: KIND_SERVING_RUNTIME,
@@ -110,6 +120,8 @@ export const CRD_SOURCES: CrdSource[] = [
     version: V1ALPHA1,
     schema: ServingRuntimeSchema,
     printerColumns: RUNTIME_COLUMNS,
+    statusSubresource: false,
+    sharedWithKServe: true,
   },
 ];
 
@@ -119,7 +131,7 @@ export function crdName(source: Pick<CrdSource, "plural">): string {
   return `${source.plural}.${SERVING_GROUP}`;
 }
 
-/** The file each CRD is written to under `crds/`. */
+/** The file name of a CRD, in `crds/` and in the kustomize directories. */
 export function crdFileName(source: Pick<CrdSource, "plural">): string {
   return `${SERVING_GROUP}_${source.plural}.yaml`;
 }
@@ -149,7 +161,7 @@ export function buildCustomResourceDefinition(
           storage: true,
           additionalPrinterColumns: source.printerColumns,
           schema: { openAPIV3Schema: crdSchemaFromZod(source.schema, openapi) },
-          subresources: { status: {} },
+          subresources: source.statusSubresource ? { status: {} } : {},
         },
       ],
     },
@@ -163,7 +175,7 @@ export function renderCrdYaml(crd: CustomResourceDefinition): string {
   return GENERATED_HEADER + stringify(crd, { aliasDuplicateObjects: false, lineWidth: 0 });
 }
 
-/** Every generated file under `crds/`, keyed by file name. */
+/** Every generated CRD file, keyed by file name. */
 export function renderAllCrds(openapi: KubernetesOpenApi): Map<string, string> {
   return new Map(
     CRD_SOURCES.map((source) => [
@@ -173,9 +185,19 @@ export function renderAllCrds(openapi: KubernetesOpenApi): Map<string, string> {
   );
 }
 
-function kustomization(resources: string[]): string {
+/** Nothing but the CRDs: `kubectl apply -f crds/`, the Helm chart, the npm package and the image. */
+export const CRDS_DIR = "crds";
+/** The kustomize install of all four CRDs: KServe's three here plus `with-kserve/`. */
+export const KUSTOMIZE_CRD_DIR = "config/crd";
+/** The kustomize install next to KServe: the Predictor CRD alone. */
+export const KUSTOMIZE_CRD_WITH_KSERVE_DIR = "config/crd/with-kserve";
+/** The directories that hold only generated files. */
+export const GENERATED_CRD_DIRS = [CRDS_DIR, KUSTOMIZE_CRD_DIR, KUSTOMIZE_CRD_WITH_KSERVE_DIR] as const;
+
+function kustomization(comment: string, resources: string[]): string {
   return (
     GENERATED_HEADER +
+    comment +
     stringify(
       { apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources },
       { lineWidth: 0 },
@@ -183,12 +205,33 @@ function kustomization(resources: string[]): string {
   );
 }
 
-/** `crds/kustomization.yaml`, listing the generated CRD files. */
-export function renderCrdsKustomization(): string {
-  return kustomization(CRD_SOURCES.map(crdFileName));
-}
-
-/** `config/crd/kustomization.yaml`, which installs the generated CRDs. */
-export function renderConfigCrdKustomization(): string {
-  return kustomization(["../../crds"]);
+/**
+ * Every generated file, keyed by its path in the repository. Kustomize reads only files under a kustomization's
+ * own directory and refuses to include a parent directory, so the kustomize directories hold their own copies of
+ * the CRDs, split so that the full install includes the one next to KServe (decision 0186).
+ */
+export function renderGeneratedCrdFiles(openapi: KubernetesOpenApi): Map<string, string> {
+  const crds = renderAllCrds(openapi);
+  const files = new Map<string, string>();
+  for (const [name, text] of crds) files.set(`${CRDS_DIR}/${name}`, text);
+  const shared = CRD_SOURCES.filter((source) => source.sharedWithKServe).map(crdFileName);
+  const ours = CRD_SOURCES.filter((source) => !source.sharedWithKServe).map(crdFileName);
+  for (const name of shared) files.set(`${KUSTOMIZE_CRD_DIR}/${name}`, crds.get(name) ?? "");
+  for (const name of ours) files.set(`${KUSTOMIZE_CRD_WITH_KSERVE_DIR}/${name}`, crds.get(name) ?? "");
+  files.set(
+    `${KUSTOMIZE_CRD_DIR}/kustomization.yaml`,
+    kustomization("# All four CRDs: KServe's three and, in with-kserve/, the Predictor CRD.\n", [
+      ...shared,
+      "with-kserve",
+    ]),
+  );
+  files.set(
+    `${KUSTOMIZE_CRD_WITH_KSERVE_DIR}/kustomization.yaml`,
+    kustomization(
+      "# For clusters that already have KServe: only the Predictor CRD; KServe's InferenceService, ServingRuntime\n" +
+        "# and ClusterServingRuntime CRDs stay in charge (docs/decisions/0010-crds-next-to-kserve.md).\n",
+      ours,
+    ),
+  );
+  return files;
 }

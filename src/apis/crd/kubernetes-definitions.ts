@@ -51,6 +51,25 @@ const KEPT_KEYWORDS = new Set([
   "x-kubernetes-map-type",
 ]);
 
+/**
+ * The only lists that keep Kubernetes' list-map keys: the ones upstream's CRDs (controller-gen over the
+ * Kubernetes types of their day) keyed. Every other keyed list or set is made atomic, as it was upstream, so that
+ * an object upstream stored (an env var set twice, two mounts at one path) is stored here too (decision 0185).
+ */
+const UPSTREAM_KEYED_LISTS: ReadonlySet<string> = new Set([
+  "io.k8s.api.core.v1.Container.ports",
+  "io.k8s.api.core.v1.ResourceRequirements.claims",
+]);
+
+/** A list property with its `x-kubernetes-list-type` made atomic unless upstream keyed it. */
+function withUpstreamListType(owner: string | undefined, name: string, property: JsonSchema): JsonSchema {
+  const listType = property["x-kubernetes-list-type"];
+  if ((listType !== "map" && listType !== "set") || UPSTREAM_KEYED_LISTS.has(`${owner}.${name}`))
+    return property;
+  const { "x-kubernetes-list-map-keys": _keys, ...rest } = property;
+  return { ...rest, "x-kubernetes-list-type": "atomic" };
+}
+
 export function loadKubernetesOpenApi(repoRoot: string): KubernetesOpenApi {
   const text = readFileSync(path.join(repoRoot, KUBERNETES_OPENAPI_PATH), "utf8");
   return JSON.parse(text) as KubernetesOpenApi;
@@ -93,9 +112,10 @@ function structural(
     if (keyword === "properties" && isSchema(value)) {
       const required = new Set(Array.isArray(node.required) ? node.required : []);
       result.properties = Object.fromEntries(
-        Object.entries(value).map(([name, property]) => {
-          const converted = structural(openapi, property as JsonSchema, NO_KEYS, trail);
-          const keyDefault = (property as JsonSchema).default;
+        Object.entries(value).map(([name, original]) => {
+          const property = withUpstreamListType(trail.at(-1), name, original as JsonSchema);
+          const converted = structural(openapi, property, NO_KEYS, trail);
+          const keyDefault = property.default;
           if (listMapKeys.has(name) && !required.has(name) && keyDefault !== undefined)
             converted.default = keyDefault;
           return [name, converted];

@@ -65,6 +65,16 @@ describe("convertInferenceService: new form (spec.predictor.model)", () => {
       },
     },
     {
+      title: "no modelFormat: the empty name of upstream's Go zero value, placed by the named runtime",
+      input: isvc({ model: { runtime: "triton-2.x", storageUri: "s3://bucket/dir/model.joblib" } }),
+      spec: {
+        modelType: { name: "" },
+        path: "",
+        storage: { path: "dir/model.joblib", parameters: { type: "s3", bucket: "bucket" } },
+        runtime: { name: "triton-2.x" },
+      },
+    },
+    {
       title: "huggingface next to the model spec is not a ModelMesh framework, so it is not a conflict",
       input: isvc({ ...s3Model(), huggingface: { storageUri: "s3://x/y" } }),
       spec: {

@@ -184,10 +184,13 @@ export function convertInferenceService(isvc: InferenceService): InferenceServic
         error: `the InferenceService ${name} cannot have both the model spec and the runtime annotation ${SERVING_RUNTIME_ANNOTATION}`,
       };
     }
+    // Without a model format, upstream's Go zero value: an empty name (a runtime named by `model.runtime` still
+    // places the model, since the type label is then `rt:<runtime>`).
+    const format = model.modelFormat ?? { name: "" };
     spec = {
       modelType: {
-        name: model.modelFormat.name,
-        ...(model.modelFormat.version !== undefined && { version: model.modelFormat.version }),
+        name: format.name,
+        ...(format.version !== undefined && { version: format.version }),
       },
       path: "",
       ...(model.runtime !== undefined && { runtime: { name: model.runtime } }),

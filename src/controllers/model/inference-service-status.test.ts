@@ -96,4 +96,20 @@ describe("InferenceService status", () => {
       httpEndpoint: "",
     });
   });
+
+  it("reads KServe's values the Predictor status lacks as its defaults: an empty transition, RuntimeDisabled", () => {
+    const status: InferenceServiceStatus = {
+      modelStatus: {
+        transitionStatus: "",
+        states: { activeModelState: "Pending" },
+        lastFailureInfo: { reason: "RuntimeDisabled", message: "disabled", modelRevisionName: "m__isvc-1" },
+      },
+    };
+    expect(predictorStatusOfInferenceService(status)).toEqual({
+      ...INITIAL_PREDICTOR_STATUS,
+      lastFailureInfo: { message: "disabled", modelId: "m__isvc-1" },
+      grpcEndpoint: "",
+      httpEndpoint: "",
+    });
+  });
 });

@@ -5,6 +5,7 @@
  */
 import {
   type FailureInfo,
+  FailureReasonSchema,
   INITIAL_PREDICTOR_STATUS,
   type ModelState,
   ModelStateSchema,
@@ -30,8 +31,14 @@ function modelState(value: unknown, fallback: ModelState): ModelState {
 
 function fromIsvcFailure(info: IsvcFailureInfo | undefined): FailureInfo | undefined {
   if (info === undefined) return undefined;
-  const { modelRevisionName, exitCode: _exitCode, ...rest } = info;
-  return { ...rest, ...(modelRevisionName !== undefined && { modelId: modelRevisionName }) };
+  const { modelRevisionName, exitCode: _exitCode, reason, ...rest } = info;
+  // A reason only KServe writes (RuntimeDisabled) has no Predictor value and reads as none.
+  const known = FailureReasonSchema.safeParse(reason);
+  return {
+    ...rest,
+    ...(known.success && { reason: known.data }),
+    ...(modelRevisionName !== undefined && { modelId: modelRevisionName }),
+  };
 }
 
 function toIsvcFailure(info: FailureInfo): IsvcFailureInfo {

@@ -460,3 +460,43 @@ describe("withRuntimeCapacity", () => {
     expect(withRuntimeCapacity(failed, "none", "mt:x", "m", undefined, NOW)).toBe(failed);
   });
 });
+
+describe("decodeModelState: placement errors and several errors, as upstream's decodeModelState", () => {
+  it.each([
+    [
+      "a named runtime that exists but has no running instance waits for it",
+      model(ModelStatus.LOADING_FAILED, [noRuntime("rt:triton-2.x", "rt:triton-2.x")]),
+      { state: "Loading", reason: "RuntimeUnhealthy", message: MESSAGES.waitingForSupportingRuntime },
+    ],
+    [
+      "a named runtime with a protocol requirement waits for it too",
+      model(ModelStatus.LOADING_FAILED, [noRuntime("rt:triton-2.x", "rt:triton-2.x, pv:grpc-v2")]),
+      { state: "Loading", reason: "RuntimeUnhealthy", message: MESSAGES.waitingForSupportingRuntime },
+    ],
+    [
+      "of a load error then a placement error, the load error wins",
+      model(ModelStatus.LOADING_FAILED, ["pull failed", noRuntime("rt:triton-2.x", "rt:triton-2.x")]),
+      { state: "FailedToLoad", reason: "ModelLoadFailed", message: "pull failed" },
+    ],
+    [
+      "of a placement error then a load error, the placement error wins",
+      model(ModelStatus.LOADING_FAILED, [noRuntime("rt:triton-2.x", "rt:triton-2.x"), "pull failed"]),
+      { state: "Loading", reason: "RuntimeUnhealthy", message: MESSAGES.waitingForSupportingRuntime },
+    ],
+    [
+      "of an unknown runtime then a missing type, the first decides",
+      model(ModelStatus.LOADING_FAILED, [
+        noRuntime("rt:nope", "_no_runtime"),
+        noRuntime("mt:caffe", "_no_runtime"),
+      ]),
+      { state: "FailedToLoad", reason: "RuntimeNotRecognized", message: MESSAGES.runtimeNotRecognized },
+    ],
+    [
+      "a loading model with several old errors reports the first",
+      model(ModelStatus.LOADING, ["first", "second"]),
+      { state: "Loading", reason: "ModelLoadFailed", message: "first" },
+    ],
+  ])("%s", (_name, info, expected) => {
+    expect(decodeModelState(info)).toEqual(expected);
+  });
+});

@@ -1,9 +1,6 @@
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
-
-const execFileAsync = promisify(execFile);
 
 export interface ControlPlaneBinaries {
   etcd: string;
@@ -13,29 +10,53 @@ export interface ControlPlaneBinaries {
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
 const BUILD_SCRIPT = path.join(REPO_ROOT, "scripts/build-control-plane.sh");
+/** Far beyond a cold build on a slow machine; only a hung toolchain reaches it. */
+const BUILD_TIMEOUT_MS = 60 * 60_000;
 
 let cached: Promise<ControlPlaneBinaries> | undefined;
 
 /**
  * The Go-built control-plane binaries, built once per machine by scripts/build-control-plane.sh (a cache hit
- * costs a fraction of a second). The script prints one clear message when it cannot build.
+ * costs a fraction of a second and prints nothing). A build's progress goes to this process's stderr as it happens
+ * (up to 10 minutes cold); the script prints one clear message when it cannot build.
  */
 export function controlPlaneBinaries(): Promise<ControlPlaneBinaries> {
   cached ??= locate();
   return cached;
 }
 
+/** Runs the build script, passing its stderr through; resolves with its stdout. */
+function runBuildScript(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", [BUILD_SCRIPT], {
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: BUILD_TIMEOUT_MS,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+      process.stderr.write(chunk);
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve(stdout);
+      else reject(new Error(stderr.trim() || `exit code ${code}`));
+    });
+  });
+}
+
 async function locate(): Promise<ControlPlaneBinaries> {
   let binDir: string;
   try {
-    const { stdout } = await execFileAsync("bash", [BUILD_SCRIPT], {
-      maxBuffer: 1 << 20,
-      timeout: 60 * 60_000,
-    });
-    binDir = stdout.trim().split("\n").pop() ?? "";
+    binDir = (await runBuildScript()).trim().split("\n").pop() ?? "";
   } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr?.trim();
-    throw new Error(`the local control plane could not be built:\n${stderr || String(error)}`);
+    throw new Error(
+      `the local control plane could not be built:\n${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const binaries = {
     etcd: path.join(binDir, "etcd"),

@@ -5,6 +5,7 @@ import {
   EnvVarSchema,
   LocalObjectReferenceSchema,
   ObjectMetaSchema,
+  PodResourceClaimSchema,
   StringMapSchema,
   TolerationSchema,
   VolumeSchema,
@@ -54,6 +55,14 @@ const podSpecShape = {
     .boolean()
     .optional()
     .meta({ description: "Accepted for KServe compatibility; unused by ModelMesh." }),
+  schedulerName: z
+    .string()
+    .optional()
+    .meta({ description: "Accepted for KServe (0.17 and later) compatibility; unused by ModelMesh." }),
+  resourceClaims: z
+    .array(PodResourceClaimSchema)
+    .optional()
+    .meta({ description: "Accepted for KServe (0.17 and later) compatibility; unused by ModelMesh." }),
 };
 
 /** KServe's multi-node worker settings; accepted so KServe runtime YAML applies, unused by ModelMesh. */
@@ -82,6 +91,7 @@ export const ServingRuntimeSpecSchema = z.object({
   builtInAdapter: BuiltInAdapterSchema.optional(),
 });
 
+/** Upstream's and KServe's runtimes have an empty status and no status subresource; nothing writes it. */
 export const ServingRuntimeStatusSchema = z.object({});
 
 function runtimeSchema<K extends string>(kind: K) {

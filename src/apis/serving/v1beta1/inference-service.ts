@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ObjectMetaSchema } from "../../kubernetes.js";
 import { KIND_INFERENCE_SERVICE, SERVING_V1BETA1 } from "../group.js";
-import { FailureReasonSchema, ModelStateSchema, TransitionStatusSchema } from "../v1alpha1/predictor.js";
+import { MODEL_STATES, TRANSITION_STATUSES } from "../v1alpha1/predictor.js";
 
 /**
  * KServe's InferenceService carries much more than ModelMesh reads (pod overrides, autoscaling, transformer,
@@ -32,7 +32,8 @@ export const ModelFormatSchema = z.object({
 });
 
 export const ModelSpecSchema = z.looseObject({
-  modelFormat: ModelFormatSchema,
+  // Not required: upstream's and KServe's CRDs store a model without it (upstream then reads an empty name).
+  modelFormat: ModelFormatSchema.optional(),
   runtime: z.string().optional().meta({ description: "Name of the ServingRuntime to use." }),
   ...predictorExtensionShape,
 });
@@ -92,9 +93,29 @@ export const ComponentStatusSchema = z.looseObject({
   address: AddressableSchema.optional(),
 });
 
+/*
+ * The model status as KServe's CRD has it, from kserve `pkg/apis/serving/v1beta1/inference_service_status.go`
+ * (`ModelStatus`, `ModelRevisionStates`, `ModelCopies`, `FailureInfo` and the `+kubebuilder` enum and default
+ * markers of `TransitionStatus`, `ModelState`, `FailureReason`). Wider than the Predictor's (upstream's) status:
+ * a transition status may be "", and `RuntimeDisabled` is a failure reason.
+ */
+export const ISVC_TRANSITION_STATUSES = ["", ...TRANSITION_STATUSES] as const;
+export const ISVC_FAILURE_REASONS = [
+  "ModelLoadFailed",
+  "RuntimeUnhealthy",
+  "RuntimeDisabled",
+  "NoSupportingRuntime",
+  "RuntimeNotRecognized",
+  "InvalidPredictorSpec",
+] as const;
+
+export const IsvcModelStateSchema = z.enum(MODEL_STATES);
+export const IsvcTransitionStatusSchema = z.enum(ISVC_TRANSITION_STATUSES);
+export const IsvcFailureReasonSchema = z.enum(ISVC_FAILURE_REASONS);
+
 export const IsvcFailureInfoSchema = z.object({
   location: z.string().optional(),
-  reason: FailureReasonSchema.optional(),
+  reason: IsvcFailureReasonSchema.optional(),
   message: z.string().optional(),
   modelRevisionName: z
     .string()
@@ -105,24 +126,25 @@ export const IsvcFailureInfoSchema = z.object({
 });
 
 export const ModelRevisionStatesSchema = z.object({
-  activeModelState: ModelStateSchema,
-  targetModelState: ModelStateSchema.optional(),
+  activeModelState: IsvcModelStateSchema.default("Pending"),
+  // Optional with a default, as KServe's `targetModelState,omitempty` with `+kubebuilder:default=""`.
+  targetModelState: IsvcModelStateSchema.optional().meta({ default: "" }),
 });
 
 export const ModelCopiesSchema = z.object({
-  failedCopies: z.int(),
+  failedCopies: z.int().default(0),
   totalCopies: z.int().optional(),
 });
 
 export const ModelStatusSchema = z.object({
-  transitionStatus: TransitionStatusSchema,
+  transitionStatus: IsvcTransitionStatusSchema.default("UpToDate"),
   states: ModelRevisionStatesSchema.optional(),
   lastFailureInfo: IsvcFailureInfoSchema.optional(),
   copies: ModelCopiesSchema.optional(),
 });
 
 export const InferenceServiceStatusSchema = z.looseObject({
-  observedGeneration: z.int().optional(),
+  observedGeneration: z.int().optional().meta({ format: "int64" }),
   conditions: z.array(ConditionSchema).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
   address: AddressableSchema.optional(),
@@ -146,6 +168,8 @@ export type IsvcPredictorSpec = z.infer<typeof IsvcPredictorSpecSchema>;
 export type InferenceServiceSpec = z.infer<typeof InferenceServiceSpecSchema>;
 export type Condition = z.infer<typeof ConditionSchema>;
 export type ComponentStatus = z.infer<typeof ComponentStatusSchema>;
+export type IsvcTransitionStatus = z.infer<typeof IsvcTransitionStatusSchema>;
+export type IsvcFailureReason = z.infer<typeof IsvcFailureReasonSchema>;
 export type IsvcFailureInfo = z.infer<typeof IsvcFailureInfoSchema>;
 export type ModelStatus = z.infer<typeof ModelStatusSchema>;
 export type InferenceServiceStatus = z.infer<typeof InferenceServiceStatusSchema>;
