@@ -254,6 +254,23 @@ describe("ModelMesh emulator behind the real resolution path", () => {
     await caller.call("unregisterModel", { modelId });
   });
 
+  it("writes lu with the placement an ensureLoaded triggers: its lastUsedTime, or now", async () => {
+    const lu = async (modelId: string) => Number((await record("registry", modelId))?.lu);
+    const register = (modelId: string) =>
+      caller.call("registerModel", { modelId, modelInfo: modelInfo("sklearn/mnist-v2") });
+    const given = Date.now() - 600_000;
+    await register("given__ksp-0000000013");
+    expect(await lu("given__ksp-0000000013")).toBeLessThan(Date.now() - 6 * 3_600_000 + 60_000);
+    await caller.call("ensureLoaded", { modelId: "given__ksp-0000000013", lastUsedTime: BigInt(given) });
+    expect(await lu("given__ksp-0000000013")).toBe(given);
+    await register("now__ksp-0000000014");
+    const before = Date.now();
+    await caller.call("ensureLoaded", { modelId: "now__ksp-0000000014" });
+    expect(await lu("now__ksp-0000000014")).toBeGreaterThanOrEqual(before);
+    for (const modelId of ["given__ksp-0000000013", "now__ksp-0000000014"])
+      await caller.call("unregisterModel", { modelId });
+  });
+
   it("answers the sync call that waited for a failing load with the exception's prefix, later ones without", async () => {
     const modelId = "failing__ksp-0000000012";
     const waited = await timed(() =>
