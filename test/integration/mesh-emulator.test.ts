@@ -1,7 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubeConfig } from "@kubernetes/client-node";
+import {
+  AppsV1Api,
+  CoreV1Api,
+  DiscoveryV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EndpointSource } from "../../src/mesh/endpoint-resolver.js";
@@ -115,14 +122,31 @@ describe("ModelMesh emulator behind the real resolution path", () => {
     rmSync(modelsDir, { recursive: true, force: true });
   });
 
-  it("fails a model with no ready runtime, then loads it once the runtime is ready", async () => {
+  /** The emulated instance of the runtime's only replica. */
+  const instanceId = () => {
+    const [instance] = emulator.instances.filter((i) => i.deployment === `${SERVICE}-mlserver-1.x`);
+    if (!instance) throw new Error("no instance");
+    return instance.id;
+  };
+
+  it("fails a model with no ready runtime in the answer only, and loads it when asked again", async () => {
     const first = await setVModel("iris", "iris__ksp-0000000001", "mt:sklearn", "sklearn/mnist-svm.joblib");
     expect(first.activeModelStatus?.status).toBe(ModelStatus.LOADING_FAILED);
     expect(first.activeModelStatus?.errors).toEqual([
       "There are no running instances that meet the label requirements of type mt:sklearn: [mt:sklearn]",
     ]);
+    // Not remembered: the status calls say NOT_LOADED, and nothing but the registration was written.
+    expect((await status("iris")).activeModelStatus).toMatchObject({
+      status: ModelStatus.NOT_LOADED,
+      errors: [],
+    });
+    expect(await record("registry", "iris__ksp-0000000001")).not.toHaveProperty("instanceIds");
 
     await setReady("mlserver-1.x", 1);
+    await emulator.waitForInstances((instances) => instances.some((i) => i.ready));
+    expect(instanceId()).toMatch(/^[4-9bcdf]{6}-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    const again = await setVModel("iris", "iris__ksp-0000000001", "mt:sklearn", "sklearn/mnist-svm.joblib");
+    expect(again.activeModelStatus?.status).toBe(ModelStatus.LOADING);
     const seen: ModelStatus[] = [];
     await expect
       .poll(
@@ -143,7 +167,7 @@ describe("ModelMesh emulator behind the real resolution path", () => {
       owner: "ksp",
     });
     expect(loaded.activeModelStatus?.modelCopyInfos).toEqual([
-      expect.objectContaining({ location: "mlserver-1.x", copyStatus: ModelStatus.UNKNOWN }),
+      expect.objectContaining({ location: instanceId(), copyStatus: ModelStatus.UNKNOWN }),
     ]);
     expect(await record("vmodels", "iris")).toEqual({
       o: "ksp",
@@ -156,7 +180,7 @@ describe("ModelMesh emulator behind the real resolution path", () => {
       encKey: '{"model_type":{"name":"sklearn"}}',
       refs: 1,
       autoDel: true,
-      instanceIds: { "mlserver-1.x": expect.any(Number) },
+      instanceIds: { [instanceId()]: expect.any(Number) },
     });
     await expect.poll(() => events.map((e) => `${e.source}/${e.name}`)).toContain("ksp/iris");
   });
@@ -230,6 +254,23 @@ describe("ModelMesh emulator behind the real resolution path", () => {
     await caller.call("unregisterModel", { modelId });
   });
 
+  it("writes lu with the placement an ensureLoaded triggers: its lastUsedTime, or now", async () => {
+    const lu = async (modelId: string) => Number((await record("registry", modelId))?.lu);
+    const register = (modelId: string) =>
+      caller.call("registerModel", { modelId, modelInfo: modelInfo("sklearn/mnist-v2") });
+    const given = Date.now() - 600_000;
+    await register("given__ksp-0000000013");
+    expect(await lu("given__ksp-0000000013")).toBeLessThan(Date.now() - 6 * 3_600_000 + 60_000);
+    await caller.call("ensureLoaded", { modelId: "given__ksp-0000000013", lastUsedTime: BigInt(given) });
+    expect(await lu("given__ksp-0000000013")).toBe(given);
+    await register("now__ksp-0000000014");
+    const before = Date.now();
+    await caller.call("ensureLoaded", { modelId: "now__ksp-0000000014" });
+    expect(await lu("now__ksp-0000000014")).toBeGreaterThanOrEqual(before);
+    for (const modelId of ["given__ksp-0000000013", "now__ksp-0000000014"])
+      await caller.call("unregisterModel", { modelId });
+  });
+
   it("answers the sync call that waited for a failing load with the exception's prefix, later ones without", async () => {
     const modelId = "failing__ksp-0000000012";
     const waited = await timed(() =>
@@ -257,9 +298,11 @@ describe("ModelMesh emulator behind the real resolution path", () => {
       .poll(async () => (await status("bad")).activeModelStatus?.status, { timeout: 10_000 })
       .toBe(ModelStatus.LOADING_FAILED);
     const failed = (await status("bad")).activeModelStatus;
-    expect(failed?.errors[0]).toMatch(/model path 'sklearn\/missing' does not exist/);
+    expect(failed?.errors[0]).toBe(
+      `UNKNOWN: Failed to pull model from storage due to error: unable to access model local path '${modelsDir}/sklearn/missing': stat ${modelsDir}/sklearn/missing: no such file or directory`,
+    );
     expect(failed?.modelCopyInfos).toEqual([
-      expect.objectContaining({ location: "mlserver-1.x", copyStatus: ModelStatus.LOADING_FAILED }),
+      expect.objectContaining({ location: instanceId(), copyStatus: ModelStatus.LOADING_FAILED }),
     ]);
     expect(Number(failed?.modelCopyInfos[0]?.time)).toBeGreaterThan(Date.now() - 60_000);
   });
@@ -301,6 +344,80 @@ describe("ModelMesh emulator behind the real resolution path", () => {
       }),
     ).rejects.toMatchObject({ code: 6 /* ALREADY_EXISTS */ });
     expect((await status("iris", "isvc")).status).toBe(VModelStatus.NOT_FOUND);
+  });
+
+  it("loads one model at a time per instance by default, two where the adapter's LOADING_CONCURRENCY is 2", async () => {
+    const body = runtimeDeployment(namespace, "triton-2.x", ["mt:onnx", "rt:triton-2.x"]);
+    body.spec?.template.spec?.containers.push({
+      name: "triton-adapter",
+      image: "kserve/modelmesh-runtime-adapter:test",
+      env: [{ name: "LOADING_CONCURRENCY", value: "2" }],
+    });
+    await apps.createNamespacedDeployment({ namespace, body });
+    await setReady("triton-2.x", 1);
+    await emulator.waitForInstances((instances) =>
+      instances.some((i) => i.deployment === `${SERVICE}-triton-2.x` && i.ready),
+    );
+    expect(emulator.instances.find((i) => i.deployment === `${SERVICE}-triton-2.x`)?.loadingThreads).toBe(2);
+    expect(emulator.instances.find((i) => i.deployment === `${SERVICE}-mlserver-1.x`)?.loadingThreads).toBe(
+      1,
+    );
+
+    const loadTogether = (type: string, ids: string[]) =>
+      Promise.all(
+        ids.map((modelId) =>
+          timed(() =>
+            caller.call("registerModel", {
+              modelId,
+              modelInfo: { ...modelInfo("sklearn/mnist-v2"), type },
+              loadNow: true,
+              sync: true,
+            }),
+          ),
+        ),
+      );
+    const oneThread = (await loadTogether("mt:sklearn", ["q1__ksp-0000000020", "q2__ksp-0000000021"])).map(
+      (r) => r.ms,
+    );
+    expect(Math.min(...oneThread)).toBeGreaterThanOrEqual(LOAD_MS - 50);
+    expect(Math.max(...oneThread)).toBeGreaterThanOrEqual(2 * LOAD_MS - 50);
+    const twoThreads = (await loadTogether("mt:onnx", ["p1__ksp-0000000022", "p2__ksp-0000000023"])).map(
+      (r) => r.ms,
+    );
+    expect(Math.max(...twoThreads)).toBeLessThan(1.5 * LOAD_MS);
+    for (const modelId of [
+      "q1__ksp-0000000020",
+      "q2__ksp-0000000021",
+      "p1__ksp-0000000022",
+      "p2__ksp-0000000023",
+    ])
+      await caller.call("unregisterModel", { modelId });
+  });
+
+  it("moves copies to the new instance when a rollout changes the runtime's pods", async () => {
+    const before = instanceId();
+    const activeId = (await status("iris")).activeModelId;
+    await apps.patchNamespacedDeployment(
+      {
+        name: `${SERVICE}-mlserver-1.x`,
+        namespace,
+        body: { spec: { template: { metadata: { annotations: { rollout: "2" } } } } },
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    await emulator.waitForInstances((instances) =>
+      instances.some((i) => i.deployment === `${SERVICE}-mlserver-1.x` && i.id !== before),
+    );
+    const after = instanceId();
+    expect(after).not.toBe(before);
+    await expect
+      .poll(async () => Object.keys((await record("registry", activeId))?.instanceIds ?? {}), {
+        timeout: 10_000,
+      })
+      .toEqual([after]);
+    await expect
+      .poll(async () => (await status("iris")).activeModelStatus?.status, { timeout: 10_000 })
+      .toBe(ModelStatus.LOADED);
   });
 
   it("drops copies when the runtime stops being ready", async () => {

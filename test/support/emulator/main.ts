@@ -3,7 +3,7 @@
  *
  *   tsx test/support/emulator/main.ts --kubeconfig <file> --etcd <url> --models-dir <dir> --port <port> \
  *     --namespace <ns> [--service-prefix <rp>/mm/modelmesh-serving] [--load-time-ms 500 | 300-900]
- *     [--publish-endpoints] [--simulate-pods]
+ *     [--startup-delay-ms 3800] [--publish-endpoints] [--simulate-pods]
  *
  * --publish-endpoints makes the namespace's modelmesh-serving Service resolve to the emulator (through the test
  * host); --simulate-pods stands in for the kubelet by reporting runtime Deployments' replicas as ready.
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     namespace: { type: "string", default: "modelmesh-serving" },
     "service-prefix": { type: "string", default: "modelmesh-serving/mm/modelmesh-serving" },
     "load-time-ms": { type: "string", default: "0" },
+    "startup-delay-ms": { type: "string", default: "0" },
     "publish-endpoints": { type: "boolean", default: false },
     "simulate-pods": { type: "boolean", default: false },
   },
@@ -48,6 +49,7 @@ const emulator = await ModelMeshEmulator.start({
   servicePrefix: values["service-prefix"] ?? "",
   modelsDir: values["models-dir"] ?? "",
   loadTimeMs: parseLoadTime(values["load-time-ms"] ?? "0"),
+  startupDelayMs: Number(values["startup-delay-ms"]),
   port: Number(values.port),
 });
 const relay = values["publish-endpoints"]

@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { members, parseRecord, serializeRecord } from "./records.js";
+import { parseRecord, serializeRecord } from "./records.js";
 
-describe("emulator registry records", () => {
-  it("omits defaults, keeps unknown fields and big numbers", () => {
+describe("emulator etcd values", () => {
+  it("omits defaults, keeps member order, unknown members and big numbers", () => {
     const record = parseRecord(
       '{"type":"mt:x","refs":1,"lu":9223372036854775807,"future":{"a":[1]},"autoDel":true}',
     );
     if (!record) throw new Error("unparsed");
     record.refs = 0;
     record.autoDel = false;
-    members(record, "instanceIds");
+    record.instanceIds = {};
     expect(serializeRecord(record)).toBe('{"type":"mt:x","lu":9223372036854775807,"future":{"a":[1]}}');
   });
 

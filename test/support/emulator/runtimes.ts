@@ -1,19 +1,27 @@
 /**
  * TEST INFRASTRUCTURE — part of the ModelMesh emulator, never a data plane.
- * What model-mesh would know about its instances, read from the API server: one instance per runtime Deployment
- * of the Service (label `modelmesh-service`), its labels from the `mm` container's `MM_LABELS`, up while the
- * Deployment has ready replicas (no kubelet here: tests set `status.readyReplicas`). Type constraints come from
- * `tc-config` as model-mesh reads them, or follow the same rules from the runtimes' labels when it is absent.
+ * What model-mesh would know about its instances, read from the API server: one instance per replica of each
+ * runtime Deployment of the Service (label `modelmesh-service`), named after the pod it would run in
+ * (`pod-names.ts`), its labels from the `mm` container's `MM_LABELS`, up while its replica is ready (no kubelet
+ * here: tests and the pod simulator set `status.readyReplicas`; replica i is ready when i < readyReplicas). Its
+ * loading concurrency is the adapter's `LOADING_CONCURRENCY` where the rendered Deployment sets it, else 1 (the
+ * adapters' own default for MLServer, OVMS and TorchServe). Type constraints come from `tc-config` as model-mesh
+ * reads them, or follow the same rules from the runtimes' labels when it is absent.
  */
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment } from "@kubernetes/client-node";
 import { CONTAINERS, ENV, LABELS, OBJECTS } from "../../../src/modelmesh/constants.js";
+import { noRunningInstancesMessage } from "./failure-messages.js";
+import { instanceIdOf, podName, podTemplateHash } from "./pod-names.js";
 
 export interface EmulatedInstance {
-  /** Instance id: the last 12 characters, like model-mesh's pod-name suffix. */
+  /** model-mesh's instance id: the last 12 characters of the pod name. */
   readonly id: string;
+  readonly pod: string;
   readonly deployment: string;
   readonly labels: ReadonlySet<string>;
   readonly ready: boolean;
+  /** model-mesh's `maxLoadingConcurrency` (published as `lThreads`). */
+  readonly loadingThreads: number;
 }
 
 export interface ClusterView {
@@ -26,20 +34,42 @@ export interface ClusterView {
 export const DEFAULT_CONSTRAINT_KEY = "_default";
 export const NO_RUNTIME_LABEL = "_no_runtime";
 
-function instanceOf(deployment: V1Deployment): EmulatedInstance | undefined {
+const DEFAULT_LOADING_THREADS = 1;
+
+function loadingThreads(deployment: V1Deployment): number {
+  for (const container of deployment.spec?.template.spec?.containers ?? []) {
+    const value = Number(container.env?.find((e) => e.name === ENV.loadingConcurrency)?.value);
+    if (Number.isInteger(value) && value > 0) return value;
+  }
+  return DEFAULT_LOADING_THREADS;
+}
+
+function instancesOf(deployment: V1Deployment): EmulatedInstance[] {
   const name = deployment.metadata?.name;
-  const mm = deployment.spec?.template.spec?.containers.find((c) => c.name === CONTAINERS.modelMesh);
-  if (!name || !mm) return undefined;
-  const labels = (mm.env?.find((e) => e.name === ENV.labels)?.value ?? "")
-    .split(",")
-    .map((l) => l.trim())
-    .filter((l) => l !== "");
-  return {
-    id: name.slice(-12),
-    deployment: name,
-    labels: new Set(labels),
-    ready: (deployment.status?.readyReplicas ?? 0) > 0,
-  };
+  const template = deployment.spec?.template;
+  const mm = template?.spec?.containers.find((c) => c.name === CONTAINERS.modelMesh);
+  if (!name || !mm) return [];
+  const labels = new Set(
+    (mm.env?.find((e) => e.name === ENV.labels)?.value ?? "")
+      .split(",")
+      .map((l) => l.trim())
+      .filter((l) => l !== ""),
+  );
+  const ready = deployment.status?.readyReplicas ?? 0;
+  const replicas = Math.max(deployment.spec?.replicas ?? 1, ready);
+  const hash = podTemplateHash(template);
+  const threads = loadingThreads(deployment);
+  return Array.from({ length: replicas }, (_, replica) => {
+    const pod = podName(name, hash, replica);
+    return {
+      id: instanceIdOf(pod),
+      pod,
+      deployment: name,
+      labels,
+      ready: replica < ready,
+      loadingThreads: threads,
+    };
+  });
 }
 
 /** The rules model-serving writes into tc-config: a type's `|`-separated parts if some runtime has them all. */
@@ -68,7 +98,7 @@ export class RuntimeDirectory {
       namespace: this.namespace,
       labelSelector: `${LABELS.modelMeshService}=${this.serviceName}`,
     });
-    const instances = deployments.items.flatMap((d) => instanceOf(d) ?? []);
+    const instances = deployments.items.flatMap(instancesOf);
     const configured = await this.configuredConstraints();
     const requiredLabels = configured
       ? (modelType: string) => (configured[modelType] ?? configured[DEFAULT_CONSTRAINT_KEY])?.required ?? []
@@ -94,13 +124,9 @@ export class RuntimeDirectory {
   }
 }
 
-/**
- * The ready instances a model of `type` may be placed on, or the failure message model-mesh gives when there is
- * none: "There are no running instances that meet the label requirements of type <t>: [<labels>]".
- */
+/** The ready instances a model of `type` may be placed on, or model-mesh's failure message when there is none. */
 export function eligibleInstances(view: ClusterView, type: string): EmulatedInstance[] | string {
   const required = view.requiredLabels(type);
   const eligible = view.instances.filter((i) => i.ready && required.every((label) => i.labels.has(label)));
-  if (eligible.length > 0) return eligible;
-  return `There are no running instances that meet the label requirements of type ${type}: [${required.join(", ")}]`;
+  return eligible.length > 0 ? eligible : noRunningInstancesMessage(type, required);
 }

@@ -1,0 +1,37 @@
+/**
+ * TEST INFRASTRUCTURE — part of the ModelMesh emulator. What the emulated RPCs share: the registry, the loads in
+ * progress, the current view of the runtime instances, and the exclusive section registry changes run in.
+ */
+import type { ModelStatusInfo, VModelStatusInfo } from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
+import type { Exclusive } from "./exclusive.js";
+import type { ModelLoads } from "./model-loads.js";
+import type { VModelRecord } from "./registry-records.js";
+import type { RegistryOp, RegistryStore } from "./registry-store.js";
+import type { ClusterView } from "./runtimes.js";
+import { modelStatusInfo, vmodelStatusInfo } from "./status-answers.js";
+
+export class MeshState {
+  view: ClusterView = { instances: [], requiredLabels: () => [] };
+
+  constructor(
+    readonly store: RegistryStore,
+    readonly loads: ModelLoads,
+    readonly exclusive: Exclusive,
+  ) {}
+
+  /** Commits `ops`; a deleted model's load stops (model-mesh unloads what leaves the registry). */
+  async commit(ops: readonly RegistryOp[]): Promise<void> {
+    await this.store.commit(ops);
+    for (const op of ops) if ("delete" in op && op.delete === "model") this.loads.cancel(op.id);
+  }
+
+  modelStatus(modelId: string): ModelStatusInfo {
+    return modelStatusInfo(modelId, this.store.model(modelId), this.isLoading);
+  }
+
+  vmodelStatus(vmodel: VModelRecord): VModelStatusInfo {
+    return vmodelStatusInfo(vmodel, (id) => this.store.model(id), this.isLoading);
+  }
+
+  private readonly isLoading = (modelId: string, instance: string) => this.loads.isLoading(modelId, instance);
+}

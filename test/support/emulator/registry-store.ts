@@ -1,0 +1,103 @@
+/**
+ * TEST INFRASTRUCTURE — part of the ModelMesh emulator. model-mesh's registry and vmodel tables in etcd under
+ * `<servicePrefix>/{registry,vmodels}/`: reads come from the watched cache (`RecordCache`), and every change is one
+ * etcd transaction whose operations keep the caller's order, as model-mesh's multi-key transactions do (a watcher
+ * sees them as events of one revision, in that order).
+ */
+import type { Etcd3 } from "etcd3";
+import { REGISTRY_TABLE, VMODELS_TABLE } from "../../../src/mesh/registry-watcher.js";
+import type { Logger } from "../../../src/runtime/logging.js";
+import { RecordCache } from "./record-cache.js";
+import { parseRecord, serializeRecord } from "./records.js";
+import {
+  type ModelRecord,
+  modelRecordFromJson,
+  modelRecordJson,
+  type VModelRecord,
+  vmodelRecordFromJson,
+  vmodelRecordJson,
+} from "./registry-records.js";
+
+export type RegistryOp =
+  | { readonly put: "model"; readonly id: string; readonly record: ModelRecord }
+  | { readonly put: "vmodel"; readonly id: string; readonly record: VModelRecord }
+  | { readonly delete: "model" | "vmodel"; readonly id: string };
+
+const TABLE = { model: REGISTRY_TABLE, vmodel: VMODELS_TABLE } as const;
+
+export class RegistryStore {
+  private readonly cache: RecordCache;
+
+  constructor(
+    private readonly etcd: Etcd3,
+    private readonly servicePrefix: string,
+    log: Logger,
+  ) {
+    this.cache = new RecordCache(etcd, `${servicePrefix}/`, log);
+  }
+
+  start(): Promise<void> {
+    return this.cache.start();
+  }
+
+  stop(): Promise<void> {
+    return this.cache.stop();
+  }
+
+  /** A fresh copy each time: callers change records before committing them. */
+  model(id: string): ModelRecord | undefined {
+    const json = this.cache.get(`${REGISTRY_TABLE}${id}`);
+    return json === undefined ? undefined : modelRecordFromJson(json);
+  }
+
+  models(): Map<string, ModelRecord> {
+    const all = new Map<string, ModelRecord>();
+    for (const [id, json] of this.cache.all(REGISTRY_TABLE)) all.set(id, modelRecordFromJson(json));
+    return all;
+  }
+
+  vmodel(id: string): VModelRecord | undefined {
+    const json = this.cache.get(`${VMODELS_TABLE}${id}`);
+    return json === undefined ? undefined : vmodelRecordFromJson(json);
+  }
+
+  /** Like `vmodel`, reading etcd when the cache does not hold it (model-mesh's strong read if absent). */
+  async vmodelStrong(id: string): Promise<VModelRecord | undefined> {
+    const json = await this.cache.getOrReadIfAbsent(`${VMODELS_TABLE}${id}`);
+    return json === undefined ? undefined : vmodelRecordFromJson(json);
+  }
+
+  async modelStrong(id: string): Promise<ModelRecord | undefined> {
+    const json = await this.cache.getOrReadIfAbsent(`${REGISTRY_TABLE}${id}`);
+    return json === undefined ? undefined : modelRecordFromJson(json);
+  }
+
+  vmodels(): Map<string, VModelRecord> {
+    const all = new Map<string, VModelRecord>();
+    for (const [id, json] of this.cache.all(VMODELS_TABLE)) all.set(id, vmodelRecordFromJson(json));
+    return all;
+  }
+
+  /** Applies `ops` in one transaction, in their order. */
+  async commit(ops: readonly RegistryOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    const written = ops.map((op) => {
+      if ("delete" in op) return { key: `${TABLE[op.delete]}${op.id}`, value: undefined };
+      const json = op.put === "model" ? modelRecordJson(op.record) : vmodelRecordJson(op.record);
+      return { key: `${TABLE[op.put]}${op.id}`, value: serializeRecord(json) };
+    });
+    const etcdOps = written.map(({ key, value }) =>
+      value === undefined
+        ? this.etcd.delete().key(`${this.servicePrefix}/${key}`)
+        : this.etcd.put(`${this.servicePrefix}/${key}`).value(value),
+    );
+    // A compare that always holds turns the operations into one transaction.
+    const response = await this.etcd
+      .if(`${this.servicePrefix}/${VMODELS_TABLE}`, "Mod", ">", -1)
+      .then(...etcdOps)
+      .commit();
+    const revision = BigInt(response.header.revision);
+    for (const { key, value } of written)
+      this.cache.applyCommitted(key, revision, value === undefined ? undefined : parseRecord(value));
+  }
+}
