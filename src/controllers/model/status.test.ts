@@ -14,6 +14,7 @@ import {
   EXCEPTION_PREFIX,
   inferenceEndpoints,
   MESSAGES,
+  meshEndpointUnreachable,
   NO_INSTANCES_PREFIX,
   shouldLoadNow,
   statusAfterSetVModel,
@@ -314,7 +315,7 @@ describe("statusAfterSetVModel", () => {
     const waiting: PredictorStatus = {
       ...INITIAL,
       activeModelState: "Loading",
-      lastFailureInfo: { reason: "RuntimeUnhealthy", message: MESSAGES.waitingForRuntimePod },
+      lastFailureInfo: { reason: "RuntimeUnhealthy", message: MESSAGES.waitingForSupportingRuntime },
     };
     const stillLoading = vmodel(VModelStatus.DEFINED, model(ModelStatus.LOADING));
     expect(statusAfterSetVModel(waiting, stillLoading, NOW, ENDPOINTS).lastFailureInfo).toEqual(
@@ -325,6 +326,24 @@ describe("statusAfterSetVModel", () => {
       lastFailureInfo: { reason: "ModelLoadFailed", message: "old" },
     };
     expect(statusAfterSetVModel(failedBefore, stillLoading, NOW, ENDPOINTS).lastFailureInfo).toBeUndefined();
+  });
+
+  it.each([
+    MESSAGES.waitingForRuntimePod,
+    MESSAGES.meshNotAnswering,
+    meshEndpointUnreachable("127.0.0.1:8033"),
+  ])("a wait for the mesh itself (%s) ends with its first answer, unlike upstream", (message) => {
+    const waiting: PredictorStatus = {
+      ...INITIAL,
+      activeModelState: "Loaded",
+      lastFailureInfo: { reason: "RuntimeUnhealthy", message },
+    };
+    const reloading = vmodel(VModelStatus.DEFINED, model(ModelStatus.LOADING));
+    expect(statusAfterSetVModel(waiting, reloading, NOW, ENDPOINTS)).toMatchObject({
+      activeModelState: "Loading",
+      available: true,
+    });
+    expect(statusAfterSetVModel(waiting, reloading, NOW, ENDPOINTS).lastFailureInfo).toBeUndefined();
   });
 
   it("leaves the active state alone when model-mesh does not know the model, and the transition on NOT_FOUND", () => {

@@ -45,9 +45,11 @@ export const MESSAGES = {
   sameNameOtherSource: "Predictor already exists with the same name from a different source",
 } as const;
 
+const MESH_ENDPOINT_UNREACHABLE_SUFFIX = " (config modelMeshEndpoint) is not reachable";
+
 /** The mesh is dialled at config `modelMeshEndpoint` and does not answer there. */
 export function meshEndpointUnreachable(endpoint: string): string {
-  return `ModelMesh at ${endpoint} (config modelMeshEndpoint) is not reachable`;
+  return `ModelMesh at ${endpoint}${MESH_ENDPOINT_UNREACHABLE_SUFFIX}`;
 }
 
 /** A failure's time is kept for this long when the same failure is seen again (upstream's rule). */
@@ -149,6 +151,18 @@ export function transitionStatusOf(status: VModelStatus): TransitionStatus | und
 /** Upstream's `WaitingForRuntime()`. */
 export function isWaitingForRuntime(status: Pick<PredictorStatus, "lastFailureInfo">): boolean {
   return status.lastFailureInfo?.reason === "RuntimeUnhealthy";
+}
+
+/** The wait is for the mesh to answer at all (see `statusWaitingForMesh`), not for a runtime to place the model. */
+function isWaitingForMesh(status: Pick<PredictorStatus, "lastFailureInfo">): boolean {
+  const failure = status.lastFailureInfo;
+  if (failure?.reason !== "RuntimeUnhealthy") return false;
+  const message = failure.message ?? "";
+  return (
+    message === MESSAGES.waitingForRuntimePod ||
+    message === MESSAGES.meshNotAnswering ||
+    message.endsWith(MESH_ENDPOINT_UNREACHABLE_SUFFIX)
+  );
 }
 
 /** §2.2.4: ask model-mesh to load the target now, rather than on the first request. */
@@ -262,7 +276,9 @@ export function mergeVModelStatus(
     if (target === undefined || targetInfo === undefined || targetInfo.status === ModelStatus.LOADED) {
       delete next.lastFailureInfo;
     } else if (target.reason === undefined) {
-      if (!isWaitingForRuntime(previous)) delete next.lastFailureInfo;
+      // Upstream keeps a model's wait for a runtime until it has loaded; a wait for the mesh itself ended with
+      // this answer (decision 0174).
+      if (!isWaitingForRuntime(previous) || isWaitingForMesh(previous)) delete next.lastFailureInfo;
     } else {
       next.lastFailureInfo = failureInfo(
         target,

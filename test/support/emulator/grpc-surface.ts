@@ -20,13 +20,16 @@ export interface MeshService {
   readonly log: Logger;
   /** Called as each `setVModel` request arrives, before it is processed. */
   readonly onSetVModel?: (request: SetVModelRequest) => void;
+  /** Called as each call arrives, with its method. */
+  readonly onCall?: (method: string) => void;
 }
 
 export function meshServer(service: MeshService): Server {
   const { exclusive, log, models, vmodels } = service;
   const handle =
-    <Req, Res>(fn: (request: Req) => Promise<Reply<Res>> | Reply<Res>) =>
+    <Req, Res>(method: string, fn: (request: Req) => Promise<Reply<Res>> | Reply<Res>) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+      service.onCall?.(method);
       exclusive
         .run(async () => fn(call.request))
         .then((reply) =>
@@ -43,21 +46,21 @@ export function meshServer(service: MeshService): Server {
           },
         );
     };
-  const setVModel = handle((request: SetVModelRequest) => vmodels.setVModel(request));
+  const setVModel = handle("setVModel", (request: SetVModelRequest) => vmodels.setVModel(request));
   const server = new Server();
   server.addService(grpcServiceDefinition(ModelMesh), {
-    registerModel: handle(models.registerModel.bind(models)),
-    unregisterModel: handle(models.unregisterModel.bind(models)),
+    registerModel: handle("registerModel", models.registerModel.bind(models)),
+    unregisterModel: handle("unregisterModel", models.unregisterModel.bind(models)),
     // Status reads wait for the change in progress, so that no answer shows a call's registration without the
     // placement that came with it.
-    getModelStatus: handle((r: { modelId: string }) => models.getModelStatus(r.modelId)),
-    ensureLoaded: handle(models.ensureLoaded.bind(models)),
+    getModelStatus: handle("getModelStatus", (r: { modelId: string }) => models.getModelStatus(r.modelId)),
+    ensureLoaded: handle("ensureLoaded", models.ensureLoaded.bind(models)),
     setVModel: (call: ServerUnaryCall<SetVModelRequest, unknown>, callback: sendUnaryData<unknown>) => {
       service.onSetVModel?.(call.request);
       setVModel(call, callback);
     },
-    deleteVModel: handle(vmodels.deleteVModel.bind(vmodels)),
-    getVModelStatus: handle(vmodels.getVModelStatus.bind(vmodels)),
+    deleteVModel: handle("deleteVModel", vmodels.deleteVModel.bind(vmodels)),
+    getVModelStatus: handle("getVModelStatus", vmodels.getVModelStatus.bind(vmodels)),
   });
   return server;
 }

@@ -44,6 +44,8 @@ export interface ModelLoadsOptions {
   /** Model paths resolve inside this directory. */
   readonly modelsDir: string;
   readonly log: Logger;
+  /** Called when a load has ended, loaded or failed (not when cancelled). */
+  readonly onLoadEnded?: (modelId: string, loaded: boolean) => void;
 }
 
 export class ModelLoads {
@@ -193,6 +195,7 @@ export class ModelLoads {
     clearTimeout(load.timer);
     if (this.active.get(load.modelId) === load) this.active.delete(load.modelId);
     load.settle(outcome);
+    if (outcome.kind !== "cancelled") this.options.onLoadEnded?.(load.modelId, outcome.kind === "loaded");
   }
 
   /** The puller's failure for a path the store does not have, or undefined when it is there. */

@@ -52,6 +52,10 @@ export interface ModelMeshEmulatorOptions {
   readonly port?: number;
   /** Called as each `setVModel` request arrives, before it is processed (benchmarks time spec changes with it). */
   readonly onSetVModel?: (request: SetVModelRequest) => void;
+  /** Called as each call arrives, with its method (benchmarks count the mesh calls per load with it). */
+  readonly onCall?: (method: string) => void;
+  /** Called when a load has ended, loaded or failed (benchmarks time the controller's view of it). */
+  readonly onLoadEnded?: (modelId: string, loaded: boolean) => void;
 }
 
 export class ModelMeshEmulator {
@@ -85,6 +89,7 @@ export class ModelMeshEmulator {
       loadTime: options.loadTimeMs ?? 0,
       modelsDir: options.modelsDir,
       log: this.log,
+      ...(options.onLoadEnded && { onLoadEnded: options.onLoadEnded }),
     });
     this.mesh = new MeshState(this.store, this.loads, this.exclusive);
     this.transitions = new VModelTransitions(this.mesh, this.log);
@@ -94,6 +99,7 @@ export class ModelMeshEmulator {
       exclusive: this.exclusive,
       log: this.log,
       ...(options.onSetVModel === undefined ? {} : { onSetVModel: options.onSetVModel }),
+      ...(options.onCall && { onCall: options.onCall }),
     });
   }
 
