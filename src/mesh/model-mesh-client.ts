@@ -23,6 +23,12 @@ import {
 } from "./gen/mmesh/model-mesh_pb.js";
 import { grpcServiceDefinition } from "./grpc-service.js";
 
+/**
+ * model-mesh's `LASTUSED_AGE_ON_ADD_MS`: the age it gives a model registered with `loadNow`, so that it does not
+ * push out models used within that time. A load the controller asks for claims this age: it is not a use.
+ */
+export const LOAD_NOW_LAST_USED_AGE_MS = 3_600_000;
+
 /** Upstream gave every management call 10 s; a call never waits longer than its deadline. */
 export const DEFAULT_CALL_DEADLINE_MS = 10_000;
 

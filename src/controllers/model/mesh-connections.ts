@@ -14,7 +14,11 @@ import { dialTarget } from "../../mesh/dial-target.js";
 import { EndpointSource } from "../../mesh/endpoint-resolver.js";
 import { readyAddresses, SERVICE_NAME_LABEL } from "../../mesh/endpoint-slices.js";
 import { etcdConnectionFromSecret, meshServicePrefix } from "../../mesh/etcd-connection.js";
-import { type MeshTlsOptions, ModelMeshClient } from "../../mesh/model-mesh-client.js";
+import {
+  LOAD_NOW_LAST_USED_AGE_MS,
+  type MeshTlsOptions,
+  ModelMeshClient,
+} from "../../mesh/model-mesh-client.js";
 import {
   type ModelEventKey,
   RegistryWatcher,
@@ -124,8 +128,6 @@ const MAX_LOAD_WAITERS = 64;
 const LOAD_WAITERS_WITHOUT_PODS = 8;
 /** A blocking load wait gives up after this and the model is looked at again by backoff. */
 const LOAD_WAIT_DEADLINE_MS = 300_000;
-/** The wait is not a use of the model: it claims the age ModelMesh gives a model registered with `loadNow`. */
-const LOAD_WAIT_LAST_USED_AGE_MS = 3_600_000;
 
 class Connection implements MeshConnection {
   readonly endpoints = new EndpointSource();
@@ -339,7 +341,7 @@ export class MeshConnections {
       connection.loads = new LoadCompletion({
         waitForLoad: (modelId, signal) =>
           client.ensureLoaded(
-            { modelId, sync: true, lastUsedTime: BigInt(Date.now() - LOAD_WAIT_LAST_USED_AGE_MS) },
+            { modelId, sync: true, lastUsedTime: BigInt(Date.now() - LOAD_NOW_LAST_USED_AGE_MS) },
             { deadlineMs: LOAD_WAIT_DEADLINE_MS, signal },
           ),
         enqueue: this.#handlers.onLoadEnded,

@@ -13,7 +13,12 @@ import {
   type VModelStatusInfo,
 } from "../../mesh/gen/mmesh/model-mesh_pb.js";
 import { concreteModelId, modelLocation } from "../../mesh/model-id.js";
-import { isUnreachable, ModelMeshCallError, type ModelMeshClient } from "../../mesh/model-mesh-client.js";
+import {
+  isUnreachable,
+  LOAD_NOW_LAST_USED_AGE_MS,
+  ModelMeshCallError,
+  type ModelMeshClient,
+} from "../../mesh/model-mesh-client.js";
 import { predictorTypeLabel } from "../../modelmesh/model-type-labels.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
 import type { Informer } from "../../runtime/informer.js";
@@ -36,6 +41,7 @@ import {
   statusForNameCollision,
   statusWaitingForMesh,
   withRuntimeCapacity,
+  withTargetRuntimeCapacity,
 } from "./status.js";
 
 /** Earlier versions put this finalizer on every model; it is no longer added, only released (decision 0140). */
@@ -165,6 +171,19 @@ function loadingCopy(vmodel: VModelStatusInfo | undefined): Omit<LoadingModel, "
     location: copy?.location ?? "",
     placedAt: copy === undefined ? Date.now() : Number(copy.time),
   };
+}
+
+/** The transition's target is unplaced and was shown waiting for a runtime by the last status. */
+function targetWaitedForRuntime(previous: PredictorStatus, vmodel: VModelStatusInfo): boolean {
+  const target = vmodel.targetModelStatus;
+  if (vmodel.activeModelId === vmodel.targetModelId || target === undefined) return false;
+  const failure = previous.lastFailureInfo;
+  return (
+    target.modelCopyInfos.length === 0 &&
+    failure?.reason === "RuntimeUnhealthy" &&
+    failure.message === MESSAGES.waitingForSupportingRuntime &&
+    failure.modelId === vmodel.targetModelId
+  );
 }
 
 /** The mesh holds (or is loading) a copy of the active model. */
@@ -366,8 +385,17 @@ export class ModelReconciler implements Reconciler {
       this.#options.ctx.config.current().inferenceServiceName,
       typeLabel,
     );
+    if (capacity === "ready" && targetWaitedForRuntime(previous, vmodel)) {
+      await this.#placeTarget(request, vmodel.targetModelId);
+    }
     const answered = statusAfterSetVModel(previous, vmodel, now, endpoints);
-    const next = withRuntimeCapacity(answered, capacity, typeLabel, modelId, previous.lastFailureInfo, now);
+    const next = withTargetRuntimeCapacity(
+      withRuntimeCapacity(answered, capacity, typeLabel, modelId, previous.lastFailureInfo, now),
+      vmodel,
+      capacity,
+      previous.lastFailureInfo,
+      now,
+    );
     // ModelMesh learns of runtimes later than the API server tells us: retried until both agree (decision 0073).
     return {
       next,
@@ -375,6 +403,29 @@ export class ModelReconciler implements Reconciler {
       ...(meshDisagrees(next, capacity) && { retry: { requeue: true } }),
       ...(pendingTarget !== undefined && { warning: referenceLeakWarning(modelId, pendingTarget) }),
     };
+  }
+
+  /**
+   * model-mesh parked the transition when it found nowhere to place the target; a runtime that can hold it is
+   * ready now, and a placement of the target makes model-mesh take the transition up again (decision 0176).
+   */
+  async #placeTarget(request: LookRequest, targetModelId: string): Promise<void> {
+    request.log.info(
+      { targetModelId },
+      "a runtime for the waiting target is ready; asking ModelMesh to load it",
+    );
+    try {
+      await request.client.ensureLoaded({
+        modelId: targetModelId,
+        sync: false,
+        lastUsedTime: BigInt(request.now.getTime() - LOAD_NOW_LAST_USED_AGE_MS),
+      });
+    } catch (error) {
+      request.log.info(
+        { err: error },
+        "could not ask ModelMesh to load the target; the next look asks again",
+      );
+    }
   }
 
   /** The pending target when this reconcile points the vmodel back at its active model, else undefined. */

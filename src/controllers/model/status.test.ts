@@ -22,6 +22,7 @@ import {
   statusForNameCollision,
   statusWaitingForMesh,
   withRuntimeCapacity,
+  withTargetRuntimeCapacity,
 } from "./status.js";
 
 const NOW = new Date("2026-03-01T10:00:00.250Z");
@@ -441,6 +442,51 @@ describe("other outcomes", () => {
     expect(
       inferenceEndpoints({ ...config, restProxy: { ...config.restProxy, enabled: false } }, "ns").http,
     ).toBe("");
+  });
+});
+
+describe("withTargetRuntimeCapacity", () => {
+  const steady: PredictorStatus = { ...INITIAL, activeModelState: "Loaded", available: true };
+  const moving = (target: ReturnType<typeof model>) =>
+    vmodel(
+      VModelStatus.TRANSITION_FAILED,
+      model(ModelStatus.LOADED, [], [["inst-a", ModelStatus.UNKNOWN, 1]]),
+      target,
+      {
+        active: "m__ksp-a",
+        target: "m__ksp-b",
+      },
+    );
+  const unplaced = moving(model(ModelStatus.LOADING));
+
+  it("an unplaced target whose runtimes have no ready pod waits for one, keeping the time it started", () => {
+    const answered = statusAfterSetVModel(steady, unplaced, NOW, ENDPOINTS);
+    const waiting = withTargetRuntimeCapacity(answered, unplaced, "notReady", undefined, NOW);
+    expect(waiting).toMatchObject({
+      activeModelState: "Loaded",
+      targetModelState: "Loading",
+      transitionStatus: "InProgress",
+      available: false,
+      lastFailureInfo: {
+        reason: "RuntimeUnhealthy",
+        message: MESSAGES.waitingForSupportingRuntime,
+        modelId: "m__ksp-b",
+        time: NOW_TEXT,
+      },
+    });
+    const later = new Date(NOW.getTime() + 60_000);
+    const again = withTargetRuntimeCapacity(answered, unplaced, "notReady", waiting.lastFailureInfo, later);
+    expect(again.lastFailureInfo?.time).toBe(NOW_TEXT);
+  });
+
+  it("leaves a placed target, a ready runtime, and a target's own load failure alone", () => {
+    const answered = statusAfterSetVModel(steady, unplaced, NOW, ENDPOINTS);
+    expect(withTargetRuntimeCapacity(answered, unplaced, "ready", undefined, NOW)).toEqual(answered);
+    const placed = moving(model(ModelStatus.LOADING, [], [["inst-b", ModelStatus.UNKNOWN, 2]]));
+    const placedStatus = statusAfterSetVModel(steady, placed, NOW, ENDPOINTS);
+    expect(withTargetRuntimeCapacity(placedStatus, placed, "notReady", undefined, NOW)).toEqual(placedStatus);
+    const failed = { ...answered, lastFailureInfo: { reason: "ModelLoadFailed" as const, message: "x" } };
+    expect(withTargetRuntimeCapacity(failed, unplaced, "notReady", undefined, NOW)).toEqual(failed);
   });
 });
 

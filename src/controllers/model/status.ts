@@ -366,6 +366,40 @@ export function statusForNameCollision(
   return next;
 }
 
+/**
+ * A transition whose target model-mesh has not placed (no copy) while every runtime that could hold it has no
+ * ready pod, as after a move to a runtime scaled to zero: the target waits for that runtime (decision 0176).
+ * model-mesh may keep its placement failure in the target's errors (see `decodeModelState`) or, after marking the
+ * transition failed, report the target as plain LOADING; the runtimes the controller sees decide either way.
+ */
+export function withTargetRuntimeCapacity(
+  status: PredictorStatus,
+  vmodel: VModelStatusInfo,
+  capacity: RuntimeCapacity,
+  previousFailure: FailureInfo | undefined,
+  now: Date,
+): PredictorStatus {
+  const target = vmodel.targetModelStatus;
+  const moving = vmodel.activeModelId !== vmodel.targetModelId && target !== undefined;
+  if (!moving || capacity !== "notReady" || target.status !== ModelStatus.LOADING) return status;
+  if (target.modelCopyInfos.length > 0) return status;
+  if (status.lastFailureInfo !== undefined && status.lastFailureInfo.reason !== "RuntimeUnhealthy")
+    return status;
+  const previousTime = previousFailure?.reason === "RuntimeUnhealthy" ? previousFailure.time : undefined;
+  const next: PredictorStatus = {
+    ...status,
+    transitionStatus: "InProgress",
+    lastFailureInfo: {
+      reason: "RuntimeUnhealthy",
+      message: MESSAGES.waitingForSupportingRuntime,
+      modelId: vmodel.targetModelId,
+      time: previousTime ?? rfc3339(now),
+    },
+  };
+  next.available = isAvailable(next);
+  return next;
+}
+
 /** What the controller sees of the runtimes that could hold a model (from the runtime Deployments). */
 export type RuntimeCapacity = "ready" | "notReady" | "none";
 

@@ -12,6 +12,11 @@ import { modelStatusInfo, vmodelStatusInfo } from "./status-answers.js";
 
 export class MeshState {
   view: ClusterView = { instances: [], requiredLabels: () => [] };
+  /**
+   * A model's record changed through a placement: model-mesh re-processes the transitions parked ("stuck") on it
+   * as their target (the vmodel transitions set this).
+   */
+  placed: (modelId: string) => Promise<void> = async () => undefined;
 
   constructor(
     readonly store: RegistryStore,

@@ -68,6 +68,7 @@ export class ModelApi {
     const given = Number(request.lastUsedTime);
     const lastUsed = given > 0 && given < now ? given : now;
     const placement = await this.mesh.loads.ensureCopy(request.modelId, record, this.mesh.view, lastUsed);
+    if (placement.kind === "loading") await this.mesh.placed(request.modelId);
     return this.answer(request.modelId, placement, request.sync);
   }
 

@@ -3,7 +3,9 @@
  * model-mesh's leader drives it (`PendingTransition`): it loads the target with the active model's `lu`; once the
  * target is loaded, ONE transaction sets `amid = tmid` and drops the reference to the old active model (deleting
  * it when it is auto-delete). When the target's load fails, the vmodel gets `"failed": true` one revision before
- * the target's record gets its failure, and stays TRANSITION_FAILED (failures do not expire here).
+ * the target's record gets its failure, and stays TRANSITION_FAILED (failures do not expire here). A failed
+ * transition is tried again when its target's record changes through a placement (model-mesh's "stuck" vmodels,
+ * re-processed on such a change: a target that could not be placed, placed later by an `ensureLoaded`).
  */
 import type { Logger } from "../../../src/runtime/logging.js";
 import type { LoadOutcome } from "./mesh-replies.js";
@@ -19,6 +21,14 @@ export class VModelTransitions {
     private readonly log: Logger,
   ) {
     mesh.loads.beforeFailure = (modelId) => this.markFailed(modelId);
+    mesh.placed = (modelId) => this.retryStuck(modelId);
+  }
+
+  /** Begins again the failed transitions whose target is `modelId` (in the exclusive section). */
+  private async retryStuck(modelId: string): Promise<void> {
+    for (const [id, vmodel] of this.mesh.store.vmodels()) {
+      if (vmodel.failed && vmodel.target === modelId && vmodel.active !== modelId) await this.begin(id);
+    }
   }
 
   /**
