@@ -40,6 +40,7 @@ import {
   statusForInvalidSpec,
   statusForNameCollision,
   statusWaitingForMesh,
+  withoutStaleRuntimeWait,
   withRuntimeCapacity,
   withTargetRuntimeCapacity,
 } from "./status.js";
@@ -388,7 +389,11 @@ export class ModelReconciler implements Reconciler {
     if (capacity === "ready" && targetWaitedForRuntime(previous, vmodel)) {
       await this.#placeTarget(request, vmodel.targetModelId);
     }
-    const answered = statusAfterSetVModel(previous, vmodel, now, endpoints);
+    const answered = withoutStaleRuntimeWait(
+      statusAfterSetVModel(previous, vmodel, now, endpoints),
+      vmodel,
+      capacity,
+    );
     const next = withTargetRuntimeCapacity(
       withRuntimeCapacity(answered, capacity, typeLabel, modelId, previous.lastFailureInfo, now),
       vmodel,

@@ -21,6 +21,7 @@ import {
   statusForInvalidSpec,
   statusForNameCollision,
   statusWaitingForMesh,
+  withoutStaleRuntimeWait,
   withRuntimeCapacity,
   withTargetRuntimeCapacity,
 } from "./status.js";
@@ -442,6 +443,34 @@ describe("other outcomes", () => {
     expect(
       inferenceEndpoints({ ...config, restProxy: { ...config.restProxy, enabled: false } }, "ns").http,
     ).toBe("");
+  });
+});
+
+describe("withoutStaleRuntimeWait", () => {
+  const waiting: PredictorStatus = {
+    ...INITIAL,
+    activeModelState: "Loading",
+    lastFailureInfo: { reason: "RuntimeUnhealthy", message: MESSAGES.waitingForSupportingRuntime },
+  };
+  const loading = vmodel(VModelStatus.DEFINED, model(ModelStatus.LOADING));
+
+  it("ends a kept wait for a runtime once one is ready and the answer has no failure", () => {
+    const answered = statusAfterSetVModel(waiting, loading, NOW, ENDPOINTS);
+    expect(answered.lastFailureInfo).toBeDefined(); // upstream's rule keeps it
+    const next = withoutStaleRuntimeWait(answered, loading, "ready");
+    expect(next.lastFailureInfo).toBeUndefined();
+    expect(next).toMatchObject({ activeModelState: "Loading", available: true });
+  });
+
+  it("keeps it while no runtime is ready, and keeps a wait the answer itself reports", () => {
+    const answered = statusAfterSetVModel(waiting, loading, NOW, ENDPOINTS);
+    expect(withoutStaleRuntimeWait(answered, loading, "notReady")).toEqual(answered);
+    const nowhere = vmodel(
+      VModelStatus.DEFINED,
+      model(ModelStatus.LOADING_FAILED, [noRuntime("mt:sklearn", "mt:sklearn")]),
+    );
+    const reported = statusAfterSetVModel(INITIAL, nowhere, NOW, ENDPOINTS);
+    expect(withoutStaleRuntimeWait(reported, nowhere, "ready")).toEqual(reported);
   });
 });
 

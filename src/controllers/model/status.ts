@@ -400,6 +400,24 @@ export function withTargetRuntimeCapacity(
   return next;
 }
 
+/**
+ * Upstream keeps a model's wait for a runtime until the model has loaded (see `mergeVModelStatus`). Once a runtime
+ * that can hold it is ready and model-mesh's answer carries no failure of its own, that wait is over: the model is
+ * simply loading (a wait the answer itself reports stays, and is asked about again, decision 0073).
+ */
+export function withoutStaleRuntimeWait(
+  status: PredictorStatus,
+  vmodel: VModelStatusInfo,
+  capacity: RuntimeCapacity,
+): PredictorStatus {
+  if (capacity !== "ready" || status.lastFailureInfo?.reason !== "RuntimeUnhealthy") return status;
+  const sameTarget = vmodel.activeModelId === vmodel.targetModelId;
+  const answered = sameTarget ? vmodel.activeModelStatus : vmodel.targetModelStatus;
+  if (answered === undefined || decodeModelState(answered).reason !== undefined) return status;
+  const { lastFailureInfo: _over, ...rest } = status;
+  return { ...rest, available: isAvailable(rest) };
+}
+
 /** What the controller sees of the runtimes that could hold a model (from the runtime Deployments). */
 export type RuntimeCapacity = "ready" | "notReady" | "none";
 

@@ -19,7 +19,7 @@ import path from "node:path";
 import { type Server, ServerCredentials } from "@grpc/grpc-js";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Etcd3 } from "etcd3";
-import type { SetVModelRequest } from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
+import type { SetVModelRequest, VModelStatusInfo } from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
 import { createLogger } from "../../../src/runtime/logging.js";
 import { Exclusive } from "./exclusive.js";
 import { meshServer } from "./grpc-surface.js";
@@ -117,6 +117,15 @@ export class ModelMeshEmulator {
     await this.store.stop();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     rmSync(this.socketPath, { force: true });
+  }
+
+  /**
+   * What `getVModelStatus` would answer now, read without queueing behind calls in progress: suites that compare
+   * thousands of statuses with the mesh must not slow the mesh down while they measure it.
+   */
+  peekVModel(vModelId: string): VModelStatusInfo | undefined {
+    const vmodel = this.store.vmodel(vModelId);
+    return vmodel === undefined ? undefined : this.mesh.vmodelStatus(vmodel);
   }
 
   /** The instances the emulator currently sees. */
