@@ -2,7 +2,13 @@
  * Scale benchmark (issue 8): N ModelMesh InferenceServices across the 4 built-in ClusterServingRuntimes and 2
  * served namespaces, on the local control plane with one ModelMesh emulator per namespace (zero load time).
  *
- *   npm run bench:scale -- [--n 1000] [--parallelism 32] [--controller-cmd "<shell command>"]
+ *   npm run bench:scale -- [--n 1000] [--parallelism 32] [--load-time-ms 0 | <min>-<max>]
+ *     [--controller-cmd "<shell command>"]
+ *
+ * `--load-time-ms` sets how long each emulated load takes (a uniform range: loads started together end spread out,
+ * each instance loading as many at once as its runtime's loading concurrency). The run then also measures how
+ * long after the mesh had a model loaded its status said so (`loaded_lag_*`: the mesh announces no completion,
+ * decision 0173) and how many mesh calls the controller made per load.
  *
  * Phases: the floor (a bare client creates the N objects and writes one status each, no controller), then the
  * controller's convergence (first create → all Loaded), a full resync (every mesh unreachable then reachable:
@@ -17,6 +23,8 @@ import { parseArgs } from "node:util";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { INFERENCE_SERVICES } from "../src/controllers/shared/resource-types.js";
 import type { SetVModelRequest } from "../src/mesh/gen/mmesh/model-mesh_pb.js";
+import { parseConcreteModelId } from "../src/mesh/model-id.js";
+import { parseLoadTime } from "../test/support/emulator/load-time.js";
 import { formatCounts, type WriteCounts } from "./support/api-writes.js";
 import {
   type ControllerProcess,
@@ -50,8 +58,10 @@ const { values } = parseArgs({
     "controller-cmd": { type: "string" },
     "spec-changes": { type: "string", default: "200" },
     "timeout-s": { type: "string", default: "1800" },
+    "load-time-ms": { type: "string", default: "0" },
   },
 });
+const LOAD_TIME = parseLoadTime(values["load-time-ms"] ?? "0");
 const N = Number(values.n);
 const PARALLELISM = Number(values.parallelism);
 const SPEC_CHANGES = Math.min(N, Number(values["spec-changes"]));
@@ -112,6 +122,19 @@ class SetVModelLog {
         throw new Error(`${missing} models got no setVModel in ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+}
+
+/** When the mesh first had each model loaded, and the calls it received, by phase. */
+class MeshLog {
+  readonly loadedAt = new Map<string, number>();
+  calls = 0;
+
+  loadEnded(namespace: string, modelId: string, loaded: boolean): void {
+    const parsed = parseConcreteModelId(modelId);
+    if (!loaded || parsed === undefined) return;
+    const key = `${namespace}/${parsed.name}`;
+    if (!this.loadedAt.has(key)) this.loadedAt.set(key, performance.now());
   }
 }
 
@@ -190,11 +213,14 @@ async function reconcileCounts(controller: ControllerProcess): Promise<string> {
 async function main(): Promise<void> {
   say(`scale benchmark: n=${N}, parallelism=${PARALLELISM}, controller: ${COMMAND}`);
   const setVModels = new SetVModelLog();
+  const mesh = new MeshLog();
   const cluster = await startScaleCluster({
     namespaces: NAMESPACES,
     modelPaths: modelPaths(BUILT_IN_RUNTIMES, 2),
-    loadTimeMs: 0,
+    loadTimeMs: LOAD_TIME,
     onSetVModel: (namespace, request) => setVModels.record(namespace, request),
+    onMeshCall: () => mesh.calls++,
+    onLoadEnded: (namespace, modelId, loaded) => mesh.loadEnded(namespace, modelId, loaded),
   });
   const logDir = mkdtempSync(path.join(tmpdir(), "mms-bench-logs-"));
   const controllers: ControllerProcess[] = [];
@@ -225,13 +251,20 @@ async function main(): Promise<void> {
     const keys = models.map(modelKeyOf);
     const watch = new ReachedWatch(cluster.client, await ReachedWatch.currentResourceVersion(cluster.client));
     const convergenceMark = cluster.audit.mark();
+    const callsBefore = mesh.calls;
     const created = await createInferenceServices(cluster.client, models, { parallelism: PARALLELISM });
     say(`  created in ${seconds(created.finishedAt - created.startedAt)} s; waiting for Loaded...`);
     await watch.until(keys, TIMEOUT_MS);
     const lastLoaded = Math.max(...keys.map((key) => watch.reachedAt.get(key) ?? 0));
     const convergenceMs = lastLoaded - created.startedAt;
     const latencies = keys.map((key) => (watch.reachedAt.get(key) ?? 0) - (created.sentAt.get(key) ?? 0));
+    const loadedLags = keys.flatMap((key) => {
+      const meshHadIt = mesh.loadedAt.get(key);
+      const statusSaid = watch.reachedAt.get(key);
+      return meshHadIt === undefined || statusSaid === undefined ? [] : [Math.max(0, statusSaid - meshHadIt)];
+    });
     await quiet(cluster, USERS.controller);
+    const meshCallsPerLoad = (mesh.calls - callsBefore) / N;
     const convergenceWrites = cluster.audit.countSince(convergenceMark, USERS.controller);
     const reconciles = await reconcileCounts(controller);
     const statusWrites = convergenceWrites.byResource.get("inferenceservices/status") ?? 0;
@@ -307,12 +340,22 @@ async function main(): Promise<void> {
       restart_confirm_s: Number.isNaN(restartConfirmMs) ? null : seconds(restartConfirmMs),
       restart_writes: restartWrites.total,
       controller_cpu_s: round(cpuFirst, 1),
+      load_time_ms: values["load-time-ms"],
+      loaded_lag_p50_ms: Math.round(percentile(loadedLags, 50)),
+      loaded_lag_p99_ms: Math.round(percentile(loadedLags, 99)),
+      loaded_lag_max_ms: Math.round(Math.max(0, ...loadedLags)),
+      mesh_calls_per_load: round(meshCallsPerLoad, 2),
     };
     const table = [
       ["InferenceServices", `${N} (${NAMESPACES.length} namespaces × ${BUILT_IN_RUNTIMES.length} runtimes)`],
       ["floor (bare client)", `${result.floor_s} s`],
       ["convergence", `${result.convergence_s} s (ratio ${result.ratio})`],
       ["create → Loaded", `p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms`],
+      [
+        "mesh loaded → status Loaded",
+        `p50 ${result.loaded_lag_p50_ms} ms, p99 ${result.loaded_lag_p99_ms} ms, max ${result.loaded_lag_max_ms} ms (loads ${result.load_time_ms} ms)`,
+      ],
+      ["mesh calls per load", String(result.mesh_calls_per_load)],
       [
         "controller peak RSS",
         `${result.rss_peak_mib} MiB (first run ${round(rssFirst, 1)}, restart ${round(rssSecond, 1)})`,

@@ -22,6 +22,7 @@ import {
   ModelMeshEmulator,
   publishEmulatorEndpoints,
 } from "../../test/support/emulator/index.js";
+import type { LoadTime } from "../../test/support/emulator/load-time.js";
 import { kubectl } from "../../test/support/install.js";
 import type { Relay } from "../../test/support/network/test-host.js";
 import { simulateRuntimePods } from "../../test/support/sandbox/pod-simulator.js";
@@ -45,9 +46,14 @@ export interface ScaleClusterOptions {
   readonly namespaces: readonly string[];
   /** Storage paths that exist in the emulators' model store. */
   readonly modelPaths: readonly string[];
-  readonly loadTimeMs?: number;
+  /** Per emulated load: fixed milliseconds or a uniform range (0 by default). */
+  readonly loadTimeMs?: LoadTime;
   /** Called as each emulator receives a `setVModel`, with the namespace it stands for. */
   readonly onSetVModel?: (namespace: string, request: SetVModelRequest) => void;
+  /** Called as each emulator receives any call. */
+  readonly onMeshCall?: (namespace: string, method: string) => void;
+  /** Called as an emulated load ends, loaded or failed. */
+  readonly onLoadEnded?: (namespace: string, modelId: string, loaded: boolean) => void;
 }
 
 export interface MeshOfNamespace {
@@ -134,6 +140,11 @@ export async function startScaleCluster(options: ScaleClusterOptions): Promise<S
         loadTimeMs: options.loadTimeMs ?? 0,
         ...(options.onSetVModel && {
           onSetVModel: (request: SetVModelRequest) => options.onSetVModel?.(namespace, request),
+        }),
+        ...(options.onMeshCall && { onCall: (method: string) => options.onMeshCall?.(namespace, method) }),
+        ...(options.onLoadEnded && {
+          onLoadEnded: (modelId: string, loaded: boolean) =>
+            options.onLoadEnded?.(namespace, modelId, loaded),
         }),
       });
       const relay = await exposeEmulator(infrastructure, emulator, { namespace });

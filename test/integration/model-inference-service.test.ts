@@ -5,6 +5,7 @@ import { VMODEL_FINALIZER } from "../../src/controllers/model/index.js";
 import { INFERENCE_SERVICES, PREDICTORS } from "../../src/controllers/shared/resource-types.js";
 import { type ModelHarness, SERVICE, startModelHarness } from "../fixtures/model/harness.js";
 import { isvcSequence } from "../fixtures/model/statuses.js";
+import { metricSum } from "../support/metric-sum.js";
 
 type Isvc = KubernetesObject & { spec: unknown; status?: InferenceServiceStatus };
 
@@ -86,6 +87,35 @@ describe("model controller: InferenceServices against the ModelMesh emulator", (
       "Ready=True",
     ]);
     expect((await h.vmodel("isvc-new"))?.o).toBe("isvc");
+  });
+
+  it("a settled InferenceService is not written again when it is reconciled (its stored status is a fixed point)", async () => {
+    const patches = () =>
+      metricSum(
+        h.context?.manager.registry,
+        "rest_client_requests_total",
+        (labels) => labels.method === "PATCH",
+      );
+    const reconciles = () =>
+      metricSum(
+        h.context?.manager.registry,
+        "controller_runtime_reconcile_total",
+        (l) => l.controller === "Predictor",
+      );
+    const before = await get("isvc-new");
+    const [patchesBefore, reconcilesBefore] = [await patches(), await reconciles()];
+    // A label change is a reason to reconcile that changes nothing the status depends on.
+    await h.client.mergePatch(
+      INFERENCE_SERVICES,
+      { namespace: h.namespace, name: "isvc-new" },
+      {
+        metadata: { labels: { touched: "yes" } },
+      },
+    );
+    await expect.poll(reconciles, { timeout: 10_000 }).toBeGreaterThan(reconcilesBefore);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await patches()).toBe(patchesBefore);
+    expect((await get("isvc-new"))?.status).toEqual(before?.status);
   });
 
   it("the old form (framework field) loads too", async () => {

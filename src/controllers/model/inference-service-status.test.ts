@@ -40,7 +40,7 @@ describe("InferenceService status", () => {
       ],
       modelStatus: {
         transitionStatus: "UpToDate",
-        states: { activeModelState: "Loaded" },
+        states: { activeModelState: "Loaded", targetModelState: "" },
         copies: { failedCopies: 0, totalCopies: 1 },
       },
     });
@@ -72,7 +72,7 @@ describe("InferenceService status", () => {
     ]);
     expect(next.modelStatus).toEqual({
       transitionStatus: "UpToDate",
-      states: { activeModelState: "FailedToLoad" },
+      states: { activeModelState: "FailedToLoad", targetModelState: "" },
       copies: { failedCopies: 0 },
       lastFailureInfo: {
         reason: "ModelLoadFailed",

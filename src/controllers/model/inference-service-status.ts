@@ -109,10 +109,9 @@ export function inferenceServiceStatusWith(
     ...kept,
     modelStatus: {
       transitionStatus: status.transitionStatus,
-      states: {
-        activeModelState: status.activeModelState,
-        ...(status.targetModelState !== "" && { targetModelState: status.targetModelState }),
-      },
+      // `targetModelState` even when empty: KServe's CRD defaults it to "", so a status without it would differ
+      // from the stored one after every write, and be written again.
+      states: { activeModelState: status.activeModelState, targetModelState: status.targetModelState },
       copies: {
         failedCopies: status.failedCopies,
         ...(status.totalCopies !== 0 && { totalCopies: status.totalCopies }),
