@@ -100,6 +100,41 @@ describe("LoadCompletion", () => {
     expect(loads.waiters).toBe(2);
   });
 
+  it("an instance holding no wait takes one from the instance holding the most", async () => {
+    const { mesh, loads } = setup(3);
+    loads.watch(model(1, "c", 5));
+    loads.watch(model(2, "a", 10));
+    loads.watch(model(3, "a", 20));
+    loads.watch(model(4, "a", 30));
+    expect(mesh.started).toEqual(["m1__isvc-0000000001", "m2__isvc-0000000002", "m3__isvc-0000000003"]);
+    loads.watch(model(5, "b", 60));
+    await settle();
+    // b's running load is waited for; a keeps the wait of its oldest placement.
+    expect(mesh.cancelled).toBe(1);
+    expect([...mesh.open.keys()].sort()).toEqual([
+      "m1__isvc-0000000001",
+      "m2__isvc-0000000002",
+      "m5__isvc-0000000005",
+    ]);
+    // A freed wait goes to the instance holding the fewest, its oldest placement first.
+    mesh.finish("m1__isvc-0000000001");
+    await settle();
+    expect(mesh.started.at(-1)).toBe("m3__isvc-0000000003");
+  });
+
+  it("a placement older than one holding a wait on the same instance takes the wait over", async () => {
+    const { mesh, enqueued, loads } = setup(2);
+    loads.watch(model(2, "a", 20));
+    loads.watch(model(3, "a", 30));
+    loads.watch(model(1, "a", 10)); // its reconcile came last, but it was placed first: it loads first
+    await settle();
+    expect([...mesh.open.keys()].sort()).toEqual(["m1__isvc-0000000001", "m2__isvc-0000000002"]);
+    expect(enqueued).toEqual([]); // a wait taken over is no answer
+    mesh.finish("m1__isvc-0000000001");
+    await settle();
+    expect(mesh.started.at(-1)).toBe("m3__isvc-0000000003");
+  });
+
   it("a queued model is looked at again with backoff until it gets a wait", async () => {
     const { enqueued, loads } = setup(1);
     loads.watch(model(1));

@@ -3,9 +3,9 @@
  * record when a load starts and a failure rewrites it, but a successful load writes nothing (decision 0173).
  * So the controller asks. For a model whose active copy is loading it holds, outside the work queue's workers,
  * one `ensureLoaded(sync)` call that ModelMesh answers when the load has ended; each such call holds one of the
- * mesh's request threads, so their number is bounded per mesh. Models beyond the bound are looked at again with
- * backoff and take a freed place in the order their copies were placed, per instance (an instance loads its
- * queue a few at a time, so its oldest placements finish first).
+ * mesh's request threads, so their number is bounded per mesh. The waits go to the oldest placements of each
+ * instance (an instance loads its queue a few at a time, so those finish first): a placement older than one that
+ * holds a wait on the same instance takes that wait over. Models without a wait are looked at again with backoff.
  */
 import type { ModelStatusInfo } from "../../mesh/gen/mmesh/model-mesh_pb.js";
 import type { Logger } from "../../runtime/logging.js";
@@ -53,6 +53,8 @@ export class LoadCompletion {
   readonly #entries = new Map<string, Entry>();
   /** Entries waiting for a waiter, per location, oldest placement first. */
   readonly #queued = new Map<string, Entry[]>();
+  /** Entries holding a wait, per location. */
+  readonly #held = new Map<string, Set<Entry>>();
   #waiters = 0;
   #stopped = false;
 
@@ -87,6 +89,7 @@ export class LoadCompletion {
       this.#entries.set(model.key, entry);
       this.#queue(entry);
       this.#handOut(model.location);
+      this.#rebalance(model.location);
     }
     if (lookAgainAfterMs !== undefined) this.#lookAgain(entry, lookAgainAfterMs);
     else if (entry.waiter === undefined && entry.timer === undefined) {
@@ -102,7 +105,8 @@ export class LoadCompletion {
     this.#entries.delete(key);
     clearTimeout(entry.timer);
     this.#unqueue(entry);
-    entry.waiter?.abort();
+    this.#release(entry);
+    if (!this.#stopped) this.#handOut(entry.model.location);
   }
 
   stop(): void {
@@ -134,10 +138,13 @@ export class LoadCompletion {
     if (queue.length === 0) this.#queued.delete(entry.model.location);
   }
 
-  /** Gives free waiters out: first to the instance that just freed one, then to each instance in turn. */
+  /**
+   * Gives free waiters out: first to the instance that just freed one, then to the instance holding the fewest
+   * (its oldest placement first), so that every instance's running loads are waited for.
+   */
   #handOut(preferred: string): void {
     while (this.#waiters < this.#options.maxWaiters() && this.#queued.size > 0) {
-      const location = this.#queued.has(preferred) ? preferred : this.#oldestFront();
+      const location = this.#queued.has(preferred) ? preferred : this.#leastServed();
       const queue = this.#queued.get(location) as Entry[];
       const entry = queue.shift() as Entry;
       if (queue.length === 0) this.#queued.delete(location);
@@ -147,18 +154,42 @@ export class LoadCompletion {
     }
   }
 
-  /** The location whose oldest queued placement is the oldest of all. */
-  #oldestFront(): string {
+  /** The queued location holding the fewest waits; of those, the one with the oldest queued placement. */
+  #leastServed(): string {
     let best: string | undefined;
+    let bestHeld = Number.POSITIVE_INFINITY;
     let bestAt = Number.POSITIVE_INFINITY;
     for (const [location, queue] of this.#queued) {
+      const held = this.#held.get(location)?.size ?? 0;
       const at = (queue[0] as Entry).model.placedAt;
-      if (at < bestAt) {
+      if (held < bestHeld || (held === bestHeld && at < bestAt)) {
         best = location;
+        bestHeld = held;
         bestAt = at;
       }
     }
     return best as string;
+  }
+
+  /**
+   * With every wait held, the oldest queued placement of `location` takes the wait of the youngest placement that
+   * holds one there, or, when the location holds none, of the youngest on the instance holding the most.
+   */
+  #rebalance(location: string): void {
+    if (this.#waiters < this.#options.maxWaiters()) return;
+    const oldest = this.#queued.get(location)?.[0];
+    if (oldest === undefined) return;
+    const here = youngest(this.#held.get(location));
+    let victim = here !== undefined && here.model.placedAt > oldest.model.placedAt ? here : undefined;
+    if (victim === undefined && here === undefined) {
+      let busiest: Set<Entry> | undefined;
+      for (const held of this.#held.values()) if (held.size > (busiest?.size ?? 1)) busiest = held;
+      victim = youngest(busiest);
+    }
+    if (victim === undefined) return;
+    this.#release(victim);
+    this.#queue(victim);
+    this.#handOut(location);
   }
 
   #wait(entry: Entry): void {
@@ -166,6 +197,9 @@ export class LoadCompletion {
     entry.waiter = waiter;
     this.#waiters++;
     const { key, modelId, location } = entry.model;
+    const held = this.#held.get(location) ?? new Set<Entry>();
+    held.add(entry);
+    this.#held.set(location, held);
     this.#options.waitForLoad(modelId, waiter.signal).then(
       () => this.#answered(entry, waiter),
       (error: unknown) => {
@@ -178,14 +212,34 @@ export class LoadCompletion {
     this.#options.log.debug({ key, modelId, location }, "waiting for the load to end");
   }
 
-  #answered(entry: Entry, waiter: AbortController): void {
-    this.#waiters--;
+  /** Gives the entry's wait up, cancelling the call if it is still open. */
+  #release(entry: Entry): void {
+    const waiter = entry.waiter;
+    if (waiter === undefined) return;
     entry.waiter = undefined;
-    if (!waiter.signal.aborted && this.#entries.get(entry.model.key) === entry) {
+    this.#waiters--;
+    const held = this.#held.get(entry.model.location);
+    held?.delete(entry);
+    if (held?.size === 0) this.#held.delete(entry.model.location);
+    waiter.abort();
+  }
+
+  #answered(entry: Entry, waiter: AbortController): void {
+    if (entry.waiter !== waiter) return; // released already (forgotten, taken over, stopped)
+    this.#release(entry);
+    if (this.#entries.get(entry.model.key) === entry) {
       clearTimeout(entry.timer);
       entry.timer = undefined;
       this.#options.enqueue(entry.model.key);
     }
     if (!this.#stopped) this.#handOut(entry.model.location);
   }
+}
+
+/** The entry placed last. */
+function youngest(entries: ReadonlySet<Entry> | undefined): Entry | undefined {
+  let found: Entry | undefined;
+  for (const entry of entries ?? [])
+    if (found === undefined || entry.model.placedAt > found.model.placedAt) found = entry;
+  return found;
 }

@@ -121,11 +121,14 @@ export interface MeshConnectionHandlers {
  */
 export const OUTAGE_GRACE_MS = 2_000;
 
-/** Blocking load waits held per ready mesh pod, and at most per mesh (each holds a mesh request thread). */
+/**
+ * Blocking load waits held per ready mesh pod (each holds one of its request threads; a pod loads one or two
+ * models at a time), at least {@link MIN_LOAD_WAITERS} (the pods behind one address, or behind
+ * `modelMeshEndpoint`, are not counted) and at most {@link MAX_LOAD_WAITERS} per mesh.
+ */
 const LOAD_WAITERS_PER_POD = 4;
+const MIN_LOAD_WAITERS = 8;
 const MAX_LOAD_WAITERS = 64;
-/** Under `modelMeshEndpoint` the number of pods behind the target is unknown. */
-const LOAD_WAITERS_WITHOUT_PODS = 8;
 /** A blocking load wait gives up after this and the model is looked at again by backoff. */
 const LOAD_WAIT_DEADLINE_MS = 300_000;
 
@@ -164,9 +167,8 @@ class Connection implements MeshConnection {
   }
 
   maxLoadWaiters(): number {
-    if (this.endpointOverride !== "") return LOAD_WAITERS_WITHOUT_PODS;
-    const pods = this.endpoints.current?.length ?? 0;
-    return Math.min(MAX_LOAD_WAITERS, Math.max(LOAD_WAITERS_PER_POD, LOAD_WAITERS_PER_POD * pods));
+    const pods = this.endpointOverride !== "" ? 0 : (this.endpoints.current?.length ?? 0);
+    return Math.min(MAX_LOAD_WAITERS, Math.max(MIN_LOAD_WAITERS, LOAD_WAITERS_PER_POD * pods));
   }
 }
 
