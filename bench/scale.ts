@@ -263,6 +263,10 @@ async function main(): Promise<void> {
       const statusSaid = watch.reachedAt.get(key);
       return meshHadIt === undefined || statusSaid === undefined ? [] : [Math.max(0, statusSaid - meshHadIt)];
     });
+    for (const key of keys) {
+      const lag = (watch.reachedAt.get(key) ?? 0) - (mesh.loadedAt.get(key) ?? 0);
+      if (process.env.BENCH_DEBUG_LAG && lag > 1000) say(`  lag ${Math.round(lag)} ms: ${key}`);
+    }
     await quiet(cluster, USERS.controller);
     const meshCallsPerLoad = (mesh.calls - callsBefore) / N;
     const convergenceWrites = cluster.audit.countSince(convergenceMark, USERS.controller);

@@ -65,6 +65,18 @@ describe("WorkQueue", () => {
     expect(queue.length).toBe(0);
   });
 
+  it("hands urgent keys out before live and initial ones, and promotes a waiting key to urgent", async () => {
+    const queue = newQueue();
+    queue.add("initial", "low");
+    queue.add("live-1", "high");
+    queue.add("live-2", "high");
+    queue.add("ended", "urgent");
+    queue.add("live-2", "urgent");
+    const order = [await queue.get(), await queue.get(), await queue.get(), await queue.get()];
+    expect(order).toEqual(["ended", "live-2", "live-1", "initial"]);
+    expect(queue.length).toBe(0);
+  });
+
   it("adds after a delay, and of two delays for one key the earlier wins", async () => {
     vi.useFakeTimers();
     try {

@@ -1,8 +1,14 @@
 import type { RuntimeMetrics } from "./metrics.js";
 import { defaultControllerRateLimiter, type RateLimiter } from "./rate-limiter.js";
 
-/** Live events go before the keys of an informer's initial list, so a restart does not delay fresh changes. */
-export type Priority = "high" | "low";
+/**
+ * Live events go before the keys of an informer's initial list, so a restart does not delay fresh changes;
+ * `urgent` goes before both: news a user waits to see that costs one cheap reconcile (a load that has ended, while
+ * a burst of new models fills the queue).
+ */
+export type Priority = "urgent" | "high" | "low";
+
+const RANK: Record<Priority, number> = { urgent: 2, high: 1, low: 0 };
 
 export interface WorkQueueOptions {
   /** Names the queue in metrics (`workqueue_*{name}`); controllers use their own name. */
@@ -22,7 +28,7 @@ export class WorkQueue {
   /** Keys waiting to be handed out, with their priority: the truth the FIFOs below are checked against. */
   readonly #waiting = new Map<string, Priority>();
   /** Arrival order per priority; may hold stale entries (a promoted key, a key already taken) that are skipped. */
-  readonly #fifo: Record<Priority, Fifo> = { high: new Fifo(), low: new Fifo() };
+  readonly #fifo: Record<Priority, Fifo> = { urgent: new Fifo(), high: new Fifo(), low: new Fifo() };
   /** Keys that need processing, whether they wait in `#ready` or behind their own in-flight run. */
   readonly #dirty = new Map<string, Priority>();
   /** Keys handed to a worker, with the time they were handed out. */
@@ -48,11 +54,12 @@ export class WorkQueue {
     if (this.#shuttingDown) return;
     const current = this.#dirty.get(key);
     if (current !== undefined) {
-      if (current === "low" && priority === "high") {
-        this.#dirty.set(key, "high");
-        if (this.#waiting.get(key) === "low") {
-          this.#waiting.set(key, "high");
-          this.#fifo.high.push(key);
+      if (RANK[priority] > RANK[current]) {
+        this.#dirty.set(key, priority);
+        const waiting = this.#waiting.get(key);
+        if (waiting !== undefined && RANK[priority] > RANK[waiting]) {
+          this.#waiting.set(key, priority);
+          this.#fifo[priority].push(key);
         }
       }
       return;
@@ -169,7 +176,7 @@ export class WorkQueue {
   }
 
   #take(): string | undefined {
-    const key = this.#next("high") ?? this.#next("low");
+    const key = this.#next("urgent") ?? this.#next("high") ?? this.#next("low");
     if (key === undefined) return undefined;
     this.#waiting.delete(key);
     this.#dirty.delete(key);

@@ -109,7 +109,8 @@ export function setupModelController(ctx: ControllerContext): ModelController {
   const connections = new MeshConnections(ctx, {
     onModelEvent: (event) => enqueue(modelKey(event.source, event.namespace, event.name)),
     onNamespaceChanged: enqueueNamespace,
-    onLoadEnded: enqueue,
+    // The end of a load goes before a burst of new models: it costs one cheap reconcile and a user waits for it.
+    onLoadEnded: (key, ended) => controller?.enqueue(key, ended ? "urgent" : "high"),
   });
   const statusWriter = new StatusWriter(ctx.manager.client);
   for (const { source, informer } of sources.values()) statusWriter.track(source.type, informer);

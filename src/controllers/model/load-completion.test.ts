@@ -76,6 +76,26 @@ describe("LoadCompletion", () => {
     expect(loads.waiters).toBe(0);
   });
 
+  it("marks a wait's answer as the load's end, and a look by backoff as not", async () => {
+    const mesh = new Mesh();
+    const seen: Array<[string, boolean]> = [];
+    const loads = new LoadCompletion({
+      waitForLoad: mesh.waitForLoad,
+      enqueue: (key, ended) => seen.push([key, ended]),
+      maxWaiters: () => 1,
+      log: createLogger("test"),
+    });
+    loads.watch(model(1));
+    loads.watch(model(2));
+    await vi.advanceTimersByTimeAsync(FIRST_LOOK_AGAIN_MS);
+    mesh.finish("m1__isvc-0000000001");
+    await settle();
+    expect(seen).toEqual([
+      ["ns/m2", false],
+      ["ns/m1", true],
+    ]);
+  });
+
   it("a model watched again while its wait is held gets no second wait", async () => {
     const { mesh, loads } = setup();
     loads.watch(model(1));
@@ -100,26 +120,27 @@ describe("LoadCompletion", () => {
     expect(loads.waiters).toBe(2);
   });
 
-  it("an instance holding no wait takes one from the instance holding the most", async () => {
-    const { mesh, loads } = setup(3);
+  it("an instance holding no wait takes one from an instance holding more than it can load at once", async () => {
+    const { mesh, loads } = setup(4);
     loads.watch(model(1, "c", 5));
-    loads.watch(model(2, "a", 10));
-    loads.watch(model(3, "a", 20));
-    loads.watch(model(4, "a", 30));
-    expect(mesh.started).toEqual(["m1__isvc-0000000001", "m2__isvc-0000000002", "m3__isvc-0000000003"]);
+    for (const n of [2, 3, 4, 6]) loads.watch(model(n, "a", n * 10));
     loads.watch(model(5, "b", 60));
     await settle();
-    // b's running load is waited for; a keeps the wait of its oldest placement.
+    // b's running load is waited for; a keeps the waits of its two oldest placements (it may be loading both).
     expect(mesh.cancelled).toBe(1);
     expect([...mesh.open.keys()].sort()).toEqual([
       "m1__isvc-0000000001",
       "m2__isvc-0000000002",
+      "m3__isvc-0000000003",
       "m5__isvc-0000000005",
     ]);
+    loads.watch(model(7, "d", 70));
+    await settle();
+    expect(mesh.cancelled).toBe(1); // a holds no more than two now: nothing is taken from it
     // A freed wait goes to the instance holding the fewest, its oldest placement first.
     mesh.finish("m1__isvc-0000000001");
     await settle();
-    expect(mesh.started.at(-1)).toBe("m3__isvc-0000000003");
+    expect(mesh.started.at(-1)).toBe("m7__isvc-0000000007");
   });
 
   it("a placement older than one holding a wait on the same instance takes the wait over", async () => {

@@ -25,8 +25,11 @@ export interface LoadingModel {
 export interface LoadCompletionOptions {
   /** A blocking `ensureLoaded(sync=true)` of the model; rejects when the signal aborts. */
   readonly waitForLoad: (modelId: string, signal: AbortSignal) => Promise<ModelStatusInfo>;
-  /** Asks for the model to be reconciled: its status is read again there. */
-  readonly enqueue: (key: string) => void;
+  /**
+   * Asks for the model to be reconciled: its status is read again there. `ended`: a wait answered (the load has
+   * ended), rather than a look by backoff.
+   */
+  readonly enqueue: (key: string, ended: boolean) => void;
   /** How many waits may be held at once (read at each hand-out: it follows the number of mesh pods). */
   readonly maxWaiters: () => number;
   readonly log: Logger;
@@ -34,6 +37,8 @@ export interface LoadCompletionOptions {
 
 /** A model without a waiter is looked at again after this, doubling up to {@link MAX_LOOK_AGAIN_MS}. */
 export const FIRST_LOOK_AGAIN_MS = 1_000;
+/** The most loads an instance of a built-in runtime runs at once (model-mesh's `maxLoadingConcurrency`: Triton 2). */
+const LOADS_AT_ONCE = 2;
 export const MAX_LOOK_AGAIN_MS = 30_000;
 
 interface Entry {
@@ -118,7 +123,7 @@ export class LoadCompletion {
     clearTimeout(entry.timer);
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
-      this.#options.enqueue(entry.model.key);
+      this.#options.enqueue(entry.model.key, false);
     }, delayMs);
   }
 
@@ -173,7 +178,8 @@ export class LoadCompletion {
 
   /**
    * With every wait held, the oldest queued placement of `location` takes the wait of the youngest placement that
-   * holds one there, or, when the location holds none, of the youngest on the instance holding the most.
+   * holds one there, or, when the location holds none, of the youngest on the instance holding the most, if it
+   * holds more than {@link LOADS_AT_ONCE} (so no wait of a load that runs is taken).
    */
   #rebalance(location: string): void {
     if (this.#waiters < this.#options.maxWaiters()) return;
@@ -183,7 +189,8 @@ export class LoadCompletion {
     let victim = here !== undefined && here.model.placedAt > oldest.model.placedAt ? here : undefined;
     if (victim === undefined && here === undefined) {
       let busiest: Set<Entry> | undefined;
-      for (const held of this.#held.values()) if (held.size > (busiest?.size ?? 1)) busiest = held;
+      for (const held of this.#held.values())
+        if (held.size > (busiest?.size ?? LOADS_AT_ONCE)) busiest = held;
       victim = youngest(busiest);
     }
     if (victim === undefined) return;
@@ -230,7 +237,7 @@ export class LoadCompletion {
     if (this.#entries.get(entry.model.key) === entry) {
       clearTimeout(entry.timer);
       entry.timer = undefined;
-      this.#options.enqueue(entry.model.key);
+      this.#options.enqueue(entry.model.key, true);
     }
     if (!this.#stopped) this.#handOut(entry.model.location);
   }

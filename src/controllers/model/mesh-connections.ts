@@ -111,8 +111,8 @@ export interface MeshConnectionHandlers {
   onModelEvent(key: ModelEventKey): void;
   /** A namespace's connection opened, changed, or its mesh became unreachable or reachable: its models need a look. */
   onNamespaceChanged(namespace: string): void;
-  /** A loading model's load ended (or needs another look): reconcile it by its key. */
-  onLoadEnded(key: string): void;
+  /** A loading model's load ended (`ended`), or it needs another look: reconcile it by its key. */
+  onLoadEnded(key: string, ended: boolean): void;
 }
 
 /**

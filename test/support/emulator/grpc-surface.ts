@@ -57,7 +57,13 @@ export function meshServer(service: MeshService): Server {
     ensureLoaded: handle("ensureLoaded", models.ensureLoaded.bind(models)),
     setVModel: (call: ServerUnaryCall<SetVModelRequest, unknown>, callback: sendUnaryData<unknown>) => {
       service.onSetVModel?.(call.request);
-      setVModel(call, callback);
+      // A call that changes nothing does not wait behind the changes in progress.
+      const unchanged = vmodels.unchangedAnswer(call.request);
+      if (unchanged === undefined) setVModel(call, callback);
+      else {
+        service.onCall?.("setVModel");
+        callback(null, unchanged);
+      }
     },
     deleteVModel: handle("deleteVModel", vmodels.deleteVModel.bind(vmodels)),
     getVModelStatus: handle("getVModelStatus", vmodels.getVModelStatus.bind(vmodels)),

@@ -38,6 +38,23 @@ export class VModelApi {
     private readonly transitions: VModelTransitions,
   ) {}
 
+  /**
+   * The answer to a `setVModel` that would change nothing and start no load, read from the cached records without
+   * waiting for the changes in progress (as model-mesh answers it from its local view); undefined otherwise.
+   */
+  unchangedAnswer(request: SetVModelRequest): VModelStatusInfo | undefined {
+    const { store } = this.mesh;
+    const vmodel = store.vmodel(request.vModelId);
+    if (vmodel === undefined || request.sync || vmodel.target !== request.targetModelId) return undefined;
+    if (request.owner && vmodel.owner !== request.owner) return undefined;
+    const target = store.model(request.targetModelId);
+    if (target === undefined || (request.modelInfo && !sameModel(target, request.modelInfo)))
+      return undefined;
+    const placementNeeded =
+      request.loadNow && vmodel.target === vmodel.active && target.instanceIds.size === 0;
+    return placementNeeded ? undefined : this.mesh.vmodelStatus(vmodel);
+  }
+
   async setVModel(request: SetVModelRequest): Promise<Reply<VModelStatusInfo>> {
     const { vModelId, targetModelId } = request;
     if (!vModelId || !targetModelId) {
