@@ -263,9 +263,12 @@ async function main(): Promise<void> {
       const statusSaid = watch.reachedAt.get(key);
       return meshHadIt === undefined || statusSaid === undefined ? [] : [Math.max(0, statusSaid - meshHadIt)];
     });
-    for (const key of keys) {
-      const lag = (watch.reachedAt.get(key) ?? 0) - (mesh.loadedAt.get(key) ?? 0);
-      if (process.env.BENCH_DEBUG_LAG && lag > 1000) say(`  lag ${Math.round(lag)} ms: ${key}`);
+    const slowest = keys
+      .map((key) => ({ key, lag: (watch.reachedAt.get(key) ?? 0) - (mesh.loadedAt.get(key) ?? 0) }))
+      .sort((a, b) => b.lag - a.lag)
+      .slice(0, 3);
+    if (mesh.loadedAt.size > 0) {
+      say(`  slowest to show Loaded: ${slowest.map((s) => `${s.key} ${Math.round(s.lag)} ms`).join(", ")}`);
     }
     await quiet(cluster, USERS.controller);
     const meshCallsPerLoad = (mesh.calls - callsBefore) / N;
