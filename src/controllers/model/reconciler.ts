@@ -10,6 +10,7 @@ import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
 import type { PredictorSpec, PredictorStatus } from "../../apis/serving/v1alpha1/predictor.js";
 import {
   ModelStatusInfo_ModelStatus as ModelStatus,
+  VModelStatusInfo_VModelStatus as VModelStatus,
   type VModelStatusInfo,
 } from "../../mesh/gen/mmesh/model-mesh_pb.js";
 import { concreteModelId, modelLocation } from "../../mesh/model-id.js";
@@ -174,16 +175,17 @@ function loadingCopy(vmodel: VModelStatusInfo | undefined): Omit<LoadingModel, "
   };
 }
 
-/** The transition's target is unplaced and was shown waiting for a runtime by the last status. */
-function targetWaitedForRuntime(previous: PredictorStatus, vmodel: VModelStatusInfo): boolean {
+/**
+ * model-mesh parked the transition for want of a place for its target: marked failed, the target still "loading"
+ * with no copy and no failure of its own (`PendingTransition` found nowhere to load it).
+ */
+function isParkedUnplaced(vmodel: VModelStatusInfo): boolean {
   const target = vmodel.targetModelStatus;
-  if (vmodel.activeModelId === vmodel.targetModelId || target === undefined) return false;
-  const failure = previous.lastFailureInfo;
   return (
-    target.modelCopyInfos.length === 0 &&
-    failure?.reason === "RuntimeUnhealthy" &&
-    failure.message === MESSAGES.waitingForSupportingRuntime &&
-    failure.modelId === vmodel.targetModelId
+    vmodel.status === VModelStatus.TRANSITION_FAILED &&
+    vmodel.activeModelId !== vmodel.targetModelId &&
+    target?.status === ModelStatus.LOADING &&
+    target.modelCopyInfos.length === 0
   );
 }
 
@@ -386,9 +388,9 @@ export class ModelReconciler implements Reconciler {
       this.#options.ctx.config.current().inferenceServiceName,
       typeLabel,
     );
-    if (capacity === "ready" && targetWaitedForRuntime(previous, vmodel)) {
-      await this.#placeTarget(request, vmodel.targetModelId);
-    }
+    // A parked target gets placed once a runtime can hold it; until model-mesh sees that runtime, ask again.
+    const unplaced = capacity === "ready" && isParkedUnplaced(vmodel);
+    const placed = unplaced ? await this.#placeTarget(request, vmodel.targetModelId) : true;
     const answered = withoutStaleRuntimeWait(
       statusAfterSetVModel(previous, vmodel, now, endpoints),
       vmodel,
@@ -405,7 +407,7 @@ export class ModelReconciler implements Reconciler {
     return {
       next,
       vmodel,
-      ...(meshDisagrees(next, capacity) && { retry: { requeue: true } }),
+      ...((meshDisagrees(next, capacity) || !placed) && { retry: { requeue: true } }),
       ...(pendingTarget !== undefined && { warning: referenceLeakWarning(modelId, pendingTarget) }),
     };
   }
@@ -413,23 +415,23 @@ export class ModelReconciler implements Reconciler {
   /**
    * model-mesh parked the transition when it found nowhere to place the target; a runtime that can hold it is
    * ready now, and a placement of the target makes model-mesh take the transition up again (decision 0176).
+   * Whether model-mesh placed it: it may not see the runtime yet.
    */
-  async #placeTarget(request: LookRequest, targetModelId: string): Promise<void> {
+  async #placeTarget(request: LookRequest, targetModelId: string): Promise<boolean> {
     request.log.info(
       { targetModelId },
       "a runtime for the waiting target is ready; asking ModelMesh to load it",
     );
     try {
-      await request.client.ensureLoaded({
+      const answer = await request.client.ensureLoaded({
         modelId: targetModelId,
         sync: false,
         lastUsedTime: BigInt(request.now.getTime() - LOAD_NOW_LAST_USED_AGE_MS),
       });
+      return answer.status !== ModelStatus.LOADING_FAILED;
     } catch (error) {
-      request.log.info(
-        { err: error },
-        "could not ask ModelMesh to load the target; the next look asks again",
-      );
+      request.log.info({ err: error }, "could not ask ModelMesh to load the target; asking again");
+      return false;
     }
   }
 
