@@ -11,7 +11,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Client, credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
-import { CoreV1Api, type KubernetesObject } from "@kubernetes/client-node";
+import { CoreV1Api, type KubernetesObject, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
 import type { ServingRuntimeSpec } from "../../src/apis/serving/v1alpha1/serving-runtime.js";
@@ -42,6 +42,7 @@ import {
   type ModelRepositoryClient,
   metadataResponseReply,
   modelRepositoryClient,
+  processGroupMembers,
   pythonEnvBinDir,
   trainExampleModels,
 } from "../support/mlserver/index.js";
@@ -532,5 +533,23 @@ describe("real inference through the mesh, from a real MLServer", () => {
       });
       expect((await vmodelStatus(vmodel)).activeModelStatus?.status).toBe(ModelStatus.LOADED);
     });
+  });
+
+  it("an instance that stops being ready has its copies unloaded; one that goes takes its MLServer with it", async () => {
+    expect(await indexed()).toContain("s9-digits__s9-0000000001");
+    await h.setReady("mlserver-1.x", 0);
+    await expect.poll(indexed, { timeout: 10_000, interval: 100 }).toEqual([]);
+    expect(processGroupMembers(mlserver.pid).length).toBeGreaterThan(0);
+
+    const name = `${SERVICE}-mlserver-1.x`;
+    await h.apps.patchNamespacedDeployment(
+      { name, namespace: h.namespace, body: { spec: { replicas: 0 } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    await h.emulator.waitForInstances((instances) => !instances.some((i) => i.deployment === name));
+    await expect
+      .poll(() => processGroupMembers(mlserver.pid).length, { timeout: 15_000, interval: 100 })
+      .toBe(0);
+    expect((await h.emulator.runtimeProcesses()).size).toBe(0);
   });
 });
