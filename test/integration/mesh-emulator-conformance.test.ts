@@ -13,7 +13,8 @@
  * Deliberate differences, left out of the comparison (docs/decisions/0043-modelmesh-emulator-scope.md):
  * - no `instances/<instance>`, `leaderLatch/` or `litelinks/` keys: the emulator publishes no instance records,
  *   elects no leader and runs no litelinks (the controller reads none of them);
- * - no inference (S5 C, S8's ModelInfer calls; S9 is not replayed);
+ * - no inference here (S5 C, S8's ModelInfer calls; S9 is not replayed): test/integration/mlserver-inference.test.ts
+ *   checks S9's routing and answers against a real MLServer;
  * - S8's calls while model-mesh was down failed in grpc-js, not in model-mesh: not sent;
  * - a load failure's text: the recording's store answered 404 and MLServer failed to load the saved body
  *   (`INTERNAL: Failed to load Model due to MLServer runtime error: …`); the emulator's store is a directory and a

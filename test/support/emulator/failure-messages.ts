@@ -4,6 +4,7 @@
  * `StatusRuntimeException` message) and stores that in `fails.<instance>.msg`; only the answer to the call that
  * waited for the failed load still carries the exception's class name in front.
  */
+import { status } from "@grpc/grpc-js";
 
 /** What model-mesh puts before a failure message in the answer of the `sync` call that waited for it. */
 export const WAITED_FAILURE_PREFIX = "io.grpc.StatusRuntimeException: ";
@@ -29,4 +30,9 @@ export function missingModelMessage(localPath: string): string {
     "UNKNOWN",
     `Failed to pull model from storage due to error: unable to access model local path '${localPath}': stat ${localPath}: no such file or directory`,
   );
+}
+
+/** grpc-java's name of a status code (`Status.Code`), as model-mesh puts it before a runtime's message. */
+export function grpcCodeName(code: status): string {
+  return status[code] ?? "UNKNOWN";
 }

@@ -1,7 +1,9 @@
 /**
  * TEST INFRASTRUCTURE — part of the ModelMesh emulator. The `mmesh.ModelMesh` gRPC service: each RPC runs in the
  * exclusive section; an answer that waits for a load is built after it, outside; `MeshStatus`
- * becomes the gRPC error with model-mesh's text, anything else an INTERNAL error (etcd unreachable, say).
+ * becomes the gRPC error with model-mesh's text, anything else an INTERNAL error (etcd unreachable, say). The
+ * server takes messages up to model-mesh's default limit (`MM_SVC_GRPC_MAX_MSG_SIZE`, 16 MiB), which matters for
+ * the inference requests it also serves (`inference-surface.ts`).
  */
 import { Server, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 import type { SetVModelRequest } from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
@@ -23,6 +25,8 @@ export interface MeshService {
   /** Called as each call arrives, with its method. */
   readonly onCall?: (method: string) => void;
 }
+
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 export function meshServer(service: MeshService): Server {
   const { exclusive, log, models, vmodels } = service;
@@ -47,7 +51,7 @@ export function meshServer(service: MeshService): Server {
         );
     };
   const setVModel = handle("setVModel", (request: SetVModelRequest) => vmodels.setVModel(request));
-  const server = new Server();
+  const server = new Server({ "grpc.max_receive_message_length": MAX_MESSAGE_BYTES });
   server.addService(grpcServiceDefinition(ModelMesh), {
     registerModel: handle("registerModel", models.registerModel.bind(models)),
     unregisterModel: handle("unregisterModel", models.unregisterModel.bind(models)),

@@ -3,6 +3,7 @@
  * progress, the current view of the runtime instances, and the exclusive section registry changes run in.
  */
 import type { ModelStatusInfo, VModelStatusInfo } from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
+import { DataplaneApiConfig } from "./dataplane-config.js";
 import type { Exclusive } from "./exclusive.js";
 import type { ModelLoads } from "./model-loads.js";
 import type { VModelRecord } from "./registry-records.js";
@@ -11,7 +12,7 @@ import type { ClusterView } from "./runtimes.js";
 import { modelStatusInfo, vmodelStatusInfo } from "./status-answers.js";
 
 export class MeshState {
-  view: ClusterView = { instances: [], requiredLabels: () => [] };
+  view: ClusterView = { instances: [], requiredLabels: () => [], dataplane: DataplaneApiConfig.NONE };
   /**
    * A model's record changed through a placement: model-mesh re-processes the transitions parked ("stuck") on it
    * as their target (the vmodel transitions set this).

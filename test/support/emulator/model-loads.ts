@@ -2,9 +2,11 @@
  * TEST INFRASTRUCTURE — part of the ModelMesh emulator. Placing a model's copy and loading it, as the recordings of
  * the real model-mesh show it: the placement writes `instanceIds[<instance>] = now` (the load's start, together
  * with `lu`) before the load is queued; a load that succeeds writes nothing; a load that fails rewrites the record
- * with `failedIn`/`fails` instead of the copy. A load "succeeds" when the model path exists in the model store
- * directory, after the configured load time. Requests for a model already loading share that load (model-mesh's
- * concurrent requests wait on the same cache entry). One copy per model (no scale-out).
+ * with `failedIn`/`fails` instead of the copy. A load first holds a loading thread for the configured load time
+ * (the pull), then needs the model path in the model store directory (the puller's check); on an instance with a
+ * real runtime (`runtime-servers.ts`) the runtime must then load it too, else the load "succeeds" there. Requests
+ * for a model already loading share that load (model-mesh's concurrent requests wait on the same cache entry).
+ * One copy per model (no scale-out).
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -16,6 +18,7 @@ import { type LoadTime, sampleLoadTime } from "./load-time.js";
 import type { LoadOutcome } from "./mesh-replies.js";
 import type { ModelRecord } from "./registry-records.js";
 import type { RegistryOp, RegistryStore } from "./registry-store.js";
+import type { RuntimeServers } from "./runtime-servers.js";
 import { type ClusterView, type EmulatedInstance, eligibleInstances } from "./runtimes.js";
 
 export type Placement =
@@ -30,6 +33,8 @@ export type Placement =
 interface ActiveLoad {
   readonly modelId: string;
   readonly instance: string;
+  /** The record at placement: what to load (a model id's type, path and key never change). */
+  readonly model: Pick<ModelRecord, "type" | "mPath" | "encKey">;
   readonly outcome: Promise<LoadOutcome>;
   readonly settle: (outcome: LoadOutcome) => void;
   queued: QueuedLoad | undefined;
@@ -44,6 +49,8 @@ export interface ModelLoadsOptions {
   /** Model paths resolve inside this directory. */
   readonly modelsDir: string;
   readonly log: Logger;
+  /** The real runtimes of instances that have one. */
+  readonly runtimes?: Pick<RuntimeServers, "of">;
   /** Called when a load has ended, loaded or failed (not when cancelled). */
   readonly onLoadEnded?: (modelId: string, loaded: boolean) => void;
 }
@@ -93,7 +100,7 @@ export class ModelLoads {
     record.instanceIds.set(instance.id, start);
     record.lu = Math.max(record.lu, lastUsed);
     await this.options.store.commit([{ put: "model", id: modelId, record }]);
-    return { kind: "loading", load: this.startLoad(modelId, instance) };
+    return { kind: "loading", load: this.startLoad(modelId, instance, record) };
   }
 
   /** Ends the model's load, if any, as cancelled (its record or copy went away). */
@@ -126,7 +133,7 @@ export class ModelLoads {
     })[0];
   }
 
-  private startLoad(modelId: string, instance: EmulatedInstance): Promise<LoadOutcome> {
+  private startLoad(modelId: string, instance: EmulatedInstance, record: ModelRecord): Promise<LoadOutcome> {
     let settle: (outcome: LoadOutcome) => void = () => undefined;
     const outcome = new Promise<LoadOutcome>((resolve) => {
       settle = resolve;
@@ -134,6 +141,7 @@ export class ModelLoads {
     const load: ActiveLoad = {
       modelId,
       instance: instance.id,
+      model: { type: record.type, mPath: record.mPath, encKey: record.encKey },
       outcome,
       settle,
       queued: undefined,
@@ -150,7 +158,7 @@ export class ModelLoads {
     return outcome;
   }
 
-  /** Holds a loading thread for the load time, then ends the load in the exclusive section. */
+  /** Holds a loading thread for the load time and the load itself, then ends the load in the exclusive section. */
   private async run(load: ActiveLoad): Promise<void> {
     if (load.ended) return;
     load.queued = undefined;
@@ -159,15 +167,32 @@ export class ModelLoads {
       void load.outcome.then(() => resolve());
     });
     if (load.ended) return;
-    await this.options.exclusive
-      .run(() => this.finish(load))
-      .catch((error: unknown) => {
-        this.options.log.error({ modelId: load.modelId, error: String(error) }, "emulated load did not end");
-        this.end(load, { kind: "cancelled" });
-      });
+    try {
+      const problem = await this.attempt(load);
+      // A load that ended meanwhile (its model or copy went) leaves the runtime's copy to be unloaded.
+      if (load.ended) return;
+      await this.options.exclusive.run(() => this.finish(load, problem));
+    } catch (error) {
+      this.options.log.error({ modelId: load.modelId, error: String(error) }, "emulated load did not end");
+      this.end(load, { kind: "cancelled" });
+    }
   }
 
-  private async finish(load: ActiveLoad): Promise<void> {
+  /** The load: the model must be in the store, then loaded by the instance's runtime if it has a real one. */
+  private async attempt(load: ActiveLoad): Promise<string | undefined> {
+    const problem = this.missingFromStore(load.model.mPath);
+    const runtime = this.options.runtimes?.of(load.instance);
+    if (problem !== undefined || runtime === undefined) return problem;
+    return runtime.load({
+      modelId: load.modelId,
+      modelType: load.model.type,
+      modelKey: load.model.encKey,
+      modelPath: path.resolve(this.options.modelsDir, load.model.mPath),
+    });
+  }
+
+  /** Ends the load as `problem` says (undefined: loaded), unless its model or copy went away first. */
+  private async finish(load: ActiveLoad, problem: string | undefined): Promise<void> {
     if (load.ended) return;
     const { store } = this.options;
     const record = store.model(load.modelId);
@@ -175,7 +200,6 @@ export class ModelLoads {
       this.end(load, { kind: "cancelled" });
       return;
     }
-    const problem = this.missingFromStore(record.mPath);
     if (problem === undefined) {
       this.end(load, { kind: "loaded" });
       return;

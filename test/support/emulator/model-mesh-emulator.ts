@@ -9,8 +9,9 @@
  * namespace: one instance per ready replica of each runtime Deployment.
  *
  * This module is the emulator's life cycle: start-up (after an optional delay, like a restarting JVM), the view
- * of the runtime instances kept current, and the restart behaviour of the real model-mesh: copies the registry
- * lists from before are dropped, because a new process holds none.
+ * of the runtime instances kept current (with the real runtimes behind them, when asked for), and the restart
+ * behaviour of the real model-mesh: copies the registry lists from before are dropped, because a new process holds
+ * none. Inference is served on the same gRPC port and, when asked for, on a REST port as rest-proxy serves it.
  */
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
@@ -21,13 +22,18 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { Etcd3 } from "etcd3";
 import type { SetVModelRequest, VModelStatusInfo } from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
 import { createLogger } from "../../../src/runtime/logging.js";
+import type { MlserverProcess } from "../mlserver/index.js";
 import { Exclusive } from "./exclusive.js";
 import { meshServer } from "./grpc-surface.js";
+import { InferenceApi } from "./inference-api.js";
+import { addInferenceService } from "./inference-surface.js";
 import type { LoadTime } from "./load-time.js";
 import { MeshState } from "./mesh-state.js";
 import { ModelApi } from "./model-api.js";
 import { ModelLoads } from "./model-loads.js";
 import { RegistryStore } from "./registry-store.js";
+import { type RestSurface, startRestSurface } from "./rest-surface.js";
+import { RuntimeServers, type RuntimeServersOptions } from "./runtime-servers.js";
 import { type ClusterView, type EmulatedInstance, RuntimeDirectory } from "./runtimes.js";
 import { VModelApi } from "./vmodel-api.js";
 import { VModelTransitions } from "./vmodel-transitions.js";
@@ -50,9 +56,13 @@ export interface ModelMeshEmulatorOptions {
   readonly refreshMs?: number;
   /** Default 0: any free loopback port. */
   readonly port?: number;
+  /** Real runtimes behind the instances of the runtimes they serve (MLServer); all are emulated without. */
+  readonly runtimeServers?: RuntimeServersOptions;
+  /** Serve KServe v2 REST on this loopback port (0: any free one), as rest-proxy does; no REST without. */
+  readonly restPort?: number;
   /** Called as each `setVModel` request arrives, before it is processed (benchmarks time spec changes with it). */
   readonly onSetVModel?: (request: SetVModelRequest) => void;
-  /** Called as each call arrives, with its method (benchmarks count the mesh calls per load with it). */
+  /** Called as each management call arrives, with its method (benchmarks count the mesh calls per load with it). */
   readonly onCall?: (method: string) => void;
   /** Called when a load has ended, loaded or failed (benchmarks time the controller's view of it). */
   readonly onLoadEnded?: (modelId: string, loaded: boolean) => void;
@@ -67,6 +77,9 @@ export class ModelMeshEmulator {
   private readonly mesh: MeshState;
   private readonly transitions: VModelTransitions;
   private readonly server: Server;
+  private readonly runtimeServers: RuntimeServers | undefined;
+  private readonly inference: InferenceApi;
+  private rest: RestSurface | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   port = 0;
@@ -83,12 +96,14 @@ export class ModelMeshEmulator {
       options.namespace,
       options.serviceName ?? "modelmesh-serving",
     );
+    this.runtimeServers = options.runtimeServers && new RuntimeServers(options.runtimeServers, this.log);
     this.loads = new ModelLoads({
       store: this.store,
       exclusive: this.exclusive,
       loadTime: options.loadTimeMs ?? 0,
       modelsDir: options.modelsDir,
       log: this.log,
+      ...(this.runtimeServers && { runtimes: this.runtimeServers }),
       ...(options.onLoadEnded && { onLoadEnded: options.onLoadEnded }),
     });
     this.mesh = new MeshState(this.store, this.loads, this.exclusive);
@@ -101,6 +116,8 @@ export class ModelMeshEmulator {
       ...(options.onSetVModel === undefined ? {} : { onSetVModel: options.onSetVModel }),
       ...(options.onCall && { onCall: options.onCall }),
     });
+    this.inference = new InferenceApi(this.mesh, this.runtimeServers);
+    addInferenceService(this.server, this.inference, this.log);
   }
 
   static async start(options: ModelMeshEmulatorOptions): Promise<ModelMeshEmulator> {
@@ -112,11 +129,23 @@ export class ModelMeshEmulator {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.refreshTimer);
+    await this.rest?.close();
     this.loads.stop();
     await this.exclusive.idle();
     await this.store.stop();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    await this.runtimeServers?.stop();
     rmSync(this.socketPath, { force: true });
+  }
+
+  /** The REST port, when the emulator serves REST. */
+  get restPort(): number | undefined {
+    return this.rest?.port;
+  }
+
+  /** The real runtime processes by instance id, once each has started (none without `runtimeServers`). */
+  async runtimeProcesses(): Promise<ReadonlyMap<string, MlserverProcess>> {
+    return (await this.runtimeServers?.processes()) ?? new Map();
   }
 
   /**
@@ -155,6 +184,7 @@ export class ModelMeshEmulator {
     }
     await this.store.start();
     this.mesh.view = await this.runtimes.view();
+    this.runtimeServers?.follow(this.mesh.view.instances);
     await this.exclusive.run(async () => {
       await this.dropCopiesOfEarlierRun();
       await this.transitions.resumeAll();
@@ -167,6 +197,8 @@ export class ModelMeshEmulator {
       );
     this.port = await bind(`127.0.0.1:${this.options.port ?? 0}`);
     await bind(`unix:${this.socketPath}`);
+    if (this.options.restPort !== undefined)
+      this.rest = await startRestSurface(this.inference, this.options.restPort, this.log);
     this.scheduleRefresh();
   }
 
@@ -197,10 +229,19 @@ export class ModelMeshEmulator {
   /**
    * Takes a new view of the instances. Copies on instances that went away (scaled down, not ready, replaced by a
    * rollout) are dropped from their records; like model-mesh moving a departing instance's models, each such model
-   * that has no copy left is placed on another ready instance if one can take it.
+   * that has no copy left is placed on another ready instance if one can take it. Real runtimes follow the
+   * instances, and unload what the registry no longer lists on theirs.
    */
   private async refresh(view: ClusterView): Promise<void> {
     if (this.stopped) return;
+    this.runtimeServers?.follow(view.instances);
+    await this.dropLostCopies(view);
+    this.runtimeServers?.unloadUnlisted(
+      (instance, modelId) => this.store.model(modelId)?.instanceIds.has(instance) === true,
+    );
+  }
+
+  private async dropLostCopies(view: ClusterView): Promise<void> {
     const ready = new Set(view.instances.filter((i) => i.ready).map((i) => i.id));
     const lost = new Set(
       this.mesh.view.instances.filter((i) => i.ready && !ready.has(i.id)).map((i) => i.id),

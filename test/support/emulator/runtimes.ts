@@ -5,11 +5,14 @@
  * (`pod-names.ts`), its labels from the `mm` container's `MM_LABELS`, up while its replica is ready (no kubelet
  * here: tests and the pod simulator set `status.readyReplicas`; replica i is ready when i < readyReplicas). Its
  * loading concurrency is the adapter's `LOADING_CONCURRENCY` where the rendered Deployment sets it, else 1 (the
- * adapters' own default for MLServer, OVMS and TorchServe). Type constraints come from `tc-config` as model-mesh
- * reads them, or follow the same rules from the runtimes' labels when it is absent.
+ * adapters' own default for MLServer, OVMS and TorchServe). Its model server is the built-in adapter's server type
+ * when the pod runs both the server's container and its adapter (`mlserver` with `mlserver-adapter`). Type
+ * constraints and the data-plane API config come from `tc-config` as model-mesh reads them; without it, type
+ * constraints follow the same rules from the runtimes' labels, and every inference method routes by headers.
  */
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment } from "@kubernetes/client-node";
 import { CONTAINERS, ENV, LABELS, OBJECTS } from "../../../src/modelmesh/constants.js";
+import { DataplaneApiConfig } from "./dataplane-config.js";
 import { noRunningInstancesMessage } from "./failure-messages.js";
 import { instanceIdOf, podName, podTemplateHash } from "./pod-names.js";
 
@@ -22,12 +25,16 @@ export interface EmulatedInstance {
   readonly ready: boolean;
   /** model-mesh's `maxLoadingConcurrency` (published as `lThreads`). */
   readonly loadingThreads: number;
+  /** The built-in adapter's server type (e.g. `mlserver`) when the pod runs one, else undefined. */
+  readonly modelServer: string | undefined;
 }
 
 export interface ClusterView {
   readonly instances: readonly EmulatedInstance[];
   /** The labels an instance needs to hold a model of this type. */
   readonly requiredLabels: (modelType: string) => readonly string[];
+  /** Where inference requests carry their model id. */
+  readonly dataplane: DataplaneApiConfig;
 }
 
 /** The fallback of model-mesh's type-constraint file; `_no_runtime` is a label no instance carries. */
@@ -42,6 +49,17 @@ function loadingThreads(deployment: V1Deployment): number {
     if (Number.isInteger(value) && value > 0) return value;
   }
   return DEFAULT_LOADING_THREADS;
+}
+
+function modelServerOf(deployment: V1Deployment): string | undefined {
+  const names = new Set((deployment.spec?.template.spec?.containers ?? []).map((c) => c.name));
+  for (const name of names) {
+    if (name.endsWith(CONTAINERS.adapterSuffix)) {
+      const server = name.slice(0, -CONTAINERS.adapterSuffix.length);
+      if (names.has(server)) return server;
+    }
+  }
+  return undefined;
 }
 
 function instancesOf(deployment: V1Deployment): EmulatedInstance[] {
@@ -59,6 +77,7 @@ function instancesOf(deployment: V1Deployment): EmulatedInstance[] {
   const replicas = Math.max(deployment.spec?.replicas ?? 1, ready);
   const hash = podTemplateHash(template);
   const threads = loadingThreads(deployment);
+  const modelServer = modelServerOf(deployment);
   return Array.from({ length: replicas }, (_, replica) => {
     const pod = podName(name, hash, replica);
     return {
@@ -68,6 +87,7 @@ function instancesOf(deployment: V1Deployment): EmulatedInstance[] {
       labels,
       ready: replica < ready,
       loadingThreads: threads,
+      modelServer,
     };
   });
 }
@@ -99,28 +119,34 @@ export class RuntimeDirectory {
       labelSelector: `${LABELS.modelMeshService}=${this.serviceName}`,
     });
     const instances = deployments.items.flatMap(instancesOf);
-    const configured = await this.configuredConstraints();
+    const config = await this.modelMeshConfig();
+    const constraints = config.get(OBJECTS.typeConstraintsKey);
+    const configured = constraints
+      ? (JSON.parse(constraints) as Record<string, { required?: string[] }>)
+      : undefined;
     const requiredLabels = configured
       ? (modelType: string) => (configured[modelType] ?? configured[DEFAULT_CONSTRAINT_KEY])?.required ?? []
       : derivedRequirements(instances);
-    return { instances, requiredLabels };
+    const dataplaneJson = config.get(OBJECTS.dataplaneConfigKey);
+    const dataplane = dataplaneJson ? DataplaneApiConfig.parse(dataplaneJson) : DataplaneApiConfig.NONE;
+    return { instances, requiredLabels, dataplane };
   }
 
-  private async configuredConstraints(): Promise<Record<string, { required?: string[] }> | undefined> {
+  /** The files of `tc-config` model-mesh reads (none when the ConfigMap does not exist). */
+  private async modelMeshConfig(): Promise<Map<string, string>> {
+    const files = new Map<string, string>();
     try {
       const map = await this.core.readNamespacedConfigMap({
         namespace: this.namespace,
         name: OBJECTS.typeConstraintsConfigMap,
       });
-      const encoded = map.binaryData?.[OBJECTS.typeConstraintsKey];
-      const text = encoded
-        ? Buffer.from(encoded, "base64").toString("utf8")
-        : map.data?.[OBJECTS.typeConstraintsKey];
-      return text ? (JSON.parse(text) as Record<string, { required?: string[] }>) : undefined;
+      for (const [key, value] of Object.entries(map.data ?? {})) files.set(key, value);
+      for (const [key, value] of Object.entries(map.binaryData ?? {}))
+        files.set(key, Buffer.from(value, "base64").toString("utf8"));
     } catch (error) {
-      if ((error as { code?: number }).code === 404) return undefined;
-      throw error;
+      if ((error as { code?: number }).code !== 404) throw error;
     }
+    return files;
   }
 }
 
