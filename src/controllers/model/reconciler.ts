@@ -56,6 +56,15 @@ export const VMODEL_FINALIZER = "modelmesh.serving.kserve.io/vmodel";
 export const NO_REGISTRY_RECHECK_MS = 5_000;
 
 /**
+ * While model-mesh disagrees with what the controller sees (it notices a runtime pod a moment after the API
+ * server, decision 0073), the model is asked again after this, doubling up to {@link ASK_AGAIN_MAX_MS}: per
+ * model, not through the work queue's overall retry limit (10 per second), which a mesh that came back with
+ * thousands of models would turn into minutes.
+ */
+export const ASK_AGAIN_FIRST_MS = 500;
+export const ASK_AGAIN_MAX_MS = 30_000;
+
+/**
  * A first load is shown as `Loading` only once it has lasted this long: a quick load goes from the initial status
  * straight to `Loaded` in one status write instead of two (decision 0090).
  */
@@ -144,8 +153,11 @@ interface Look {
   readonly next: PredictorStatus;
   readonly vmodel?: VModelStatusInfo;
   readonly failure?: CallFailure;
-  /** The look must be repeated although it succeeded. */
-  readonly retry?: ReconcileResult;
+  /**
+   * The look must be repeated although it succeeded: model-mesh does not agree yet with what the controller sees
+   * (a runtime it has not noticed, a call it did not answer).
+   */
+  readonly askAgain?: boolean;
   /** A Warning Event the look calls for beside the status. */
   readonly warning?: { readonly reason: string; readonly message: string };
 }
@@ -189,10 +201,12 @@ function isParkedUnplaced(vmodel: VModelStatusInfo): boolean {
   );
 }
 
-/** The mesh holds (or is loading) a copy of the active model. */
-function isCopyHeld(vmodel: VModelStatusInfo): boolean {
-  const state = vmodel.activeModelStatus?.status;
-  return state === ModelStatus.LOADED || state === ModelStatus.LOADING;
+/**
+ * The mesh holds a loaded copy of the active model. Only a loaded copy counts: a reload that a flapping instance
+ * drops again before it ended is asked for again in the same epoch.
+ */
+function isLoaded(vmodel: VModelStatusInfo): boolean {
+  return vmodel.activeModelStatus?.status === ModelStatus.LOADED;
 }
 
 export class ModelReconciler implements Reconciler {
@@ -202,7 +216,9 @@ export class ModelReconciler implements Reconciler {
   readonly #firstLoadSince = new Map<string, number>();
   /** Models that reported a failure since they were last Loaded: their recovery gets its Event. */
   readonly #failedSinceLoaded = new Set<string>();
-  /** The mesh epoch in which each model was last seen holding a copy (see `MeshConnection.epoch`). */
+  /** How often each model was asked again in a row while model-mesh disagreed. */
+  readonly #askedAgain = new Map<string, number>();
+  /** The mesh epoch in which each model was last seen loaded (see `MeshConnection.epoch`). */
   readonly #loadedInEpoch = new Map<string, number>();
 
   constructor(options: ModelReconcilerOptions) {
@@ -224,6 +240,7 @@ export class ModelReconciler implements Reconciler {
         this.#firstLoadSince.delete(key);
         this.#failedSinceLoaded.delete(key);
         this.#loadedInEpoch.delete(key);
+        this.#askedAgain.delete(key);
         connection?.loads?.forget(key);
       }
       if (object === undefined) {
@@ -407,7 +424,7 @@ export class ModelReconciler implements Reconciler {
     return {
       next,
       vmodel,
-      ...((meshDisagrees(next, capacity) || !placed) && { retry: { requeue: true } }),
+      ...((meshDisagrees(next, capacity) || !placed) && { askAgain: true }),
       ...(pendingTarget !== undefined && { warning: referenceLeakWarning(modelId, pendingTarget) }),
     };
   }
@@ -458,7 +475,7 @@ export class ModelReconciler implements Reconciler {
       log.debug({ err: error }, "ModelMesh did not answer");
       const next = statusWaitingForMesh(previous, modelId, endpoints, reason ?? MESSAGES.meshNotAnswering);
       // When the connection saw the outage too, its return requeues the namespace; else this was a blip.
-      return { next, ...(reason === undefined && { retry: { requeue: true } }) };
+      return { next, ...(reason === undefined && { askAgain: true }) };
     }
     if (error instanceof ModelMeshCallError && error.code === GrpcStatus.ALREADY_EXISTS) {
       log.info({ details: error.details }, "the name is taken by a resource of another kind");
@@ -487,7 +504,7 @@ export class ModelReconciler implements Reconciler {
     }
     this.#firstLoadSince.delete(key);
     if (loading !== undefined) connection.loads?.watch({ key, ...loading });
-    if (vmodel !== undefined && isCopyHeld(vmodel)) this.#loadedInEpoch.set(key, connection.epoch);
+    if (vmodel !== undefined && isLoaded(vmodel)) this.#loadedInEpoch.set(key, connection.epoch);
 
     const wrote = await this.#options.statusWriter.write(
       source.type,
@@ -509,17 +526,23 @@ export class ModelReconciler implements Reconciler {
       this.#record(object, "Warning", "ModelMeshCallFailed", failure.summary);
       throw failure.error;
     }
-    if (look.retry !== undefined) {
-      log.debug({ failure: next.lastFailureInfo }, "ModelMesh does not agree yet; asking again");
-      return look.retry;
+    if (look.askAgain === true) {
+      const asked = this.#askedAgain.get(key) ?? 0;
+      this.#askedAgain.set(key, asked + 1);
+      log.debug({ failure: next.lastFailureInfo, asked }, "ModelMesh does not agree yet; asking again");
+      return { requeueAfter: Math.min(ASK_AGAIN_MAX_MS, ASK_AGAIN_FIRST_MS * 2 ** asked) };
     }
+    this.#askedAgain.delete(key);
     // Without the registry no event tells that a transition ended.
     const transitioning = next.transitionStatus === "InProgress";
     if (transitioning && !connection.watchingRegistry) return { requeueAfter: NO_REGISTRY_RECHECK_MS };
     return undefined;
   }
 
-  /** The model held a copy before the mesh last came back: it may have dropped it, so it is asked to load. */
+  /**
+   * The model was loaded before the mesh last came back and has not been seen loaded since: the mesh may have
+   * dropped it, so it is asked to load (a loading or loaded model answers as before).
+   */
   #loadedBefore(key: string, connection: MeshConnection): boolean {
     const epoch = this.#loadedInEpoch.get(key);
     return epoch !== undefined && epoch < connection.epoch;
