@@ -8,10 +8,10 @@ import { AUTOSCALER_CLASS_EXTERNAL, AUTOSCALER_CLASS_HPA } from "../apis/serving
 import { KIND_SERVING_RUNTIME } from "../apis/serving/group.js";
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
 import type { ServingConfig } from "../config/serving-config.js";
+import { type BuildResult, built, failed } from "../lib/result.js";
 import { buildRuntimeDeployment, type RuntimeInput } from "../modelmesh/deployment.js";
 import { autoscalerClass, buildRuntimeHpa, hpaSettings } from "../modelmesh/hpa.js";
 import { scaledUpReplicas } from "../modelmesh/replicas.js";
-import { type BuildResult, built, failed } from "../modelmesh/result.js";
 import { buildModelMeshService } from "../modelmesh/service.js";
 import { buildTypeConstraintsConfigMap } from "../modelmesh/type-constraints.js";
 import { validateRuntimeSpec } from "../webhook/runtime-validator.js";

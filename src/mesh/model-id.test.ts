@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { goJsonString } from "./go-json.js";
+import { goJsonString } from "../lib/go-json.js";
 import {
   concreteModelId,
   formatSourceNamespace,

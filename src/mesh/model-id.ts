@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type GoJsonValue, goJsonMarshal, goStringMap, goStruct } from "./go-json.js";
+import { type GoJsonValue, goJsonMarshal, goStringMap, goStruct } from "../lib/go-json.js";
 
 /**
  * The parts of a Predictor spec (reference §1.2) that the model id and the ModelInfo are built from. Written as a

@@ -6,11 +6,11 @@ import {
 } from "../apis/serving/annotations.js";
 import type { BuiltInAdapter, ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
 import { imageReference, type ServingConfig } from "../config/serving-config.js";
+import { type BuildResult, built, failed } from "../lib/result.js";
 import { CONTAINERS, ENV, PATHS, PORTS } from "./constants.js";
 import type { RuntimeEndpoints } from "./endpoints.js";
 import { envVar, setEnv } from "./env.js";
 import { containerResources } from "./resources.js";
-import { type BuildResult, built, failed } from "./result.js";
 import { dropAllCapabilities, preStopHook } from "./runtime-containers.js";
 import { modelsDirMount, pvcMounts, socketMount, storageConfigMount } from "./volumes.js";
 

@@ -16,6 +16,7 @@ import {
 } from "../apis/serving/group.js";
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
 import type { ServingConfig } from "../config/serving-config.js";
+import { type BuildResult, built } from "../lib/result.js";
 import { buildAdapterContainer } from "./adapter.js";
 import { runtimeAffinity } from "./affinity.js";
 import { controllerLabels, LABELS, MODEL_MESH, PATHS } from "./constants.js";
@@ -24,7 +25,6 @@ import { buildModelMeshContainer } from "./mm-container.js";
 import { compareStrings, runtimeLabelSet } from "./model-type-labels.js";
 import { buildPullerContainer, usesPuller } from "./puller.js";
 import { buildRestProxyContainer } from "./rest-proxy.js";
-import { type BuildResult, built } from "./result.js";
 import { buildRuntimeContainers } from "./runtime-containers.js";
 import type { TlsSettings } from "./tls.js";
 import { modelsDirSizeLimit, podVolumes } from "./volumes.js";

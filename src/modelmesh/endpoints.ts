@@ -5,7 +5,7 @@
  */
 import { posix } from "node:path";
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
-import { type BuildResult, built, failed } from "./result.js";
+import { type BuildResult, built, failed } from "../lib/result.js";
 
 export type Endpoint = { kind: "port"; port: string } | { kind: "unix"; path: string; directory: string };
 

@@ -4,9 +4,9 @@
  * its registry apart. The JSON is re-encoded like Go's `json.Marshal` of upstream's `EtcdConfig`.
  */
 import type { V1Secret } from "@kubernetes/client-node";
-import { type GoJsonField, goJsonMarshal, goStruct } from "../mesh/go-json.js";
+import { type GoJsonField, goJsonMarshal, goStruct } from "../lib/go-json.js";
+import { type BuildResult, built, failed } from "../lib/result.js";
 import { LABELS, OBJECTS } from "./constants.js";
-import { type BuildResult, built, failed } from "./result.js";
 
 /** `EtcdConfig` fields in declaration (and marshal) order; only `endpoints` is written when empty. */
 const ETCD_CONFIG_FIELDS = [

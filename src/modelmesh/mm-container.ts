@@ -1,12 +1,12 @@
 /** The model-mesh (`mm`) container of a runtime pod (reference §3.4). */
 import type { V1Container, V1ContainerPort, V1EnvVar, V1VolumeMount } from "@kubernetes/client-node";
 import { imageReference, type ServingConfig } from "../config/serving-config.js";
+import { type BuildResult, built, failed } from "../lib/result.js";
 import { CONTAINERS, ENV, MODEL_MESH, PATHS, PORT_NAMES, PORTS } from "./constants.js";
 import type { RuntimeEndpoints } from "./endpoints.js";
 import { envVar, fieldRefEnvVar, setEnv } from "./env.js";
 import { modelMeshLabels } from "./model-type-labels.js";
 import { containerResources } from "./resources.js";
-import { type BuildResult, built, failed } from "./result.js";
 import { type TlsSettings, tlsEnv } from "./tls.js";
 import { etcdConfigMount, socketMount, tlsCertsMount, typeConstraintsMount } from "./volumes.js";
 

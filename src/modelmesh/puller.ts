@@ -2,11 +2,11 @@
 import type { V1Container, V1VolumeMount } from "@kubernetes/client-node";
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
 import { imageReference, type ServingConfig } from "../config/serving-config.js";
+import { type BuildResult, built, failed } from "../lib/result.js";
 import { CONTAINERS, ENV, PATHS, PORT_NAMES, PORTS } from "./constants.js";
 import type { RuntimeEndpoints } from "./endpoints.js";
 import { envVar } from "./env.js";
 import { containerResources } from "./resources.js";
-import { type BuildResult, built, failed } from "./result.js";
 import { modelsDirMount, pvcMounts, socketMount, storageConfigMount } from "./volumes.js";
 
 /** The puller is used unless the runtime has a built-in adapter or disables the storage helper. */

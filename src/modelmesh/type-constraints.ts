@@ -5,7 +5,7 @@
  */
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
-import { goJsonString } from "../mesh/go-json.js";
+import { goJsonString } from "../lib/go-json.js";
 import { controllerLabels, OBJECTS } from "./constants.js";
 import {
   compareStrings,

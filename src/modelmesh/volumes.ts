@@ -2,8 +2,8 @@
 import type { V1Container, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
 import { formatBinaryQuantity, parseQuantity } from "../config/quantity.js";
+import { type BuildResult, built, failed } from "../lib/result.js";
 import { OBJECTS, PATHS, VOLUMES } from "./constants.js";
-import { type BuildResult, built, failed } from "./result.js";
 
 /**
  * `models-dir` holds the models the runtime loads, so it may grow to 1.5 × the runtime containers' memory

@@ -1,5 +1,5 @@
 /** PVC names a runtime mounts because the namespace's storage Secret names them (reference §2.1.5). */
-import { type BuildResult, built, failed } from "../../modelmesh/result.js";
+import { type BuildResult, built, failed } from "../../lib/result.js";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -7,7 +7,7 @@ import {
   type LosslessJson,
   parseLosslessJson,
   stringifyLosslessJson,
-} from "../../../src/mesh/lossless-json.js";
+} from "../../../src/lib/lossless-json.js";
 
 export type JsonRecord = { [field: string]: LosslessJson };
 

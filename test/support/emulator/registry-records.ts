@@ -5,7 +5,7 @@
  * them (`type, encKey, mPath, autoDel, instanceIds | failedIn, fails, refs, lu`; `o, amid, tmid, failed`), members
  * with default values are left out, and members this emulator does not know are kept on rewrite.
  */
-import type { LosslessJson } from "../../../src/mesh/lossless-json.js";
+import type { LosslessJson } from "../../../src/lib/lossless-json.js";
 import type { JsonRecord } from "./records.js";
 
 export interface ModelRecord {
