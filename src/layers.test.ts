@@ -16,7 +16,7 @@ const LAYERS: Record<string, number> = {
   apis: 1,
   config: 1,
   runtime: 2,
-  modelmesh: 2,
+  builders: 2,
   mesh: 3,
   webhook: 3,
   "controllers/context.ts": 4,

@@ -7,14 +7,14 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import { AUTOSCALER_CLASS_EXTERNAL, AUTOSCALER_CLASS_HPA } from "../apis/serving/annotations.js";
 import { KIND_SERVING_RUNTIME } from "../apis/serving/group.js";
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
+import { buildRuntimeDeployment, type RuntimeInput } from "../builders/deployment.js";
+import { autoscalerClass, buildRuntimeHpa, hpaSettings } from "../builders/hpa.js";
+import { scaledUpReplicas } from "../builders/replicas.js";
+import { validateRuntimeSpec } from "../builders/runtime-validator.js";
+import { buildModelMeshService } from "../builders/service.js";
+import { buildTypeConstraintsConfigMap } from "../builders/type-constraints.js";
 import type { ServingConfig } from "../config/serving-config.js";
 import { type BuildResult, built, failed } from "../lib/result.js";
-import { buildRuntimeDeployment, type RuntimeInput } from "../modelmesh/deployment.js";
-import { autoscalerClass, buildRuntimeHpa, hpaSettings } from "../modelmesh/hpa.js";
-import { scaledUpReplicas } from "../modelmesh/replicas.js";
-import { buildModelMeshService } from "../modelmesh/service.js";
-import { buildTypeConstraintsConfigMap } from "../modelmesh/type-constraints.js";
-import { validateRuntimeSpec } from "../webhook/runtime-validator.js";
 import type { RuntimeDocument } from "./runtime-documents.js";
 
 export interface RenderOptions {

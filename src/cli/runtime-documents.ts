@@ -2,7 +2,7 @@
 import { parseAllDocuments } from "yaml";
 import { KIND_CLUSTER_SERVING_RUNTIME, KIND_SERVING_RUNTIME } from "../apis/serving/group.js";
 import type { ServingRuntime } from "../apis/serving/v1alpha1/serving-runtime.js";
-import type { RuntimeKind } from "../modelmesh/deployment.js";
+import type { RuntimeKind } from "../builders/deployment.js";
 
 export interface RuntimeDocument {
   kind: RuntimeKind;

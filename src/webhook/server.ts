@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { isRecord } from "../apis/kubernetes.js";
+import { admitServingRuntime } from "../builders/runtime-validator.js";
 import { createLogger } from "../runtime/logging.js";
-import { admitServingRuntime } from "./runtime-validator.js";
 
 /** Path the ValidatingWebhookConfiguration points at (kept from upstream so existing configurations work). */
 export const VALIDATE_SERVING_RUNTIME_PATH = "/validate-serving-modelmesh-io-v1alpha1-servingruntime";

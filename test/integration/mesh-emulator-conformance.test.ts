@@ -26,7 +26,7 @@ import path from "node:path";
 import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { OBJECTS } from "../../src/modelmesh/constants.js";
+import { OBJECTS } from "../../src/builders/constants.js";
 import { runtimeDeployment } from "../fixtures/model/harness.js";
 import { meshEtcdClient } from "../support/emulator/etcd-client.js";
 import { missingModelMessage } from "../support/emulator/failure-messages.js";

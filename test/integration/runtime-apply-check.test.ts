@@ -8,6 +8,8 @@ import path from "node:path";
 import type { KubernetesObject, V1Container, V1Deployment } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { buildNamespaceEtcdSecret } from "../../src/builders/etcd-secret.js";
+import { buildTypeConstraintsConfigMap } from "../../src/builders/type-constraints.js";
 import {
   CONFIG_MAPS,
   DEPLOYMENTS,
@@ -15,8 +17,6 @@ import {
   SECRETS,
   SERVICES,
 } from "../../src/controllers/shared/resource-types.js";
-import { buildNamespaceEtcdSecret } from "../../src/modelmesh/etcd-secret.js";
-import { buildTypeConstraintsConfigMap } from "../../src/modelmesh/type-constraints.js";
 import { applyOwned } from "../../src/runtime/apply.js";
 import { applyChange } from "../../src/runtime/apply-check.js";
 import { stripForCache } from "../../src/runtime/informer.js";
@@ -24,7 +24,7 @@ import type { ResourceType } from "../../src/runtime/kube-client.js";
 import { REPO_ROOT } from "../support/control-plane/index.js";
 import { suiteNamespace } from "./fixtures/suite-namespace.js";
 
-const GOLDEN_DIR = path.join(REPO_ROOT, "src/modelmesh/__golden__");
+const GOLDEN_DIR = path.join(REPO_ROOT, "src/builders/__golden__");
 const TYPES: Record<string, ResourceType> = {
   Deployment: DEPLOYMENTS,
   Service: SERVICES,

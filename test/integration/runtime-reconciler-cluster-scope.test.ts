@@ -12,6 +12,7 @@ import type {
   V1Service,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildNamespaceEtcdSecret } from "../../src/builders/etcd-secret.js";
 import {
   CLUSTER_SERVING_RUNTIMES,
   CONFIG_MAPS,
@@ -23,7 +24,6 @@ import {
   SERVICES,
   SERVING_RUNTIMES,
 } from "../../src/controllers/shared/resource-types.js";
-import { buildNamespaceEtcdSecret } from "../../src/modelmesh/etcd-secret.js";
 import type { KubeClient } from "../../src/runtime/kube-client.js";
 import { installCrds } from "../fixtures/api/cluster.js";
 import {

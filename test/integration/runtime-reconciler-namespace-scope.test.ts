@@ -14,6 +14,8 @@ import type {
   V2HorizontalPodAutoscaler,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { buildModelMeshService } from "../../src/builders/service.js";
+import { buildTypeConstraintsConfigMap } from "../../src/builders/type-constraints.js";
 import { defaultServingConfig } from "../../src/config/serving-config.js";
 import {
   CONFIG_MAPS,
@@ -26,8 +28,6 @@ import {
   SERVICES,
   SERVING_RUNTIMES,
 } from "../../src/controllers/shared/resource-types.js";
-import { buildModelMeshService } from "../../src/modelmesh/service.js";
-import { buildTypeConstraintsConfigMap } from "../../src/modelmesh/type-constraints.js";
 import type { KubeClient } from "../../src/runtime/kube-client.js";
 import { installCrds } from "../fixtures/api/cluster.js";
 import {

@@ -3,8 +3,8 @@
  * per-namespace ModelMesh connections, and the event sources that requeue exactly the models they affect.
  */
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
-import { LABELS } from "../../modelmesh/constants.js";
-import { predictorTypeLabel, runtimeSupportsPredictor } from "../../modelmesh/model-type-labels.js";
+import { LABELS } from "../../builders/constants.js";
+import { predictorTypeLabel, runtimeSupportsPredictor } from "../../builders/model-type-labels.js";
 import { semanticEqual } from "../../runtime/apply.js";
 import { Controller } from "../../runtime/controller.js";
 import type { Informer } from "../../runtime/informer.js";

@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import type { V1EndpointSlice, V1Secret } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
+import { OBJECTS, PORT_NAMES } from "../../builders/constants.js";
 import type { ServingConfig } from "../../config/serving-config.js";
 import { dialTarget } from "../../mesh/dial-target.js";
 import { EndpointSource } from "../../mesh/endpoint-resolver.js";
@@ -21,7 +22,6 @@ import {
   VMODELS_TABLE,
   vmodelEventKey,
 } from "../../mesh/registry-watcher.js";
-import { OBJECTS, PORT_NAMES } from "../../modelmesh/constants.js";
 import type { Informer } from "../../runtime/informer.js";
 import type { ResourceType } from "../../runtime/kube-client.js";
 import { createLogger, type Logger } from "../../runtime/logging.js";

@@ -8,13 +8,13 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
 import type { PredictorSpec, PredictorStatus } from "../../apis/serving/v1alpha1/predictor.js";
+import { predictorTypeLabel } from "../../builders/model-type-labels.js";
 import {
   ModelStatusInfo_ModelStatus as ModelStatus,
   type VModelStatusInfo,
 } from "../../mesh/gen/mmesh/model-mesh_pb.js";
 import { concreteModelId, modelLocation } from "../../mesh/model-id.js";
 import { isUnreachable, ModelMeshCallError, type ModelMeshClient } from "../../mesh/model-mesh-client.js";
-import { predictorTypeLabel } from "../../modelmesh/model-type-labels.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
 import type { Informer } from "../../runtime/informer.js";
 import { isStatus } from "../../runtime/kube-client.js";

@@ -4,8 +4,8 @@
  * from each label a model asks for to the models asking finds the models a runtime change affects.
  */
 import type { V1Deployment } from "@kubernetes/client-node";
-import { CONTAINERS, ENV, LABELS } from "../../modelmesh/constants.js";
-import { runtimeSupportsPredictor } from "../../modelmesh/model-type-labels.js";
+import { CONTAINERS, ENV, LABELS } from "../../builders/constants.js";
+import { runtimeSupportsPredictor } from "../../builders/model-type-labels.js";
 import type { Informer } from "../../runtime/informer.js";
 import { NAMESPACE_INDEX } from "../../runtime/store.js";
 import type { RuntimeCapacity } from "./status.js";

@@ -9,11 +9,11 @@ import type {
   V1OwnerReference,
   V1Service,
 } from "@kubernetes/client-node";
-import { LABELS, OBJECTS } from "../../modelmesh/constants.js";
-import { buildNamespaceEtcdSecret } from "../../modelmesh/etcd-secret.js";
-import { buildModelMeshService } from "../../modelmesh/service.js";
-import { buildServiceMonitor, wantsServiceMonitor } from "../../modelmesh/service-monitor.js";
-import { buildTypeConstraintsConfigMap } from "../../modelmesh/type-constraints.js";
+import { LABELS, OBJECTS } from "../../builders/constants.js";
+import { buildNamespaceEtcdSecret } from "../../builders/etcd-secret.js";
+import { buildModelMeshService } from "../../builders/service.js";
+import { buildServiceMonitor, wantsServiceMonitor } from "../../builders/service-monitor.js";
+import { buildTypeConstraintsConfigMap } from "../../builders/type-constraints.js";
 import { applyOwned } from "../../runtime/apply.js";
 import { applyChange } from "../../runtime/apply-check.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";

@@ -1,8 +1,8 @@
 /** Wires the serving-runtime reconciler to runtimes, models, Deployments, storage Secrets, config and namespaces. */
 import type { V1Deployment, V1Secret } from "@kubernetes/client-node";
 import { KIND_CLUSTER_SERVING_RUNTIME, KIND_SERVING_RUNTIME } from "../../apis/serving/group.js";
-import { LABELS } from "../../modelmesh/constants.js";
-import { runtimeLabelSet } from "../../modelmesh/model-type-labels.js";
+import { LABELS } from "../../builders/constants.js";
+import { runtimeLabelSet } from "../../builders/model-type-labels.js";
 import { Controller } from "../../runtime/controller.js";
 import { createLogger } from "../../runtime/logging.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";

@@ -9,7 +9,7 @@ import {
 } from "../../apis/serving/inference-service-conversion.js";
 import { type PredictorSpec, PredictorSpecSchema } from "../../apis/serving/v1alpha1/predictor.js";
 import type { InferenceService } from "../../apis/serving/v1beta1/inference-service.js";
-import { predictorTypeLabel, runtimeSupportsPredictor } from "../../modelmesh/model-type-labels.js";
+import { predictorTypeLabel, runtimeSupportsPredictor } from "../../builders/model-type-labels.js";
 import type { Informer } from "../../runtime/informer.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
 import type { ControllerContext } from "../context.js";

@@ -5,12 +5,13 @@
  */
 import type { KubernetesObject, V1Deployment, V1Secret } from "@kubernetes/client-node";
 import { AUTOSCALER_CLASS_EXTERNAL, AUTOSCALER_CLASS_HPA } from "../../apis/serving/annotations.js";
+import { OBJECTS } from "../../builders/constants.js";
+import { buildRuntimeDeployment, deploymentName, type RuntimeInput } from "../../builders/deployment.js";
+import { autoscalerClass, buildRuntimeHpa, hpaSettings } from "../../builders/hpa.js";
+import { runtimeLabelSet } from "../../builders/model-type-labels.js";
+import { decideReplicas, type NoModelsSince } from "../../builders/replicas.js";
+import { validateRuntimeSpec } from "../../builders/runtime-validator.js";
 import type { ServingConfig } from "../../config/serving-config.js";
-import { OBJECTS } from "../../modelmesh/constants.js";
-import { buildRuntimeDeployment, deploymentName, type RuntimeInput } from "../../modelmesh/deployment.js";
-import { autoscalerClass, buildRuntimeHpa, hpaSettings } from "../../modelmesh/hpa.js";
-import { runtimeLabelSet } from "../../modelmesh/model-type-labels.js";
-import { decideReplicas, type NoModelsSince } from "../../modelmesh/replicas.js";
 import { applyOwned } from "../../runtime/apply.js";
 import { applyChange } from "../../runtime/apply-check.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
@@ -18,7 +19,6 @@ import type { Informer } from "../../runtime/informer.js";
 import { KubeApiError } from "../../runtime/kube-client.js";
 import type { Logger } from "../../runtime/logging.js";
 import { NAMESPACE_INDEX, splitKey } from "../../runtime/store.js";
-import { validateRuntimeSpec } from "../../webhook/runtime-validator.js";
 import type { ControllerContext } from "../context.js";
 import type { NamedSecrets } from "../shared/named-secrets.js";
 import {

@@ -1,4 +1,4 @@
-/** Names the controller process itself relies on (not those of the objects it generates: see modelmesh/constants). */
+/** Names the controller process itself relies on (not those of the objects it generates: see builders/constants). */
 
 /** The user configuration: this ConfigMap in the controller namespace, key `config.yaml`. */
 export const USER_CONFIG_MAP_NAME = "model-serving-config";

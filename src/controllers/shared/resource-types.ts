@@ -11,7 +11,7 @@ import {
   SERVING_V1ALPHA1,
   SERVING_V1BETA1,
 } from "../../apis/serving/group.js";
-import { SERVICE_MONITOR_API_VERSION } from "../../modelmesh/service-monitor.js";
+import { SERVICE_MONITOR_API_VERSION } from "../../builders/service-monitor.js";
 import type { ResourceType } from "../../runtime/kube-client.js";
 
 export const NAMESPACES: ResourceType = {

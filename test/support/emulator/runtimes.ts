@@ -9,7 +9,7 @@
  * reads them, or follow the same rules from the runtimes' labels when it is absent.
  */
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment } from "@kubernetes/client-node";
-import { CONTAINERS, ENV, LABELS, OBJECTS } from "../../../src/modelmesh/constants.js";
+import { CONTAINERS, ENV, LABELS, OBJECTS } from "../../../src/builders/constants.js";
 import { noRunningInstancesMessage } from "./failure-messages.js";
 import { instanceIdOf, podName, podTemplateHash } from "./pod-names.js";
 

@@ -11,7 +11,7 @@ import {
   type V1Deployment,
   Watch,
 } from "@kubernetes/client-node";
-import { LABELS } from "../../../src/modelmesh/constants.js";
+import { LABELS } from "../../../src/builders/constants.js";
 import { createLogger } from "../../../src/runtime/logging.js";
 
 const log = createLogger("sandbox.PodSimulator");

@@ -16,8 +16,8 @@ import {
   type ServingRuntimeSpec,
   ServingRuntimeSpecSchema,
 } from "../apis/serving/v1alpha1/serving-runtime.js";
-import { CONTAINERS, PORT_NAMES, PORTS, VOLUMES } from "../modelmesh/constants.js";
-import { parseEndpoint, parseRuntimeEndpoints } from "../modelmesh/endpoints.js";
+import { CONTAINERS, PORT_NAMES, PORTS, VOLUMES } from "./constants.js";
+import { parseEndpoint, parseRuntimeEndpoints } from "./endpoints.js";
 
 /** Result of a runtime check; `message` says exactly what is wrong. Checks never throw. */
 export type RuntimeCheck = { ok: true } | { ok: false; message: string };
