@@ -16,7 +16,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { INFERENCE_SERVICES } from "../src/controllers/shared/resource-types.js";
-import type { SetVModelRequest } from "../src/mesh/gen/mmesh/model-mesh_pb.js";
+import type { SetVModelRequest } from "../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
 import { formatCounts, type WriteCounts } from "./support/api-writes.js";
 import {
   type ControllerProcess,

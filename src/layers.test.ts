@@ -17,7 +17,7 @@ const LAYERS: Record<string, number> = {
   config: 1,
   runtime: 2,
   builders: 2,
-  mesh: 3,
+  "modelmesh-client": 3,
   webhook: 3,
   "controllers/context.ts": 4,
   "controllers/shared": 4,

@@ -11,14 +11,14 @@ import {
 } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { EndpointSource } from "../../src/mesh/endpoint-resolver.js";
-import { readyAddresses, SERVICE_NAME_LABEL } from "../../src/mesh/endpoint-slices.js";
 import {
   ModelStatusInfo_ModelStatus as ModelStatus,
   VModelStatusInfo_VModelStatus as VModelStatus,
-} from "../../src/mesh/gen/mmesh/model-mesh_pb.js";
-import { ModelMeshClient } from "../../src/mesh/model-mesh-client.js";
-import { type ModelEventKey, RegistryWatcher } from "../../src/mesh/registry-watcher.js";
+} from "../../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
+import { ModelMeshClient } from "../../src/modelmesh-client/grpc/client.js";
+import { EndpointSource } from "../../src/modelmesh-client/grpc/endpoint-resolver.js";
+import { readyAddresses, SERVICE_NAME_LABEL } from "../../src/modelmesh-client/grpc/endpoint-slices.js";
+import { type ModelEventKey, RegistryWatcher } from "../../src/modelmesh-client/registry/registry-watcher.js";
 import { runtimeDeployment } from "../fixtures/model/harness.js";
 import { exposeEmulator, ModelMeshEmulator } from "../support/emulator/index.js";
 import { MeshCaller, type MeshReply } from "../support/emulator/mesh-caller.js";

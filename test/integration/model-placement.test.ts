@@ -15,7 +15,7 @@ import {
   PREDICTORS,
   SERVING_RUNTIMES,
 } from "../../src/controllers/shared/resource-types.js";
-import { concreteModelId } from "../../src/mesh/model-id.js";
+import { concreteModelId } from "../../src/modelmesh-client/model-id.js";
 import {
   customRuntime,
   eventually,

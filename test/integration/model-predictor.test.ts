@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { PredictorSpec, PredictorStatus } from "../../src/apis/serving/v1alpha1/predictor.js";
 import { VMODEL_FINALIZER } from "../../src/controllers/model/index.js";
 import { CORE_EVENTS, PREDICTORS } from "../../src/controllers/shared/resource-types.js";
-import { concreteModelId } from "../../src/mesh/model-id.js";
+import { concreteModelId } from "../../src/modelmesh-client/model-id.js";
 import type { ResourceType } from "../../src/runtime/kube-client.js";
 import { type ModelHarness, SERVICE, startModelHarness } from "../fixtures/model/harness.js";
 import { sequence, summary } from "../fixtures/model/statuses.js";

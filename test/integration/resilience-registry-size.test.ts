@@ -6,8 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { etcdConnectionFromSecret } from "../../src/mesh/etcd-connection.js";
-import { type ModelEventKey, RegistryWatcher } from "../../src/mesh/registry-watcher.js";
+import { etcdConnectionFromSecret } from "../../src/modelmesh-client/registry/etcd-connection.js";
+import { type ModelEventKey, RegistryWatcher } from "../../src/modelmesh-client/registry/registry-watcher.js";
 import { inParallel } from "../fixtures/resilience/load.js";
 
 const MODELS = 10_000;

@@ -4,7 +4,7 @@ import {
   ModelStatusInfo_ModelStatus as ModelStatus,
   type ModelStatusInfo,
   ModelStatusInfoSchema,
-} from "../../mesh/gen/mmesh/model-mesh_pb.js";
+} from "../../modelmesh-client/gen/mmesh/model-mesh_pb.js";
 import { createLogger } from "../../runtime/logging.js";
 import { FIRST_LOOK_AGAIN_MS, LoadCompletion, MAX_LOOK_AGAIN_MS } from "./load-completion.js";
 

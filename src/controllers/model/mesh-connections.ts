@@ -11,17 +11,20 @@ import type { V1EndpointSlice, V1Secret } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
 import { OBJECTS, PORT_NAMES } from "../../builders/constants.js";
 import type { ServingConfig } from "../../config/serving-config.js";
-import { dialTarget } from "../../mesh/dial-target.js";
-import { EndpointSource } from "../../mesh/endpoint-resolver.js";
-import { readyAddresses, SERVICE_NAME_LABEL } from "../../mesh/endpoint-slices.js";
-import { etcdConnectionFromSecret, meshServicePrefix } from "../../mesh/etcd-connection.js";
-import { type MeshTlsOptions, ModelMeshClient } from "../../mesh/model-mesh-client.js";
+import { type MeshTlsOptions, ModelMeshClient } from "../../modelmesh-client/grpc/client.js";
+import { dialTarget } from "../../modelmesh-client/grpc/dial-target.js";
+import { EndpointSource } from "../../modelmesh-client/grpc/endpoint-resolver.js";
+import { readyAddresses, SERVICE_NAME_LABEL } from "../../modelmesh-client/grpc/endpoint-slices.js";
+import {
+  etcdConnectionFromSecret,
+  meshServicePrefix,
+} from "../../modelmesh-client/registry/etcd-connection.js";
 import {
   type ModelEventKey,
   RegistryWatcher,
   VMODELS_TABLE,
   vmodelEventKey,
-} from "../../mesh/registry-watcher.js";
+} from "../../modelmesh-client/registry/registry-watcher.js";
 import type { Informer } from "../../runtime/informer.js";
 import type { ResourceType } from "../../runtime/kube-client.js";
 import { createLogger, type Logger } from "../../runtime/logging.js";

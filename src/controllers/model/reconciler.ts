@@ -12,9 +12,13 @@ import { predictorTypeLabel } from "../../builders/model-type-labels.js";
 import {
   ModelStatusInfo_ModelStatus as ModelStatus,
   type VModelStatusInfo,
-} from "../../mesh/gen/mmesh/model-mesh_pb.js";
-import { concreteModelId, modelLocation } from "../../mesh/model-id.js";
-import { isUnreachable, ModelMeshCallError, type ModelMeshClient } from "../../mesh/model-mesh-client.js";
+} from "../../modelmesh-client/gen/mmesh/model-mesh_pb.js";
+import {
+  isUnreachable,
+  ModelMeshCallError,
+  type ModelMeshClient,
+} from "../../modelmesh-client/grpc/client.js";
+import { concreteModelId, modelLocation } from "../../modelmesh-client/model-id.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
 import type { Informer } from "../../runtime/informer.js";
 import { isStatus } from "../../runtime/kube-client.js";

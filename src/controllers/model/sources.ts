@@ -22,7 +22,7 @@ import {
   INFERENCE_SERVICE_SOURCE,
   PREDICTOR_SOURCE,
   parseSourceNamespace,
-} from "../../mesh/model-id.js";
+} from "../../modelmesh-client/model-id.js";
 import type { ResourceType } from "../../runtime/kube-client.js";
 import { splitKey } from "../../runtime/store.js";
 import { INFERENCE_SERVICES, PREDICTORS } from "../shared/resource-types.js";

@@ -16,7 +16,7 @@ import {
   type ModelStatusInfo,
   VModelStatusInfo_VModelStatus as VModelStatus,
   type VModelStatusInfo,
-} from "../../mesh/gen/mmesh/model-mesh_pb.js";
+} from "../../modelmesh-client/gen/mmesh/model-mesh_pb.js";
 
 /**
  * model-mesh puts this in front of a load failure only in the answer built from its in-memory exception (the

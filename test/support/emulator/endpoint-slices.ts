@@ -6,7 +6,7 @@
  * forwards to the emulator's Unix socket.
  */
 import { DiscoveryV1Api, type KubeConfig, type V1EndpointSlice } from "@kubernetes/client-node";
-import { SERVICE_NAME_LABEL } from "../../../src/mesh/endpoint-slices.js";
+import { SERVICE_NAME_LABEL } from "../../../src/modelmesh-client/grpc/endpoint-slices.js";
 import { type Relay, startRelay } from "../network/test-host.js";
 
 export interface PublishOptions {

@@ -5,7 +5,7 @@
  */
 import { noop } from "cockatiel";
 import { Etcd3 } from "etcd3";
-import { ETCD_MAX_RECEIVE_BYTES } from "../../../src/mesh/etcd-connection.js";
+import { ETCD_MAX_RECEIVE_BYTES } from "../../../src/modelmesh-client/registry/etcd-connection.js";
 
 export function meshEtcdClient(hosts: string | string[]): Etcd3 {
   return new Etcd3({

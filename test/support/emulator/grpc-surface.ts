@@ -4,9 +4,9 @@
  * becomes the gRPC error with model-mesh's text, anything else an INTERNAL error (etcd unreachable, say).
  */
 import { Server, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
-import type { SetVModelRequest } from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
-import { ModelMesh } from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
-import { grpcServiceDefinition } from "../../../src/mesh/grpc-service.js";
+import type { SetVModelRequest } from "../../../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
+import { ModelMesh } from "../../../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
+import { grpcServiceDefinition } from "../../../src/modelmesh-client/grpc/service-definition.js";
 import type { Logger } from "../../../src/runtime/logging.js";
 import type { Exclusive } from "./exclusive.js";
 import { Deferred, MeshStatus, type Reply } from "./mesh-replies.js";

@@ -19,7 +19,7 @@ import path from "node:path";
 import { type Server, ServerCredentials } from "@grpc/grpc-js";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Etcd3 } from "etcd3";
-import type { SetVModelRequest } from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
+import type { SetVModelRequest } from "../../../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
 import { createLogger } from "../../../src/runtime/logging.js";
 import { Exclusive } from "./exclusive.js";
 import { meshServer } from "./grpc-surface.js";

@@ -9,8 +9,6 @@ import {
   type ServiceError,
   status,
 } from "@grpc/grpc-js";
-import { type EndpointSource, publishSource, RESOLVER_SCHEME } from "./endpoint-resolver.js";
-import type { MeshAddress } from "./endpoint-slices.js";
 import {
   DeleteVModelRequestSchema,
   EnsureLoadedRequestSchema,
@@ -20,8 +18,10 @@ import {
   type ModelStatusInfo,
   SetVModelRequestSchema,
   type VModelStatusInfo,
-} from "./gen/mmesh/model-mesh_pb.js";
-import { grpcServiceDefinition } from "./grpc-service.js";
+} from "../gen/mmesh/model-mesh_pb.js";
+import { type EndpointSource, publishSource, RESOLVER_SCHEME } from "./endpoint-resolver.js";
+import type { MeshAddress } from "./endpoint-slices.js";
+import { grpcServiceDefinition } from "./service-definition.js";
 
 /** Upstream gave every management call 10 s; a call never waits longer than its deadline. */
 export const DEFAULT_CALL_DEADLINE_MS = 10_000;

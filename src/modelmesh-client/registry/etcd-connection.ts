@@ -1,9 +1,9 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { rootCertificates } from "node:tls";
 import type { IOptions } from "etcd3";
-import { MODEL_MESH, OBJECTS } from "../builders/constants.js";
-import { type EtcdConfig, namespaceRootPrefix, parseEtcdConfig } from "../builders/etcd-secret.js";
-import { type BuildResult, built, failed } from "../lib/result.js";
+import { MODEL_MESH, OBJECTS } from "../../builders/constants.js";
+import { type EtcdConfig, namespaceRootPrefix, parseEtcdConfig } from "../../builders/etcd-secret.js";
+import { type BuildResult, built, failed } from "../../lib/result.js";
 
 /** How to reach ModelMesh's etcd, read from the etcd Secret of the controller namespace (reference §2.5.1). */
 export interface EtcdConnection {

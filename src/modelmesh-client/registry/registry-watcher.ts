@@ -1,7 +1,7 @@
 import type { Etcd3 } from "etcd3";
-import { type LosslessJson, parseLosslessJson } from "../lib/lossless-json.js";
-import { createLogger, type Logger } from "../runtime/logging.js";
-import { PREDICTOR_SOURCE, parseConcreteModelId } from "./model-id.js";
+import { type LosslessJson, parseLosslessJson } from "../../lib/lossless-json.js";
+import { createLogger, type Logger } from "../../runtime/logging.js";
+import { PREDICTOR_SOURCE, parseConcreteModelId } from "../model-id.js";
 import { type RangeEvent, RangeWatcher } from "./range-watcher.js";
 
 /** The resource a ModelMesh registry change concerns: reconcile `name` of kind `source` in `namespace`. */

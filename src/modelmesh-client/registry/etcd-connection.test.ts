@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createCertificateAuthority } from "../../test/support/control-plane/certificates.js";
+import { createCertificateAuthority } from "../../../test/support/control-plane/certificates.js";
 import { ETCD_MAX_RECEIVE_BYTES, etcdConnectionFromSecret, meshServicePrefix } from "./etcd-connection.js";
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");

@@ -5,8 +5,7 @@ import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
-import { createCertificateAuthority } from "../../test/support/control-plane/certificates.js";
-import { EndpointSource } from "./endpoint-resolver.js";
+import { createCertificateAuthority } from "../../../test/support/control-plane/certificates.js";
 import {
   type EnsureLoadedRequest,
   ModelMesh,
@@ -17,15 +16,16 @@ import {
   type VModelStatusInfo,
   VModelStatusInfo_VModelStatus,
   VModelStatusInfoSchema,
-} from "./gen/mmesh/model-mesh_pb.js";
-import { grpcServiceDefinition } from "./grpc-service.js";
+} from "../gen/mmesh/model-mesh_pb.js";
 import {
   isNoEndpoints,
   MAX_RECONNECT_BACKOFF_MS,
   type MeshTlsOptions,
   ModelMeshCallError,
   ModelMeshClient,
-} from "./model-mesh-client.js";
+} from "./client.js";
+import { EndpointSource } from "./endpoint-resolver.js";
+import { grpcServiceDefinition } from "./service-definition.js";
 
 /** A stand-in ModelMesh answering setVModel with its own name, so tests see which server a call reached. */
 interface TestServer {
