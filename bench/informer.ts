@@ -7,9 +7,9 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
-import { Informer, type ListWatcher } from "../src/runtime/informer.js";
-import type { WatchEvent } from "../src/runtime/kube-client.js";
-import { WorkQueue } from "../src/runtime/workqueue.js";
+import { Informer, type ListWatcher } from "../src/controller-runtime/informer.js";
+import type { WatchEvent } from "../src/controller-runtime/kube-client.js";
+import { WorkQueue } from "../src/controller-runtime/workqueue.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;

@@ -15,7 +15,7 @@ const LAYERS: Record<string, number> = {
   lib: 0,
   apis: 1,
   config: 1,
-  runtime: 2,
+  "controller-runtime": 2,
   builders: 2,
   "modelmesh-client": 3,
   webhook: 3,

@@ -11,10 +11,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
+import { KubeClient } from "../../src/controller-runtime/kube-client.js";
+import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
 import type { SetVModelRequest } from "../../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
 import { meshServicePrefix } from "../../src/modelmesh-client/registry/etcd-connection.js";
-import { KubeClient } from "../../src/runtime/kube-client.js";
-import { createMetricsRegistry } from "../../src/runtime/metrics.js";
 import { type ControlPlane, REPO_ROOT, startControlPlane } from "../../test/support/control-plane/index.js";
 import { meshEtcdClient } from "../../test/support/emulator/etcd-client.js";
 import {

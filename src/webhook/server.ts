@@ -3,7 +3,7 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { isRecord } from "../apis/kubernetes.js";
 import { admitServingRuntime } from "../builders/runtime-validator.js";
-import { createLogger } from "../runtime/logging.js";
+import { createLogger } from "../controller-runtime/logging.js";
 
 /** Path the ValidatingWebhookConfiguration points at (kept from upstream so existing configurations work). */
 export const VALIDATE_SERVING_RUNTIME_PATH = "/validate-serving-modelmesh-io-v1alpha1-servingruntime";

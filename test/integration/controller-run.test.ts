@@ -9,6 +9,7 @@ import path from "node:path";
 import type { V1Deployment } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { defaultServingConfig } from "../../src/config/serving-config.js";
+import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import {
   CONFIG_MAPS,
   DEPLOYMENTS,
@@ -18,7 +19,6 @@ import {
   SERVING_RUNTIMES,
 } from "../../src/controllers/shared/resource-types.js";
 import { WebhookRunnable } from "../../src/controllers/shared/webhook-runnable.js";
-import type { KubeClient } from "../../src/runtime/kube-client.js";
 import { VALIDATE_SERVING_RUNTIME_PATH } from "../../src/webhook/server.js";
 import { installCrds } from "../fixtures/api/cluster.js";
 import {

@@ -15,7 +15,7 @@ import {
   RbacAuthorizationV1Api,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
 import { type ControlPlane, REPO_ROOT, startControlPlane } from "../support/control-plane/index.js";
 import {
   type AfterCrds,

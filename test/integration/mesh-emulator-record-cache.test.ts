@@ -1,6 +1,6 @@
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { createLogger } from "../../src/runtime/logging.js";
+import { createLogger } from "../../src/controller-runtime/logging.js";
 import { RecordCache } from "../support/emulator/record-cache.js";
 
 const prefix = `record-cache-test/${Math.random().toString(36).slice(2, 8)}/`;

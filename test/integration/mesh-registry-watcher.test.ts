@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createLogger } from "../../src/controller-runtime/logging.js";
 import { type RangeEvent, RangeWatcher } from "../../src/modelmesh-client/registry/range-watcher.js";
 import { type ModelEventKey, RegistryWatcher } from "../../src/modelmesh-client/registry/registry-watcher.js";
-import { createLogger } from "../../src/runtime/logging.js";
 import { type StandaloneEtcd, startStandaloneEtcd } from "../support/emulator/standalone-etcd.js";
 import { startTcpProxy, type TcpProxy } from "../support/emulator/tcp-proxy.js";
 

@@ -1,10 +1,10 @@
 import type { CoreV1Event, KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { PredictorSpec, PredictorStatus } from "../../src/apis/serving/v1alpha1/predictor.js";
+import type { ResourceType } from "../../src/controller-runtime/kube-client.js";
 import { VMODEL_FINALIZER } from "../../src/controllers/model/index.js";
 import { CORE_EVENTS, PREDICTORS } from "../../src/controllers/shared/resource-types.js";
 import { concreteModelId } from "../../src/modelmesh-client/model-id.js";
-import type { ResourceType } from "../../src/runtime/kube-client.js";
 import { type ModelHarness, SERVICE, startModelHarness } from "../fixtures/model/harness.js";
 import { sequence, summary } from "../fixtures/model/statuses.js";
 import { metricSum } from "../support/metric-sum.js";

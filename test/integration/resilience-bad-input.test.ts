@@ -11,6 +11,8 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseUserConfig } from "../../src/config/parse-user-config.js";
+import type { ResourceType } from "../../src/controller-runtime/kube-client.js";
+import { KubeApiError } from "../../src/controller-runtime/kube-client.js";
 import {
   CONFIG_MAPS,
   CORE_EVENTS,
@@ -19,8 +21,6 @@ import {
   PREDICTORS,
   SERVING_RUNTIMES,
 } from "../../src/controllers/shared/resource-types.js";
-import type { ResourceType } from "../../src/runtime/kube-client.js";
-import { KubeApiError } from "../../src/runtime/kube-client.js";
 import { eventually } from "../fixtures/controller/harness.js";
 import {
   inferenceService,

@@ -5,8 +5,8 @@
  */
 import type { V1ConfigMap, V1Pod } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import { CONFIG_MAPS, SECRETS } from "../../src/controllers/shared/resource-types.js";
-import type { KubeClient } from "../../src/runtime/kube-client.js";
 import { installCrds } from "../fixtures/api/cluster.js";
 import {
   createNamespace,

@@ -10,6 +10,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { buildNamespaceEtcdSecret } from "../../src/builders/etcd-secret.js";
 import { buildTypeConstraintsConfigMap } from "../../src/builders/type-constraints.js";
+import { applyOwned } from "../../src/controller-runtime/apply.js";
+import { applyChange } from "../../src/controller-runtime/apply-change.js";
+import { stripForCache } from "../../src/controller-runtime/informer.js";
+import type { ResourceType } from "../../src/controller-runtime/kube-client.js";
 import {
   CONFIG_MAPS,
   DEPLOYMENTS,
@@ -17,10 +21,6 @@ import {
   SECRETS,
   SERVICES,
 } from "../../src/controllers/shared/resource-types.js";
-import { applyOwned } from "../../src/runtime/apply.js";
-import { applyChange } from "../../src/runtime/apply-check.js";
-import { stripForCache } from "../../src/runtime/informer.js";
-import type { ResourceType } from "../../src/runtime/kube-client.js";
 import { REPO_ROOT } from "../support/control-plane/index.js";
 import { suiteNamespace } from "./fixtures/suite-namespace.js";
 

@@ -1,9 +1,9 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyOwned, FIELD_MANAGER } from "../../src/runtime/apply.js";
-import { Informer, listWatchFor } from "../../src/runtime/informer.js";
-import type { KubeApiError, ResourceType } from "../../src/runtime/kube-client.js";
-import { StatusWriter } from "../../src/runtime/status-writer.js";
+import { applyOwned, FIELD_MANAGER } from "../../src/controller-runtime/apply.js";
+import { Informer, listWatchFor } from "../../src/controller-runtime/informer.js";
+import type { KubeApiError, ResourceType } from "../../src/controller-runtime/kube-client.js";
+import { StatusWriter } from "../../src/controller-runtime/status-writer.js";
 import { eventually, uniqueName } from "./fixtures/runtime-support.js";
 import { suiteNamespace } from "./fixtures/suite-namespace.js";
 

@@ -1,6 +1,6 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { Informer, listWatchFor } from "../../src/runtime/informer.js";
+import { Informer, listWatchFor } from "../../src/controller-runtime/informer.js";
 import { CONFIG_MAP, configMap, inParallel } from "./fixtures/runtime-support.js";
 import { suiteNamespace } from "./fixtures/suite-namespace.js";
 

@@ -1,8 +1,8 @@
 import type { V1Lease } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { resourcePath } from "../../src/runtime/kube-client.js";
-import { LEASE, LeaderElector } from "../../src/runtime/leader-election.js";
-import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import { resourcePath } from "../../src/controller-runtime/kube-client.js";
+import { LEASE, LeaderElector } from "../../src/controller-runtime/leader-election/lease.js";
+import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
 import { eventually } from "./fixtures/runtime-support.js";
 import { suiteNamespace } from "./fixtures/suite-namespace.js";
 

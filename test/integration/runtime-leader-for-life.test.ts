@@ -10,9 +10,9 @@ import type { KubernetesObject, V1ConfigMap, V1Pod } from "@kubernetes/client-no
 import { KubeConfig } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { KubeClient, resourcePath } from "../../src/runtime/kube-client.js";
-import { LeaderForLife } from "../../src/runtime/leader-election-life.js";
-import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import { KubeClient, resourcePath } from "../../src/controller-runtime/kube-client.js";
+import { LeaderForLife } from "../../src/controller-runtime/leader-election/for-life.js";
+import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
 import { kubeconfigForUser, REPO_ROOT } from "../support/control-plane/index.js";
 import { CONFIG_MAP, eventually } from "./fixtures/runtime-support.js";
 import { suiteNamespace } from "./fixtures/suite-namespace.js";

@@ -1,9 +1,9 @@
 import type { KubernetesObject, V1Lease } from "@kubernetes/client-node";
 import { KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { Controller } from "../../src/runtime/controller.js";
-import { LEASE } from "../../src/runtime/leader-election.js";
-import { Manager } from "../../src/runtime/manager.js";
+import { Controller } from "../../src/controller-runtime/controller.js";
+import { LEASE } from "../../src/controller-runtime/leader-election/lease.js";
+import { Manager } from "../../src/controller-runtime/manager.js";
 import { CONFIG_MAP, configMap, eventually } from "./fixtures/runtime-support.js";
 import { suiteNamespace } from "./fixtures/suite-namespace.js";
 

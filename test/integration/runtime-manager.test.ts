@@ -4,9 +4,9 @@ import { fileURLToPath } from "node:url";
 import type { KubernetesObject, V1Lease } from "@kubernetes/client-node";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { KubeClient } from "../../src/runtime/kube-client.js";
-import { LEASE } from "../../src/runtime/leader-election.js";
-import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import { KubeClient } from "../../src/controller-runtime/kube-client.js";
+import { LEASE } from "../../src/controller-runtime/leader-election/lease.js";
+import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
 import {
   CONFIG_MAP,
   configMap,

@@ -1,9 +1,9 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { Controller } from "../../src/runtime/controller.js";
-import { Informer, listWatchFor } from "../../src/runtime/informer.js";
-import { KubeClient } from "../../src/runtime/kube-client.js";
-import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import { Controller } from "../../src/controller-runtime/controller.js";
+import { Informer, listWatchFor } from "../../src/controller-runtime/informer.js";
+import { KubeClient } from "../../src/controller-runtime/kube-client.js";
+import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
 import { CONFIG_MAP, configMap, eventually, inParallel } from "./fixtures/runtime-support.js";
 import { suiteNamespace } from "./fixtures/suite-namespace.js";
 

@@ -13,6 +13,7 @@ import type {
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildNamespaceEtcdSecret } from "../../src/builders/etcd-secret.js";
+import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import {
   CLUSTER_SERVING_RUNTIMES,
   CONFIG_MAPS,
@@ -24,7 +25,6 @@ import {
   SERVICES,
   SERVING_RUNTIMES,
 } from "../../src/controllers/shared/resource-types.js";
-import type { KubeClient } from "../../src/runtime/kube-client.js";
 import { installCrds } from "../fixtures/api/cluster.js";
 import {
   type CoreEvent,

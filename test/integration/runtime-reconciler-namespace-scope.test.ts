@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { buildModelMeshService } from "../../src/builders/service.js";
 import { buildTypeConstraintsConfigMap } from "../../src/builders/type-constraints.js";
 import { defaultServingConfig } from "../../src/config/serving-config.js";
+import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import {
   CONFIG_MAPS,
   CORE_EVENTS,
@@ -28,7 +29,6 @@ import {
   SERVICES,
   SERVING_RUNTIMES,
 } from "../../src/controllers/shared/resource-types.js";
-import type { KubeClient } from "../../src/runtime/kube-client.js";
 import { installCrds } from "../fixtures/api/cluster.js";
 import {
   type CoreEvent,

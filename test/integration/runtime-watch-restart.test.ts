@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Informer, listWatchFor } from "../../src/runtime/informer.js";
-import { KubeClient } from "../../src/runtime/kube-client.js";
-import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import { Informer, listWatchFor } from "../../src/controller-runtime/informer.js";
+import { KubeClient } from "../../src/controller-runtime/kube-client.js";
+import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
 import { type ControlPlane, startControlPlane } from "../support/control-plane/index.js";
 import {
   CONFIG_MAP,

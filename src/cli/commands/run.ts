@@ -1,6 +1,8 @@
 /** `modelmesh-serving run`: the controller process (flags and env named as the upstream controller's). */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { loadClusterAccess } from "../../controller-runtime/kubeconfig/load.js";
+import { createLogger } from "../../controller-runtime/logging.js";
 import type { Scope } from "../../controllers/context.js";
 import { setupControllers } from "../../controllers/index.js";
 import {
@@ -10,8 +12,6 @@ import {
 } from "../../controllers/shared/constants.js";
 import { createControllerContext } from "../../controllers/shared/create-context.js";
 import { WebhookRunnable } from "../../controllers/shared/webhook-runnable.js";
-import { loadClusterAccess } from "../../runtime/kube-config.js";
-import { createLogger } from "../../runtime/logging.js";
 import { type CliIo, type Command, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE } from "../io.js";
 
 const SERVICE_ACCOUNT_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";

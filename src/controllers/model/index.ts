@@ -5,11 +5,11 @@
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
 import { LABELS } from "../../builders/constants.js";
 import { predictorTypeLabel, runtimeSupportsPredictor } from "../../builders/model-type-labels.js";
-import { semanticEqual } from "../../runtime/apply.js";
-import { Controller } from "../../runtime/controller.js";
-import type { Informer } from "../../runtime/informer.js";
-import { StatusWriter } from "../../runtime/status-writer.js";
-import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
+import { semanticEqual } from "../../controller-runtime/apply.js";
+import { Controller } from "../../controller-runtime/controller.js";
+import type { Informer } from "../../controller-runtime/informer.js";
+import { StatusWriter } from "../../controller-runtime/status-writer.js";
+import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
 import type { ControllerContext } from "../context.js";
 import { scopedInformer } from "../shared/informers.js";
 import { DEPLOYMENTS } from "../shared/resource-types.js";

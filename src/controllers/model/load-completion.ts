@@ -7,8 +7,9 @@
  * backoff and take a freed place in the order their copies were placed, per instance (an instance loads its
  * queue a few at a time, so its oldest placements finish first).
  */
+
+import type { Logger } from "../../controller-runtime/logging.js";
 import type { ModelStatusInfo } from "../../modelmesh-client/gen/mmesh/model-mesh_pb.js";
-import type { Logger } from "../../runtime/logging.js";
 
 /** A model whose active copy ModelMesh reports as loading. */
 export interface LoadingModel {

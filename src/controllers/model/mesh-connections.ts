@@ -11,6 +11,10 @@ import type { V1EndpointSlice, V1Secret } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
 import { OBJECTS, PORT_NAMES } from "../../builders/constants.js";
 import type { ServingConfig } from "../../config/serving-config.js";
+import type { Informer } from "../../controller-runtime/informer.js";
+import type { ResourceType } from "../../controller-runtime/kube-client.js";
+import { createLogger, type Logger } from "../../controller-runtime/logging.js";
+import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
 import { type MeshTlsOptions, ModelMeshClient } from "../../modelmesh-client/grpc/client.js";
 import { dialTarget } from "../../modelmesh-client/grpc/dial-target.js";
 import { EndpointSource } from "../../modelmesh-client/grpc/endpoint-resolver.js";
@@ -25,10 +29,6 @@ import {
   VMODELS_TABLE,
   vmodelEventKey,
 } from "../../modelmesh-client/registry/registry-watcher.js";
-import type { Informer } from "../../runtime/informer.js";
-import type { ResourceType } from "../../runtime/kube-client.js";
-import { createLogger, type Logger } from "../../runtime/logging.js";
-import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
 import type { ControllerContext } from "../context.js";
 import { scopedInformer } from "../shared/informers.js";
 import { type NamedSecrets, namedSecrets } from "../shared/named-secrets.js";

@@ -9,6 +9,11 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
 import type { PredictorSpec, PredictorStatus } from "../../apis/serving/v1alpha1/predictor.js";
 import { predictorTypeLabel } from "../../builders/model-type-labels.js";
+import type { ReconcileContext, ReconcileResult, Reconciler } from "../../controller-runtime/controller.js";
+import type { Informer } from "../../controller-runtime/informer.js";
+import { isStatus } from "../../controller-runtime/kube-client.js";
+import type { Logger } from "../../controller-runtime/logging.js";
+import type { StatusWriter } from "../../controller-runtime/status-writer.js";
 import {
   ModelStatusInfo_ModelStatus as ModelStatus,
   type VModelStatusInfo,
@@ -19,11 +24,6 @@ import {
   type ModelMeshClient,
 } from "../../modelmesh-client/grpc/client.js";
 import { concreteModelId, modelLocation } from "../../modelmesh-client/model-id.js";
-import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
-import type { Informer } from "../../runtime/informer.js";
-import { isStatus } from "../../runtime/kube-client.js";
-import type { Logger } from "../../runtime/logging.js";
-import type { StatusWriter } from "../../runtime/status-writer.js";
 import type { ControllerContext, EventType } from "../context.js";
 import type { LoadingModel } from "./load-completion.js";
 import type { MeshConnection, MeshConnections } from "./mesh-connections.js";

@@ -6,8 +6,8 @@
 import type { V1Deployment } from "@kubernetes/client-node";
 import { CONTAINERS, ENV, LABELS } from "../../builders/constants.js";
 import { runtimeSupportsPredictor } from "../../builders/model-type-labels.js";
-import type { Informer } from "../../runtime/informer.js";
-import { NAMESPACE_INDEX } from "../../runtime/store.js";
+import type { Informer } from "../../controller-runtime/informer.js";
+import { NAMESPACE_INDEX } from "../../controller-runtime/store.js";
 import type { RuntimeCapacity } from "./status.js";
 
 /** Index of model objects by `<namespace>/<label>` for every `|`-separated part of the type they ask for. */

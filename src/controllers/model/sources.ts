@@ -17,14 +17,14 @@ import {
   PredictorStatusSchema,
 } from "../../apis/serving/v1alpha1/predictor.js";
 import type { InferenceService } from "../../apis/serving/v1beta1/inference-service.js";
+import type { ResourceType } from "../../controller-runtime/kube-client.js";
+import { splitKey } from "../../controller-runtime/store.js";
 import {
   formatSourceNamespace,
   INFERENCE_SERVICE_SOURCE,
   PREDICTOR_SOURCE,
   parseSourceNamespace,
 } from "../../modelmesh-client/model-id.js";
-import type { ResourceType } from "../../runtime/kube-client.js";
-import { splitKey } from "../../runtime/store.js";
 import { INFERENCE_SERVICES, PREDICTORS } from "../shared/resource-types.js";
 import { inferenceServiceStatusWith, predictorStatusOfInferenceService } from "./inference-service-status.js";
 

@@ -1,8 +1,8 @@
 /** Wires the namespace reconciler to the events that change what a namespace needs. */
 import type { KubernetesObject, V1Secret, V1Service } from "@kubernetes/client-node";
 import { LABELS } from "../../builders/constants.js";
-import { Controller } from "../../runtime/controller.js";
-import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
+import { Controller } from "../../controller-runtime/controller.js";
+import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
 import type { ControllerContext } from "../context.js";
 import { scopedInformer } from "../shared/informers.js";
 import { namedSecrets } from "../shared/named-secrets.js";

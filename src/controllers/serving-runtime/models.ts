@@ -10,8 +10,8 @@ import {
 import { type PredictorSpec, PredictorSpecSchema } from "../../apis/serving/v1alpha1/predictor.js";
 import type { InferenceService } from "../../apis/serving/v1beta1/inference-service.js";
 import { predictorTypeLabel, runtimeSupportsPredictor } from "../../builders/model-type-labels.js";
-import type { Informer } from "../../runtime/informer.js";
-import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
+import type { Informer } from "../../controller-runtime/informer.js";
+import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
 import type { ControllerContext } from "../context.js";
 import { scopedInformer } from "../shared/informers.js";
 import { INFERENCE_SERVICES, PREDICTORS } from "../shared/resource-types.js";

@@ -6,10 +6,10 @@
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import { parseUserConfig } from "../../config/parse-user-config.js";
 import { defaultServingConfig, type ServingConfig } from "../../config/serving-config.js";
-import { semanticEqual } from "../../runtime/apply.js";
-import type { KubeClient } from "../../runtime/kube-client.js";
-import { createLogger } from "../../runtime/logging.js";
-import type { Manager } from "../../runtime/manager.js";
+import { semanticEqual } from "../../controller-runtime/apply.js";
+import type { KubeClient } from "../../controller-runtime/kube-client.js";
+import { createLogger } from "../../controller-runtime/logging.js";
+import type { Manager } from "../../controller-runtime/manager.js";
 import type { ConfigSource, EventRecorder } from "../context.js";
 import { USER_CONFIG_MAP_NAME } from "./constants.js";
 import { CONFIG_MAPS } from "./resource-types.js";

@@ -1,7 +1,7 @@
 /** Builds the context every controller of the process shares: manager, probes, live config, served namespaces. */
 import { effectiveEtcdSecretName } from "../../config/serving-config.js";
-import type { ClusterAccess } from "../../runtime/cluster-access.js";
-import { Manager, type ManagerOptions } from "../../runtime/manager.js";
+import type { ClusterAccess } from "../../controller-runtime/cluster-access.js";
+import { Manager, type ManagerOptions } from "../../controller-runtime/manager.js";
 import type { ControllerContext, Features, Scope } from "../context.js";
 import { LiveConfigSource, loadInitialConfig } from "./config-source.js";
 import { AggregatingEventRecorder } from "./event-recorder.js";

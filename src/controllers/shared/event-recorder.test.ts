@@ -1,6 +1,6 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { KubeApiError } from "../../runtime/kube-client.js";
+import { KubeApiError } from "../../controller-runtime/kube-client.js";
 import { AggregatingEventRecorder } from "./event-recorder.js";
 
 interface Call {

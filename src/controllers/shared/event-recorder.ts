@@ -7,8 +7,8 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import type { CoreV1Event, KubernetesObject } from "@kubernetes/client-node";
-import { isStatus, type KubeClient } from "../../runtime/kube-client.js";
-import { createLogger } from "../../runtime/logging.js";
+import { isStatus, type KubeClient } from "../../controller-runtime/kube-client.js";
+import { createLogger } from "../../controller-runtime/logging.js";
 import type { EventRecorder, EventType } from "../context.js";
 import { EVENT_SOURCE_COMPONENT } from "./constants.js";
 import { CORE_EVENTS } from "./resource-types.js";

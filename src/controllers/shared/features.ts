@@ -4,8 +4,8 @@
  * watch off, `true` makes a missing API fatal, unset follows the probe.
  */
 import type { V1APIResourceList } from "@kubernetes/client-node";
-import { isStatus, type KubeClient, type ResourceType } from "../../runtime/kube-client.js";
-import { createLogger } from "../../runtime/logging.js";
+import { isStatus, type KubeClient, type ResourceType } from "../../controller-runtime/kube-client.js";
+import { createLogger } from "../../controller-runtime/logging.js";
 import type { Features, Scope } from "../context.js";
 import { CLUSTER_SERVING_RUNTIMES, INFERENCE_SERVICES, SERVICE_MONITORS } from "./resource-types.js";
 

@@ -5,9 +5,9 @@
  * change: a cache starts when its Secret becomes wanted and stops when it no longer is.
  */
 import type { V1Secret } from "@kubernetes/client-node";
-import { type EventHandler, Informer, listWatchFor } from "../../runtime/informer.js";
-import { createLogger } from "../../runtime/logging.js";
-import type { Manager } from "../../runtime/manager.js";
+import { type EventHandler, Informer, listWatchFor } from "../../controller-runtime/informer.js";
+import { createLogger } from "../../controller-runtime/logging.js";
+import type { Manager } from "../../controller-runtime/manager.js";
 import type { ControllerContext } from "../context.js";
 import { SECRETS } from "./resource-types.js";
 

@@ -12,7 +12,7 @@ import {
   SERVING_V1BETA1,
 } from "../../apis/serving/group.js";
 import { SERVICE_MONITOR_API_VERSION } from "../../builders/service-monitor.js";
-import type { ResourceType } from "../../runtime/kube-client.js";
+import type { ResourceType } from "../../controller-runtime/kube-client.js";
 
 export const NAMESPACES: ResourceType = {
   apiVersion: "v1",

@@ -5,8 +5,8 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { KIND_CLUSTER_SERVING_RUNTIME, KIND_SERVING_RUNTIME } from "../../apis/serving/group.js";
 import type { ServingRuntimeSpec } from "../../apis/serving/v1alpha1/serving-runtime.js";
-import type { Informer } from "../../runtime/informer.js";
-import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
+import type { Informer } from "../../controller-runtime/informer.js";
+import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
 import type { ControllerContext } from "../context.js";
 import { scopedInformer } from "./informers.js";
 import { CLUSTER_SERVING_RUNTIMES, SERVING_RUNTIMES } from "./resource-types.js";

@@ -1,8 +1,8 @@
 /** Which namespaces ModelMesh serves (upstream's `modelMeshEnabled2`), followed live from the Namespace cache. */
 import type { V1Namespace } from "@kubernetes/client-node";
-import type { Informer } from "../../runtime/informer.js";
-import { createLogger } from "../../runtime/logging.js";
-import type { Manager } from "../../runtime/manager.js";
+import type { Informer } from "../../controller-runtime/informer.js";
+import { createLogger } from "../../controller-runtime/logging.js";
+import type { Manager } from "../../controller-runtime/manager.js";
 import type { Scope, ServedNamespaces } from "../context.js";
 import { MODELMESH_ENABLED_LABEL } from "./constants.js";
 import { NAMESPACES } from "./resource-types.js";

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { createLogger } from "../../runtime/logging.js";
-import type { Runnable } from "../../runtime/manager.js";
+import { createLogger } from "../../controller-runtime/logging.js";
+import type { Runnable } from "../../controller-runtime/manager.js";
 import { startWebhookServer, type WebhookServer } from "../../webhook/server.js";
 import type { ConfigSource } from "../context.js";
 

@@ -1,5 +1,5 @@
 import type { Etcd3, IKeyValue, Watcher } from "etcd3";
-import type { Logger } from "../../runtime/logging.js";
+import type { Logger } from "../../controller-runtime/logging.js";
 
 /** Bounds a range read and the start of a watch; etcd3 would otherwise wait for a connection forever. */
 const CALL_TIMEOUT_MS = 10_000;

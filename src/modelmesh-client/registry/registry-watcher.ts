@@ -1,6 +1,6 @@
 import type { Etcd3 } from "etcd3";
+import { createLogger, type Logger } from "../../controller-runtime/logging.js";
 import { type LosslessJson, parseLosslessJson } from "../../lib/lossless-json.js";
-import { createLogger, type Logger } from "../../runtime/logging.js";
 import { PREDICTOR_SOURCE, parseConcreteModelId } from "../model-id.js";
 import { type RangeEvent, RangeWatcher } from "./range-watcher.js";
 

@@ -5,7 +5,7 @@
  * it when it is auto-delete). When the target's load fails, the vmodel gets `"failed": true` one revision before
  * the target's record gets its failure, and stays TRANSITION_FAILED (failures do not expire here).
  */
-import type { Logger } from "../../../src/runtime/logging.js";
+import type { Logger } from "../../../src/controller-runtime/logging.js";
 import type { LoadOutcome } from "./mesh-replies.js";
 import type { MeshState } from "./mesh-state.js";
 import { dropReference } from "./references.js";

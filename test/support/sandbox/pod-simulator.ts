@@ -12,7 +12,7 @@ import {
   Watch,
 } from "@kubernetes/client-node";
 import { LABELS } from "../../../src/builders/constants.js";
-import { createLogger } from "../../../src/runtime/logging.js";
+import { createLogger } from "../../../src/controller-runtime/logging.js";
 
 const log = createLogger("sandbox.PodSimulator");
 

@@ -2,7 +2,7 @@ import type https from "node:https";
 
 /**
  * What the REST client needs to reach the API server: its address and the TLS settings and credentials of a
- * request. Our loader (`kube-config.ts`) provides it without client-node's generated code; client-node's
+ * request. Our loader (`kubeconfig/load.ts`) provides it without client-node's generated code; client-node's
  * `KubeConfig` satisfies it too.
  */
 export interface ClusterAccess {

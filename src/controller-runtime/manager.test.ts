@@ -2,8 +2,8 @@ import { KubeConfig, type KubernetesListObject, type KubernetesObject } from "@k
 import { describe, expect, it } from "vitest";
 import { Controller } from "./controller.js";
 import { Informer, type ListWatcher } from "./informer.js";
-import type { LeaderLock, LeadershipCallbacks } from "./leader-election.js";
-import { NotLeaderError } from "./leader-election-fence.js";
+import { NotLeaderError } from "./leader-election/fence.js";
+import type { LeaderLock, LeadershipCallbacks } from "./leader-election/lease.js";
 import { Manager } from "./manager.js";
 import { createMetricsRegistry } from "./metrics.js";
 

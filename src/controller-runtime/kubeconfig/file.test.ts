@@ -4,9 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import type { ClusterAccess } from "./cluster-access.js";
-import { TOKEN_FILE_REREAD_MS } from "./kube-config-access.js";
-import { loadKubeconfigFile } from "./kube-config-file.js";
+import type { ClusterAccess } from "../cluster-access.js";
+import { loadKubeconfigFile } from "./file.js";
+import { TOKEN_FILE_REREAD_MS } from "./resolved-access.js";
 
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 

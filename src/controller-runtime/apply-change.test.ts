@@ -1,7 +1,7 @@
 import type { KubernetesObject, V1ManagedFieldsEntry } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { FIELD_MANAGER } from "./apply.js";
-import { applyChange, missingValue, uncoveredField } from "./apply-check.js";
+import { applyChange, missingValue, uncoveredField } from "./apply-change.js";
 
 describe("missingValue", () => {
   it("ignores what only the live object has, and empty lists and maps the API server dropped", () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type https from "node:https";
-import type { ClusterAccess } from "./cluster-access.js";
+import type { ClusterAccess } from "../cluster-access.js";
 
 /** How this process checks the API server's certificate. */
 export interface ServerTls {

@@ -1,15 +1,15 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
-import type { ClusterAccess } from "./cluster-access.js";
+import type { ClusterAccess } from "../cluster-access.js";
+import { type ExecConfig, ExecCredentialPlugin } from "./exec-plugin.js";
 import {
   type CredentialSource,
   type Credentials,
   FileToken,
   ResolvedClusterAccess,
   type ServerTls,
-} from "./kube-config-access.js";
-import { type ExecConfig, ExecCredentialPlugin } from "./kube-config-exec.js";
+} from "./resolved-access.js";
 
 /** Kubeconfig fields this loader does not implement: refused by name rather than silently ignored. */
 const UNSUPPORTED_CLUSTER_FIELDS = ["proxy-url"];

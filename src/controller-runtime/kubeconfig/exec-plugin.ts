@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import type { Credentials } from "./kube-config-access.js";
+import type { Credentials } from "./resolved-access.js";
 
 const EXEC_API_VERSIONS = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"];
 

@@ -1,6 +1,6 @@
-import type { ClusterAccess } from "./cluster-access.js";
-import { KubeClient, type KubeRequest } from "./kube-client.js";
-import type { RuntimeMetrics } from "./metrics.js";
+import type { ClusterAccess } from "../cluster-access.js";
+import { KubeClient, type KubeRequest } from "../kube-client.js";
+import type { RuntimeMetrics } from "../metrics.js";
 
 /** A write refused because this process does not hold the leader lock (it stepped down, or never led). */
 export class NotLeaderError extends Error {

@@ -1,9 +1,9 @@
 import type { V1ConfigMap, V1OwnerReference, V1Pod } from "@kubernetes/client-node";
-import { sleep } from "./backoff.js";
-import { isStatus, type KubeClient, type ResourceType, resourcePath } from "./kube-client.js";
-import type { LeaderLock, LeadershipCallbacks } from "./leader-election.js";
-import { createLogger, type Logger } from "./logging.js";
-import { defaultMetrics, type RuntimeMetrics } from "./metrics.js";
+import { sleep } from "../backoff.js";
+import { isStatus, type KubeClient, type ResourceType, resourcePath } from "../kube-client.js";
+import { createLogger, type Logger } from "../logging.js";
+import { defaultMetrics, type RuntimeMetrics } from "../metrics.js";
+import type { LeaderLock, LeadershipCallbacks } from "./lease.js";
 
 const CONFIG_MAPS: ResourceType = {
   apiVersion: "v1",

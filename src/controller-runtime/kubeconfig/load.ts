@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import type { ClusterAccess } from "./cluster-access.js";
-import { FileToken, ResolvedClusterAccess } from "./kube-config-access.js";
-import { loadKubeconfigFile } from "./kube-config-file.js";
+import type { ClusterAccess } from "../cluster-access.js";
+import { loadKubeconfigFile } from "./file.js";
+import { FileToken, ResolvedClusterAccess } from "./resolved-access.js";
 
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 

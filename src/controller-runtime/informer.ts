@@ -1,5 +1,5 @@
 import type { KubernetesListObject, KubernetesObject, V1ObjectMeta } from "@kubernetes/client-node";
-import { ownApplyEntry } from "./apply-check.js";
+import { ownApplyEntry } from "./apply-change.js";
 import { Backoff, sleep } from "./backoff.js";
 import {
   isStatus,

@@ -1,8 +1,8 @@
 import type { V1Lease, V1LeaseSpec } from "@kubernetes/client-node";
-import { sleep } from "./backoff.js";
-import { isStatus, type KubeClient, type ResourceType, resourcePath } from "./kube-client.js";
-import { createLogger, type Logger } from "./logging.js";
-import { defaultMetrics, type RuntimeMetrics } from "./metrics.js";
+import { sleep } from "../backoff.js";
+import { isStatus, type KubeClient, type ResourceType, resourcePath } from "../kube-client.js";
+import { createLogger, type Logger } from "../logging.js";
+import { defaultMetrics, type RuntimeMetrics } from "../metrics.js";
 
 export const LEASE: ResourceType = {
   apiVersion: "coordination.k8s.io/v1",

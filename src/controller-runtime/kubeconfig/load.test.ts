@@ -4,9 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import type { ClusterAccess } from "./cluster-access.js";
-import { loadClusterAccess } from "./kube-config.js";
-import { TOKEN_FILE_REREAD_MS } from "./kube-config-access.js";
+import type { ClusterAccess } from "../cluster-access.js";
+import { loadClusterAccess } from "./load.js";
+import { TOKEN_FILE_REREAD_MS } from "./resolved-access.js";
 
 let dir: string;
 let home: string;
