@@ -18,7 +18,7 @@ import {
   SERVICES,
   SERVING_RUNTIMES,
 } from "../../src/controllers/shared/resource-types.js";
-import { WebhookRunnable } from "../../src/controllers/shared/webhook-runnable.js";
+import { WebhookRunnable } from "../../src/webhook/runnable.js";
 import { VALIDATE_SERVING_RUNTIME_PATH } from "../../src/webhook/server.js";
 import { installCrds } from "../fixtures/api/cluster.js";
 import {
@@ -242,12 +242,11 @@ describe("webhook certificate reload", () => {
       writeFileSync(path.join(certDir, "tls.key"), pair.keyPem);
     };
     await write(first);
-    const config = { current: () => defaultServingConfig(), onChange: () => undefined };
     const runnable = new WebhookRunnable({
       certDir,
       port: 0,
       host: "127.0.0.1",
-      config,
+      builtInServerTypes: () => defaultServingConfig().builtInServerTypes,
       reloadIntervalMs: 100,
     });
     await runnable.start();
@@ -263,8 +262,11 @@ describe("webhook certificate reload", () => {
   });
 
   it("runs without the webhook when the directory has no certificate", async () => {
-    const config = { current: () => defaultServingConfig(), onChange: () => undefined };
-    const runnable = new WebhookRunnable({ certDir: "/nonexistent", port: 0, config });
+    const runnable = new WebhookRunnable({
+      certDir: "/nonexistent",
+      port: 0,
+      builtInServerTypes: () => defaultServingConfig().builtInServerTypes,
+    });
     await runnable.start();
     expect(runnable.port).toBeUndefined();
     await runnable.stop();

@@ -3,18 +3,19 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadClusterAccess } from "../../controller-runtime/kubeconfig/load.js";
 import { createLogger } from "../../controller-runtime/logging.js";
-import type { Scope } from "../../controllers/context.js";
+import type { Scope } from "../../controllers/context/context.js";
+import { createControllerContext } from "../../controllers/context/create-context.js";
 import { setupControllers } from "../../controllers/index.js";
-import {
-  DEFAULT_CONTROLLER_DEPLOYMENT,
-  DEFAULT_CONTROLLER_NAMESPACE,
-  LEADER_ELECTION_LEASE_NAME,
-} from "../../controllers/shared/constants.js";
-import { createControllerContext } from "../../controllers/shared/create-context.js";
-import { WebhookRunnable } from "../../controllers/shared/webhook-runnable.js";
+import { WebhookRunnable } from "../../webhook/runnable.js";
 import { type CliIo, type Command, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE } from "../io.js";
 
 const SERVICE_ACCOUNT_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+/** The Lease of leader election (upstream's name, so old and new controllers never lead at once). */
+export const LEADER_ELECTION_LEASE_NAME = "modelmesh-controller-leader-lock";
+/** Namespace used when neither `NAMESPACE` nor the service-account namespace file says otherwise. */
+export const DEFAULT_CONTROLLER_NAMESPACE = "model-serving";
+/** Default name of the controller's own Deployment (env `CONTROLLER_DEPLOYMENT`). */
+export const DEFAULT_CONTROLLER_DEPLOYMENT = "modelmesh-controller";
 /** Upstream's operator-lib lock for `--leader-elect-type=life`. */
 export const LEADER_FOR_LIFE_LOCK_NAME = "modelmesh-controller-leader-for-life-lock";
 export const DEFAULT_WEBHOOK_CERT_DIR = "/tmp/k8s-webhook-server/serving-certs";
@@ -68,7 +69,7 @@ export interface RunOptions {
   kubeconfig: string | undefined;
   metrics: Address | undefined;
   health: Address | undefined;
-  leaderElection: LeaderElectionOptions | undefined;
+  leaderElection: LeaderElectionFlags | undefined;
   webhookPort: number;
   webhookCertDir: string;
   workers: number;
@@ -79,7 +80,7 @@ export interface RunOptions {
   featureEnv: { ENABLE_ISVC_WATCH?: string | undefined; ENABLE_CSR_WATCH?: string | undefined };
 }
 
-export type LeaderElectionOptions =
+export type LeaderElectionFlags =
   | { type: "lease"; leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number }
   | { type: "life"; podName: string; podNamespace: string | undefined; retryPeriodMs: number };
 
@@ -181,7 +182,7 @@ function leaderElectionOptions(
   values: Record<string, string | boolean | undefined>,
   seconds: (flag: string) => number,
   env: CliIo["env"],
-): LeaderElectionOptions | undefined | { ok: false; error: string; invalidInput?: true } {
+): LeaderElectionFlags | undefined | { ok: false; error: string; invalidInput?: true } {
   const type = String(values["leader-elect-type"]);
   if (type !== "lease" && type !== "life") {
     return {
@@ -296,7 +297,7 @@ export const runCommand: Command = {
         new WebhookRunnable({
           certDir: options.webhookCertDir,
           port: options.webhookPort,
-          config: ctx.config,
+          builtInServerTypes: () => ctx.config.current().builtInServerTypes,
         }),
       );
       stopManager = () => ctx.manager.stop();

@@ -10,8 +10,8 @@ import { Controller } from "../../controller-runtime/controller.js";
 import type { Informer } from "../../controller-runtime/informer.js";
 import { StatusWriter } from "../../controller-runtime/status-writer.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
-import type { ControllerContext } from "../context.js";
-import { scopedInformer } from "../shared/informers.js";
+import { scopedInformer } from "../caches/scoped-informer.js";
+import type { ControllerContext } from "../context/context.js";
 import { DEPLOYMENTS } from "../shared/resource-types.js";
 import { MeshConnections } from "./mesh-connections.js";
 import { ModelReconciler, type SourceEntry } from "./reconciler.js";
@@ -21,7 +21,7 @@ import {
   requestedLabelIndexValues,
   runtimeFacts,
   sameFacts,
-} from "./runtimes.js";
+} from "./runtime-deployments.js";
 import {
   INFERENCE_SERVICE_MODEL_SOURCE,
   type ModelSource,

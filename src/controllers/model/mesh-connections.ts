@@ -29,9 +29,9 @@ import {
   VMODELS_TABLE,
   vmodelEventKey,
 } from "../../modelmesh-client/registry/registry-watcher.js";
-import type { ControllerContext } from "../context.js";
-import { scopedInformer } from "../shared/informers.js";
-import { type NamedSecrets, namedSecrets } from "../shared/named-secrets.js";
+import { type NamedSecrets, namedSecrets } from "../caches/named-secrets.js";
+import { scopedInformer } from "../caches/scoped-informer.js";
+import type { ControllerContext } from "../context/context.js";
 import { LoadCompletion } from "./load-completion.js";
 import { MESSAGES, meshEndpointUnreachable } from "./status.js";
 

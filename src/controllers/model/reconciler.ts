@@ -24,10 +24,10 @@ import {
   type ModelMeshClient,
 } from "../../modelmesh-client/grpc/client.js";
 import { concreteModelId, modelLocation } from "../../modelmesh-client/model-id.js";
-import type { ControllerContext, EventType } from "../context.js";
+import type { ControllerContext, EventType } from "../context/context.js";
 import type { LoadingModel } from "./load-completion.js";
 import type { MeshConnection, MeshConnections } from "./mesh-connections.js";
-import { runtimeCapacity } from "./runtimes.js";
+import { runtimeCapacity } from "./runtime-deployments.js";
 import { type ModelSource, modelKey, parseModelKey, specProblem } from "./sources.js";
 import { stateChange } from "./state-events.js";
 import type { InferenceEndpoints, RuntimeCapacity } from "./status.js";

@@ -3,12 +3,12 @@ import type { KubernetesObject, V1Secret, V1Service } from "@kubernetes/client-n
 import { LABELS } from "../../builders/constants.js";
 import { Controller } from "../../controller-runtime/controller.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
-import type { ControllerContext } from "../context.js";
-import { scopedInformer } from "../shared/informers.js";
-import { namedSecrets } from "../shared/named-secrets.js";
+import { namedSecrets } from "../caches/named-secrets.js";
+import type { RuntimeCaches } from "../caches/runtime-caches.js";
+import { scopedInformer } from "../caches/scoped-informer.js";
+import type { ControllerContext } from "../context/context.js";
+import { namespaceInformer } from "../context/served-namespaces.js";
 import { CONFIG_MAPS, SERVICE_MONITORS, SERVICES } from "../shared/resource-types.js";
-import type { RuntimeCaches } from "../shared/runtimes.js";
-import { namespaceInformer } from "../shared/served-namespaces.js";
 import { NamespaceReconciler } from "./reconciler.js";
 
 export const NAMESPACE_CONTROLLER_NAME = "ServiceReconciler";

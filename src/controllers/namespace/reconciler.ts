@@ -19,10 +19,10 @@ import { applyChange } from "../../controller-runtime/apply-change.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../controller-runtime/controller.js";
 import type { Informer } from "../../controller-runtime/informer.js";
 import { NAMESPACE_INDEX } from "../../controller-runtime/store.js";
-import type { ControllerContext } from "../context.js";
-import type { NamedSecrets } from "../shared/named-secrets.js";
+import type { NamedSecrets } from "../caches/named-secrets.js";
+import type { RuntimeCaches } from "../caches/runtime-caches.js";
+import type { ControllerContext } from "../context/context.js";
 import { CONFIG_MAPS, DEPLOYMENTS, SECRETS, SERVICE_MONITORS, SERVICES } from "../shared/resource-types.js";
-import type { RuntimeCaches } from "../shared/runtimes.js";
 
 export const REASON_SERVICE_RECREATED = "ServiceRecreated";
 export const REASON_ETCD_SECRET_INVALID = "EtcdSecretInvalid";

@@ -6,11 +6,11 @@ import { runtimeLabelSet } from "../../builders/model-type-labels.js";
 import { Controller } from "../../controller-runtime/controller.js";
 import { createLogger } from "../../controller-runtime/logging.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
-import type { ControllerContext } from "../context.js";
-import { scopedInformer } from "../shared/informers.js";
-import { namedSecrets } from "../shared/named-secrets.js";
+import { namedSecrets } from "../caches/named-secrets.js";
+import { isMultiModel, type RuntimeCaches } from "../caches/runtime-caches.js";
+import { scopedInformer } from "../caches/scoped-informer.js";
+import type { ControllerContext } from "../context/context.js";
 import { DEPLOYMENTS } from "../shared/resource-types.js";
-import { isMultiModel, type RuntimeCaches } from "../shared/runtimes.js";
 import { ModelCaches, type ModelDemand, runtimeServes } from "./models.js";
 import { ServingRuntimeReconciler } from "./reconciler.js";
 

@@ -12,8 +12,8 @@ import type { InferenceService } from "../../apis/serving/v1beta1/inference-serv
 import { predictorTypeLabel, runtimeSupportsPredictor } from "../../builders/model-type-labels.js";
 import type { Informer } from "../../controller-runtime/informer.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
-import type { ControllerContext } from "../context.js";
-import { scopedInformer } from "../shared/informers.js";
+import { scopedInformer } from "../caches/scoped-informer.js";
+import type { ControllerContext } from "../context/context.js";
 import { INFERENCE_SERVICES, PREDICTORS } from "../shared/resource-types.js";
 import { DemandIndex } from "./demand-index.js";
 

@@ -19,15 +19,15 @@ import type { Informer } from "../../controller-runtime/informer.js";
 import { KubeApiError } from "../../controller-runtime/kube-client.js";
 import type { Logger } from "../../controller-runtime/logging.js";
 import { NAMESPACE_INDEX, splitKey } from "../../controller-runtime/store.js";
-import type { ControllerContext } from "../context.js";
-import type { NamedSecrets } from "../shared/named-secrets.js";
+import type { NamedSecrets } from "../caches/named-secrets.js";
+import { type EffectiveRuntime, isMultiModel, type RuntimeCaches } from "../caches/runtime-caches.js";
+import type { ControllerContext } from "../context/context.js";
 import {
   DEPLOYMENTS,
   HORIZONTAL_POD_AUTOSCALERS,
   PERSISTENT_VOLUME_CLAIMS,
   SECRETS,
 } from "../shared/resource-types.js";
-import { type EffectiveRuntime, isMultiModel, type RuntimeCaches } from "../shared/runtimes.js";
 import { type ModelCaches, runtimeServes } from "./models.js";
 import { controllerOwnsReplicas, handOverReplicas } from "./replicas-handover.js";
 import { pvcClaimsFromStorageSecret } from "./storage-pvcs.js";

@@ -1,6 +1,6 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import type { ServingConfig } from "../config/serving-config.js";
-import type { Manager } from "../controller-runtime/manager.js";
+import type { ServingConfig } from "../../config/serving-config.js";
+import type { Manager } from "../../controller-runtime/manager.js";
 
 /** Cluster scope serves labelled namespaces plus the controller's own; namespace scope only its own. */
 export type Scope = "cluster" | "namespace";

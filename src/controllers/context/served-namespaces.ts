@@ -3,11 +3,13 @@ import type { V1Namespace } from "@kubernetes/client-node";
 import type { Informer } from "../../controller-runtime/informer.js";
 import { createLogger } from "../../controller-runtime/logging.js";
 import type { Manager } from "../../controller-runtime/manager.js";
-import type { Scope, ServedNamespaces } from "../context.js";
-import { MODELMESH_ENABLED_LABEL } from "./constants.js";
-import { NAMESPACES } from "./resource-types.js";
+import { NAMESPACES } from "../shared/resource-types.js";
+import type { Scope, ServedNamespaces } from "./context.js";
 
 const log = createLogger("servedNamespaces");
+
+/** In cluster scope a namespace is served when it carries this label with the value `true`. */
+export const MODELMESH_ENABLED_LABEL = "modelmesh-enabled";
 
 /**
  * Cluster scope: labelled `modelmesh-enabled=true` and not Terminating; the controller namespace is served

@@ -2,13 +2,13 @@
 import { effectiveEtcdSecretName } from "../../config/serving-config.js";
 import type { ClusterAccess } from "../../controller-runtime/cluster-access.js";
 import { Manager, type ManagerOptions } from "../../controller-runtime/manager.js";
-import type { ControllerContext, Features, Scope } from "../context.js";
-import { LiveConfigSource, loadInitialConfig } from "./config-source.js";
+import type { ControllerContext, Features, Scope } from "./context.js";
 import { AggregatingEventRecorder } from "./event-recorder.js";
 import { type FeatureEnv, probeFeatures } from "./features.js";
+import { LiveConfigSource, loadInitialConfig } from "./live-config.js";
 import { createServedNamespaces } from "./served-namespaces.js";
 
-export interface ControllerProcessOptions {
+export interface ContextOptions {
   kubeConfig: ClusterAccess;
   scope: Scope;
   controllerNamespace: string;
@@ -32,7 +32,7 @@ export interface ProcessContext extends ControllerContext {
  * Probes the optional APIs and loads the user configuration before any cache starts; throws (with a message a
  * person can act on) when the configuration is invalid or a required API is missing.
  */
-export async function createControllerContext(options: ControllerProcessOptions): Promise<ProcessContext> {
+export async function createControllerContext(options: ContextOptions): Promise<ProcessContext> {
   const manager = new Manager({ ...options.manager, kubeConfig: options.kubeConfig });
   const events = new AggregatingEventRecorder({
     client: manager.client,

@@ -10,11 +10,13 @@ import { semanticEqual } from "../../controller-runtime/apply.js";
 import type { KubeClient } from "../../controller-runtime/kube-client.js";
 import { createLogger } from "../../controller-runtime/logging.js";
 import type { Manager } from "../../controller-runtime/manager.js";
-import type { ConfigSource, EventRecorder } from "../context.js";
-import { USER_CONFIG_MAP_NAME } from "./constants.js";
-import { CONFIG_MAPS } from "./resource-types.js";
+import { CONFIG_MAPS } from "../shared/resource-types.js";
+import type { ConfigSource, EventRecorder } from "./context.js";
 
 const log = createLogger("config");
+
+/** The user configuration: this ConfigMap in the controller namespace, key `config.yaml`. */
+export const USER_CONFIG_MAP_NAME = "model-serving-config";
 
 export const REASON_INVALID_CONFIG = "InvalidConfiguration";
 export const REASON_CONFIG_LOADED = "ConfigurationLoaded";

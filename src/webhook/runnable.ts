@@ -5,10 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { createLogger } from "../../controller-runtime/logging.js";
-import type { Runnable } from "../../controller-runtime/manager.js";
-import { startWebhookServer, type WebhookServer } from "../../webhook/server.js";
-import type { ConfigSource } from "../context.js";
+import { createLogger } from "../controller-runtime/logging.js";
+import type { Runnable } from "../controller-runtime/manager.js";
+import { startWebhookServer, type WebhookServer } from "./server.js";
 
 const log = createLogger("webhook");
 
@@ -19,7 +18,8 @@ export interface WebhookRunnableOptions {
   certDir: string;
   port: number;
   host?: string;
-  config: ConfigSource;
+  /** The live config's `builtInServerTypes`, which the runtime validator checks adapters against. */
+  builtInServerTypes: () => readonly string[];
   /** How often the certificate files are compared with the served ones. */
   reloadIntervalMs?: number;
 }
@@ -51,7 +51,7 @@ export class WebhookRunnable implements Runnable {
   }
 
   async start(): Promise<void> {
-    const { certDir, port, host, config } = this.#options;
+    const { certDir, port, host, builtInServerTypes } = this.#options;
     const pair = readPair(certDir);
     if (pair === undefined) {
       log.warn(
@@ -64,7 +64,7 @@ export class WebhookRunnable implements Runnable {
       ...pair,
       port,
       host,
-      builtInServerTypes: () => config.current().builtInServerTypes,
+      builtInServerTypes,
     });
     this.#served = pair;
     this.#timer = setInterval(() => this.#reload(), this.#options.reloadIntervalMs ?? 10_000);

@@ -8,8 +8,8 @@ import type { V1Secret } from "@kubernetes/client-node";
 import { type EventHandler, Informer, listWatchFor } from "../../controller-runtime/informer.js";
 import { createLogger } from "../../controller-runtime/logging.js";
 import type { Manager } from "../../controller-runtime/manager.js";
-import type { ControllerContext } from "../context.js";
-import { SECRETS } from "./resource-types.js";
+import type { ControllerContext } from "../context/context.js";
+import { SECRETS } from "../shared/resource-types.js";
 
 const log = createLogger("namedSecrets");
 

@@ -7,9 +7,9 @@ import { KIND_CLUSTER_SERVING_RUNTIME, KIND_SERVING_RUNTIME } from "../../apis/s
 import type { ServingRuntimeSpec } from "../../apis/serving/v1alpha1/serving-runtime.js";
 import type { Informer } from "../../controller-runtime/informer.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
-import type { ControllerContext } from "../context.js";
-import { scopedInformer } from "./informers.js";
-import { CLUSTER_SERVING_RUNTIMES, SERVING_RUNTIMES } from "./resource-types.js";
+import type { ControllerContext } from "../context/context.js";
+import { CLUSTER_SERVING_RUNTIMES, SERVING_RUNTIMES } from "../shared/resource-types.js";
+import { scopedInformer } from "./scoped-informer.js";
 
 /** A runtime as cached: the spec is whatever the API server accepted (the CRD schema), not re-validated here. */
 export interface RuntimeObject extends KubernetesObject {

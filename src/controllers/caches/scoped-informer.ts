@@ -2,7 +2,7 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import type { Informer } from "../../controller-runtime/informer.js";
 import type { ResourceType } from "../../controller-runtime/kube-client.js";
 import type { InformerRequest } from "../../controller-runtime/manager.js";
-import type { ControllerContext } from "../context.js";
+import type { ControllerContext } from "../context/context.js";
 
 /** The namespace caches are limited to: the controller's own in namespace scope, every one in cluster scope. */
 export function watchedNamespace(

@@ -6,8 +6,8 @@
 import type { V1APIResourceList } from "@kubernetes/client-node";
 import { isStatus, type KubeClient, type ResourceType } from "../../controller-runtime/kube-client.js";
 import { createLogger } from "../../controller-runtime/logging.js";
-import type { Features, Scope } from "../context.js";
-import { CLUSTER_SERVING_RUNTIMES, INFERENCE_SERVICES, SERVICE_MONITORS } from "./resource-types.js";
+import { CLUSTER_SERVING_RUNTIMES, INFERENCE_SERVICES, SERVICE_MONITORS } from "../shared/resource-types.js";
+import type { Features, Scope } from "./context.js";
 
 const log = createLogger("setup");
 

@@ -9,13 +9,14 @@ import os from "node:os";
 import type { CoreV1Event, KubernetesObject } from "@kubernetes/client-node";
 import { isStatus, type KubeClient } from "../../controller-runtime/kube-client.js";
 import { createLogger } from "../../controller-runtime/logging.js";
-import type { EventRecorder, EventType } from "../context.js";
-import { EVENT_SOURCE_COMPONENT } from "./constants.js";
-import { CORE_EVENTS } from "./resource-types.js";
+import { CORE_EVENTS } from "../shared/resource-types.js";
+import type { EventRecorder, EventType } from "./context.js";
 
 const log = createLogger("events");
 
 /** Events of cluster-scoped objects go to `default`, as client-go's recorder does. */
+/** `source.component` of the Events the controller records. */
+export const EVENT_SOURCE_COMPONENT = "modelmesh-controller";
 const CLUSTER_OBJECT_EVENT_NAMESPACE = "default";
 const MAX_MESSAGE_LENGTH = 1024;
 
