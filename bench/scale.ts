@@ -10,12 +10,13 @@
  * to the emulator receiving `setVModel`, and a restart with all N present. Writes are counted per user from the
  * API server's audit log. Prints a table, then one JSON object as the last line.
  */
+
 import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { INFERENCE_SERVICES } from "../src/controllers/shared/resource-types.js";
+import { DEPLOYMENTS, INFERENCE_SERVICES, NAMESPACES } from "../src/apis/resource-types.js";
 import type { SetVModelRequest } from "../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
 import { formatCounts, type WriteCounts } from "./support/api-writes.js";
 import {
@@ -57,7 +58,7 @@ const PARALLELISM = Number(values.parallelism);
 const SPEC_CHANGES = Math.min(N, Number(values["spec-changes"]));
 const TIMEOUT_MS = Number(values["timeout-s"]) * 1000;
 const COMMAND = values["controller-cmd"] ?? DEFAULT_CONTROLLER_COMMAND;
-const NAMESPACES = ["bench-a", "bench-b"];
+const BENCH_NAMESPACES = ["bench-a", "bench-b"];
 const FLOOR_NAMESPACES = ["floor-a", "floor-b"];
 const QUIET_MS = 3000;
 const RESTART_TIMEOUT_MS = Math.min(TIMEOUT_MS, 180_000);
@@ -129,10 +130,7 @@ async function quiet(cluster: ScaleCluster, user: string): Promise<void> {
 async function measureFloor(cluster: ScaleCluster, count: number): Promise<number> {
   const models = planModels(count, { namespaces: FLOOR_NAMESPACES, prefix: "floor" });
   for (const name of FLOOR_NAMESPACES) {
-    await cluster.client.create(
-      { apiVersion: "v1", kind: "Namespace", plural: "namespaces", namespaced: false },
-      { apiVersion: "v1", kind: "Namespace", metadata: { name } },
-    );
+    await cluster.client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
   }
   const result = await createInferenceServices(cluster.client, models, {
     parallelism: PARALLELISM,
@@ -157,14 +155,14 @@ async function waitForRuntimes(cluster: ScaleCluster): Promise<void> {
   const deadline = performance.now() + 120_000;
   for (;;) {
     let ready = 0;
-    for (const namespace of NAMESPACES) {
+    for (const namespace of BENCH_NAMESPACES) {
       const list = await cluster.client.list<KubernetesObject & { status?: { readyReplicas?: number } }>(
-        { apiVersion: "apps/v1", kind: "Deployment", plural: "deployments", namespaced: true },
+        DEPLOYMENTS,
         { namespace, labelSelector: "modelmesh-service" },
       );
       ready += list.items.filter((d) => (d.status?.readyReplicas ?? 0) > 0).length;
     }
-    if (ready >= NAMESPACES.length * BUILT_IN_RUNTIMES.length) break;
+    if (ready >= BENCH_NAMESPACES.length * BUILT_IN_RUNTIMES.length) break;
     if (performance.now() > deadline) throw new Error(`only ${ready} runtime Deployments became ready`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -191,7 +189,7 @@ async function main(): Promise<void> {
   say(`scale benchmark: n=${N}, parallelism=${PARALLELISM}, controller: ${COMMAND}`);
   const setVModels = new SetVModelLog();
   const cluster = await startScaleCluster({
-    namespaces: NAMESPACES,
+    namespaces: BENCH_NAMESPACES,
     modelPaths: modelPaths(BUILT_IN_RUNTIMES, 2),
     loadTimeMs: 0,
     onSetVModel: (namespace, request) => setVModels.record(namespace, request),
@@ -221,7 +219,7 @@ async function main(): Promise<void> {
     await waitForRuntimes(cluster);
 
     say(`creating ${N} InferenceServices...`);
-    const models = planModels(N, { namespaces: NAMESPACES });
+    const models = planModels(N, { namespaces: BENCH_NAMESPACES });
     const keys = models.map(modelKeyOf);
     const watch = new ReachedWatch(cluster.client, await ReachedWatch.currentResourceVersion(cluster.client));
     const convergenceMark = cluster.audit.mark();
@@ -309,7 +307,10 @@ async function main(): Promise<void> {
       controller_cpu_s: round(cpuFirst, 1),
     };
     const table = [
-      ["InferenceServices", `${N} (${NAMESPACES.length} namespaces × ${BUILT_IN_RUNTIMES.length} runtimes)`],
+      [
+        "InferenceServices",
+        `${N} (${BENCH_NAMESPACES.length} namespaces × ${BUILT_IN_RUNTIMES.length} runtimes)`,
+      ],
       ["floor (bare client)", `${result.floor_s} s`],
       ["convergence", `${result.convergence_s} s (ratio ${result.ratio})`],
       ["create → Loaded", `p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms`],

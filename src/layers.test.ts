@@ -21,7 +21,6 @@ const LAYERS: Record<string, number> = {
   webhook: 3,
   "controllers/context": 4,
   "controllers/caches": 4,
-  "controllers/shared": 4,
   "controllers/namespace": 5,
   "controllers/serving-runtime": 5,
   "controllers/model": 5,

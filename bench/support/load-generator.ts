@@ -4,8 +4,8 @@
  * `Loaded`, so per-object create → Loaded latency is measured from the API server's own view.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
+import { INFERENCE_SERVICES } from "../../src/apis/resource-types.js";
 import type { KubeClient, WatchEvent } from "../../src/controller-runtime/kube-client.js";
-import { INFERENCE_SERVICES } from "../../src/controllers/shared/resource-types.js";
 import { forEachBounded } from "../../test/support/bounded-parallelism.js";
 import { modelMeshInferenceService } from "../../test/support/inference-services.js";
 

@@ -1,10 +1,10 @@
 /** The Prometheus Operator ServiceMonitor scraping the runtime pods' metrics port (reference §2.3.2). */
+
 import type { KubernetesObject, V1OwnerReference } from "@kubernetes/client-node";
+import { SERVICE_MONITOR_API_VERSION } from "../apis/resource-types.js";
 import type { ServingConfig } from "../config/serving-config.js";
 import { LABELS, OBJECTS, PORT_NAMES } from "./constants.js";
 import { modelMeshServiceLabels } from "./service.js";
-
-export const SERVICE_MONITOR_API_VERSION = "monitoring.coreos.com/v1";
 
 export interface ServiceMonitor extends KubernetesObject {
   spec: {

@@ -1,5 +1,6 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import type { KubeClient, ResourceType } from "./kube-client.js";
+import type { ResourceType } from "../apis/resource-types.js";
+import type { KubeClient } from "./kube-client.js";
 
 /** The one field manager under which the controller applies every object it owns. */
 export const FIELD_MANAGER = "modelmesh-controller";

@@ -21,7 +21,7 @@ export interface ReconcileContext {
 
 /** Brings the world in line with the object named by `key` (`namespace/name` or `name`). */
 export interface Reconciler {
-  reconcile(key: string, context: ReconcileContext): Promise<ReconcileResult | undefined | void>;
+  reconcile(key: string, context: ReconcileContext): Promise<ReconcileResult | undefined>;
 }
 
 export interface ControllerOptions {

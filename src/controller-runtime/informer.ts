@@ -1,13 +1,8 @@
 import type { KubernetesListObject, KubernetesObject, V1ObjectMeta } from "@kubernetes/client-node";
+import type { ResourceType } from "../apis/resource-types.js";
 import { ownApplyEntry } from "./apply-change.js";
 import { Backoff, sleep } from "./backoff.js";
-import {
-  isStatus,
-  type KubeClient,
-  type ListOptions,
-  type ResourceType,
-  type WatchEvent,
-} from "./kube-client.js";
+import { isStatus, type KubeClient, type ListOptions, type WatchEvent } from "./kube-client.js";
 import { createLogger, type Logger } from "./logging.js";
 import { type IndexFunc, objectKey, Store } from "./store.js";
 

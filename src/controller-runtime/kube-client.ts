@@ -1,17 +1,9 @@
 import http from "node:http";
 import https from "node:https";
 import type { KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
+import type { ResourceType } from "../apis/resource-types.js";
 import type { ClusterAccess } from "./cluster-access.js";
 import { defaultMetrics, type RuntimeMetrics } from "./metrics.js";
-
-/** Where a kind lives in the API: enough to build its REST paths without discovery. */
-export interface ResourceType {
-  apiVersion: string;
-  kind: string;
-  /** Lower-case plural resource name, as in the URL (`configmaps`, `inferenceservices`). */
-  plural: string;
-  namespaced: boolean;
-}
 
 export interface ObjectLocation {
   namespace?: string | undefined;

@@ -6,10 +6,12 @@
  * `InProgress`). Memory of a write lasts until the informer delivers it. A reconcile's snapshot may be older than
  * the cache by the time it writes, so the cache's current object is used when the spec (generation) is the same.
  */
+
 import type { KubernetesObject } from "@kubernetes/client-node";
+import type { ResourceType } from "../apis/resource-types.js";
 import { mergePatchDiff } from "./apply.js";
 import type { Informer } from "./informer.js";
-import type { KubeClient, ResourceType } from "./kube-client.js";
+import type { KubeClient } from "./kube-client.js";
 
 type WithStatus = KubernetesObject & { status?: unknown };
 

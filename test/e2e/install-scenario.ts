@@ -6,7 +6,7 @@
  */
 import type { KubernetesObject, V1ConfigMap } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONFIG_MAPS, PREDICTORS } from "../../src/controllers/shared/resource-types.js";
+import { CONFIG_MAPS, PREDICTORS } from "../../src/apis/resource-types.js";
 import { eventually } from "../fixtures/controller/harness.js";
 import { refusals } from "../fixtures/e2e/controller-process.js";
 import type { InstallMethod, Scope } from "../fixtures/e2e/install.js";

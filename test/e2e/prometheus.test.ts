@@ -5,7 +5,7 @@
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PREDICTORS } from "../../src/controllers/shared/resource-types.js";
+import { PREDICTORS } from "../../src/apis/resource-types.js";
 import { eventually } from "../fixtures/controller/harness.js";
 import type { InstalledObject } from "../fixtures/e2e/install.js";
 import { modelStatuses } from "../fixtures/e2e/observe.js";

@@ -8,8 +8,6 @@ import os from "node:os";
 import path from "node:path";
 import type { V1Deployment } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { defaultServingConfig } from "../../src/config/serving-config.js";
-import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import {
   CONFIG_MAPS,
   DEPLOYMENTS,
@@ -17,7 +15,9 @@ import {
   SECRETS,
   SERVICES,
   SERVING_RUNTIMES,
-} from "../../src/controllers/shared/resource-types.js";
+} from "../../src/apis/resource-types.js";
+import { defaultServingConfig } from "../../src/config/serving-config.js";
+import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import { WebhookRunnable } from "../../src/webhook/runnable.js";
 import { VALIDATE_SERVING_RUNTIME_PATH } from "../../src/webhook/server.js";
 import { installCrds } from "../fixtures/api/cluster.js";

@@ -1,8 +1,8 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { INFERENCE_SERVICES, PREDICTORS } from "../../src/apis/resource-types.js";
 import type { InferenceServiceStatus } from "../../src/apis/serving/v1beta1/inference-service.js";
 import { VMODEL_FINALIZER } from "../../src/controllers/model/index.js";
-import { INFERENCE_SERVICES, PREDICTORS } from "../../src/controllers/shared/resource-types.js";
 import { type ModelHarness, SERVICE, startModelHarness } from "../fixtures/model/harness.js";
 import { isvcSequence } from "../fixtures/model/statuses.js";
 

@@ -7,8 +7,8 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { Watcher } from "etcd3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { PREDICTORS } from "../../src/apis/resource-types.js";
 import type { PredictorSpec, PredictorStatus } from "../../src/apis/serving/v1alpha1/predictor.js";
-import { PREDICTORS } from "../../src/controllers/shared/resource-types.js";
 import { concreteModelId } from "../../src/modelmesh-client/model-id.js";
 import { REGISTRY_TABLE } from "../../src/modelmesh-client/registry/registry-watcher.js";
 import { type ModelHarness, startModelHarness } from "../fixtures/model/harness.js";

@@ -4,8 +4,8 @@
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { CONFIG_MAPS, CORE_EVENTS, PREDICTORS } from "../../src/apis/resource-types.js";
 import type { PredictorSpec, PredictorStatus } from "../../src/apis/serving/v1alpha1/predictor.js";
-import { CONFIG_MAPS, CORE_EVENTS, PREDICTORS } from "../../src/controllers/shared/resource-types.js";
 import { concreteModelId } from "../../src/modelmesh-client/model-id.js";
 import { userConfigMap } from "../fixtures/controller/harness.js";
 import { type ModelHarness, startModelHarness } from "../fixtures/model/harness.js";

@@ -7,14 +7,9 @@
  */
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { CONFIG_MAPS, DEPLOYMENTS, PREDICTORS, SERVING_RUNTIMES } from "../../src/apis/resource-types.js";
 import type { PredictorSpec, PredictorStatus } from "../../src/apis/serving/v1alpha1/predictor.js";
 import { MESSAGES } from "../../src/controllers/model/status.js";
-import {
-  CONFIG_MAPS,
-  DEPLOYMENTS,
-  PREDICTORS,
-  SERVING_RUNTIMES,
-} from "../../src/controllers/shared/resource-types.js";
 import { concreteModelId } from "../../src/modelmesh-client/model-id.js";
 import {
   customRuntime,

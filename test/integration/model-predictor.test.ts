@@ -1,9 +1,8 @@
 import type { CoreV1Event, KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { CORE_EVENTS, ENDPOINT_SLICES, PREDICTORS } from "../../src/apis/resource-types.js";
 import type { PredictorSpec, PredictorStatus } from "../../src/apis/serving/v1alpha1/predictor.js";
-import type { ResourceType } from "../../src/controller-runtime/kube-client.js";
 import { VMODEL_FINALIZER } from "../../src/controllers/model/index.js";
-import { CORE_EVENTS, PREDICTORS } from "../../src/controllers/shared/resource-types.js";
 import { concreteModelId } from "../../src/modelmesh-client/model-id.js";
 import { type ModelHarness, SERVICE, startModelHarness } from "../fixtures/model/harness.js";
 import { sequence, summary } from "../fixtures/model/statuses.js";
@@ -12,12 +11,6 @@ import { metricSum } from "../support/metric-sum.js";
 type Predictor = KubernetesObject & { spec: PredictorSpec; status?: PredictorStatus };
 
 const SKLEARN = { name: "sklearn" };
-const ENDPOINT_SLICES: ResourceType = {
-  apiVersion: "discovery.k8s.io/v1",
-  kind: "EndpointSlice",
-  plural: "endpointslices",
-  namespaced: true,
-};
 const LOADED = "Loaded//UpToDate/available";
 const PENDING = "Pending//UpToDate/unavailable";
 

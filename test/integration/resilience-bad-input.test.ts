@@ -7,12 +7,11 @@
  * runtimes are valid multi-model ones that at least MIN_RENDERED_RUNTIME_SHARE of them get their Deployment.
  * docs/reliability.md records a run at FUZZ_N=10000.
  */
+
 import type { KubernetesObject } from "@kubernetes/client-node";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseUserConfig } from "../../src/config/parse-user-config.js";
-import type { ResourceType } from "../../src/controller-runtime/kube-client.js";
-import { KubeApiError } from "../../src/controller-runtime/kube-client.js";
+import type { ResourceType } from "../../src/apis/resource-types.js";
 import {
   CONFIG_MAPS,
   CORE_EVENTS,
@@ -20,7 +19,9 @@ import {
   INFERENCE_SERVICES,
   PREDICTORS,
   SERVING_RUNTIMES,
-} from "../../src/controllers/shared/resource-types.js";
+} from "../../src/apis/resource-types.js";
+import { parseUserConfig } from "../../src/config/parse-user-config.js";
+import { KubeApiError } from "../../src/controller-runtime/kube-client.js";
 import { eventually } from "../fixtures/controller/harness.js";
 import {
   inferenceService,

@@ -8,7 +8,7 @@
  * outage. docs/reliability.md records a run at 2,000 and 60 s.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INFERENCE_SERVICES } from "../../src/controllers/shared/resource-types.js";
+import { INFERENCE_SERVICES } from "../../src/apis/resource-types.js";
 import { crashLines } from "../fixtures/resilience/controller-process.js";
 import { envCount, recordFigures } from "../fixtures/resilience/figures.js";
 import {

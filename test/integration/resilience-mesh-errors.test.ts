@@ -6,8 +6,8 @@
 import { status } from "@grpc/grpc-js";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CORE_EVENTS, INFERENCE_SERVICES } from "../../src/apis/resource-types.js";
 import { MESSAGES } from "../../src/controllers/model/status.js";
-import { CORE_EVENTS, INFERENCE_SERVICES } from "../../src/controllers/shared/resource-types.js";
 import { REGISTRY_TABLE, VMODELS_TABLE } from "../../src/modelmesh-client/registry/registry-watcher.js";
 import { eventually } from "../fixtures/controller/harness.js";
 import { crashLines } from "../fixtures/resilience/controller-process.js";

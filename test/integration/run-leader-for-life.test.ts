@@ -3,10 +3,11 @@
  * plane (namespace scope): the pod named by POD_NAME owns the lock while the process leads; SIGTERM releases it;
  * a pod namespace other than the controller's and an unknown lock type end the process with status 1.
  */
+
 import type { V1ConfigMap, V1Pod } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { CONFIG_MAPS, PODS, SECRETS } from "../../src/apis/resource-types.js";
 import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
-import { CONFIG_MAPS, SECRETS } from "../../src/controllers/shared/resource-types.js";
 import { installCrds } from "../fixtures/api/cluster.js";
 import {
   createNamespace,
@@ -20,7 +21,6 @@ import { freePort } from "../support/control-plane/index.js";
 
 const kubeconfigPath = inject("kubeconfigPath");
 const LOCK = "modelmesh-controller-leader-for-life-lock";
-const PODS = { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true };
 
 function run(args: string[], env: Record<string, string>): RunProcess {
   return new RunProcess(kubeconfigPath, args, env);

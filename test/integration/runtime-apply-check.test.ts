@@ -3,24 +3,25 @@
  * renders (the golden files, the type-constraint ConfigMap, the etcd Secret copy) reads as unchanged straight
  * after being applied, and each kind of difference an apply would act on reads as a change.
  */
+
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { KubernetesObject, V1Container, V1Deployment } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { buildNamespaceEtcdSecret } from "../../src/builders/etcd-secret.js";
-import { buildTypeConstraintsConfigMap } from "../../src/builders/type-constraints.js";
-import { applyOwned } from "../../src/controller-runtime/apply.js";
-import { applyChange } from "../../src/controller-runtime/apply-change.js";
-import { stripForCache } from "../../src/controller-runtime/informer.js";
-import type { ResourceType } from "../../src/controller-runtime/kube-client.js";
+import type { ResourceType } from "../../src/apis/resource-types.js";
 import {
   CONFIG_MAPS,
   DEPLOYMENTS,
   HORIZONTAL_POD_AUTOSCALERS,
   SECRETS,
   SERVICES,
-} from "../../src/controllers/shared/resource-types.js";
+} from "../../src/apis/resource-types.js";
+import { buildNamespaceEtcdSecret } from "../../src/builders/etcd-secret.js";
+import { buildTypeConstraintsConfigMap } from "../../src/builders/type-constraints.js";
+import { applyOwned } from "../../src/controller-runtime/apply.js";
+import { applyChange } from "../../src/controller-runtime/apply-change.js";
+import { stripForCache } from "../../src/controller-runtime/informer.js";
 import { REPO_ROOT } from "../support/control-plane/index.js";
 import { suiteNamespace } from "./fixtures/suite-namespace.js";
 

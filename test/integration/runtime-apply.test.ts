@@ -1,8 +1,9 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ResourceType } from "../../src/apis/resource-types.js";
 import { applyOwned, FIELD_MANAGER } from "../../src/controller-runtime/apply.js";
 import { Informer, listWatchFor } from "../../src/controller-runtime/informer.js";
-import type { KubeApiError, ResourceType } from "../../src/controller-runtime/kube-client.js";
+import type { KubeApiError } from "../../src/controller-runtime/kube-client.js";
 import { StatusWriter } from "../../src/controller-runtime/status-writer.js";
 import { eventually, uniqueName } from "./fixtures/runtime-support.js";
 import { suiteNamespace } from "./fixtures/suite-namespace.js";

@@ -7,11 +7,11 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { CONFIG_MAPS, NAMESPACES } from "../../src/apis/resource-types.js";
 import type { ClusterAccess } from "../../src/controller-runtime/cluster-access.js";
 import { KubeApiError, KubeClient } from "../../src/controller-runtime/kube-client.js";
 import { loadClusterAccess } from "../../src/controller-runtime/kubeconfig/load.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
-import { CONFIG_MAPS, NAMESPACES } from "../../src/controllers/shared/resource-types.js";
 import { createNamespace, loadKubeConfig, testClient } from "../fixtures/controller/harness.js";
 import { kubeconfigForUser } from "../support/control-plane/index.js";
 

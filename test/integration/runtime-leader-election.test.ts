@@ -1,7 +1,8 @@
 import type { V1Lease } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { LEASES } from "../../src/apis/resource-types.js";
 import { resourcePath } from "../../src/controller-runtime/kube-client.js";
-import { LEASE, LeaderElector } from "../../src/controller-runtime/leader-election/lease.js";
+import { LeaderElector } from "../../src/controller-runtime/leader-election/lease.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
 import { eventually } from "./fixtures/runtime-support.js";
 import { suiteNamespace } from "./fixtures/suite-namespace.js";
@@ -41,7 +42,7 @@ describe("LeaderElector", () => {
     expect(await b.registry.metrics()).toContain('leader_election_master_status{name="release-lock"} 1');
     expect(a.events).toEqual(["started"]);
     expect(b.events).toEqual(["started"]);
-    const lease = await client.get<V1Lease>(LEASE, "release-lock", namespace);
+    const lease = await client.get<V1Lease>(LEASES, "release-lock", namespace);
     expect(lease?.spec?.holderIdentity).toBe("b");
     expect(lease?.spec?.leaseTransitions).toBe(1);
     await b.elector.stop();
@@ -50,10 +51,10 @@ describe("LeaderElector", () => {
   it("steps down when it cannot renew, then campaigns again and leads once the other lease expires", async () => {
     const a = candidate("a", "borrowed-lock");
     await eventually(() => a.elector.isLeader(), "a to lead", 10_000);
-    const lease = await client.get<V1Lease>(LEASE, "borrowed-lock", namespace);
+    const lease = await client.get<V1Lease>(LEASES, "borrowed-lock", namespace);
     await client.request({
       method: "PUT",
-      path: resourcePath(LEASE, { namespace, name: "borrowed-lock" }),
+      path: resourcePath(LEASES, { namespace, name: "borrowed-lock" }),
       body: {
         ...lease,
         spec: {
@@ -71,7 +72,7 @@ describe("LeaderElector", () => {
     // Not before the visitor's 2 s lease expired: at least 1 s after the step-down (less the polling here).
     expect(performance.now() - lostAt).toBeGreaterThan(800);
     expect(a.events).toEqual(["started", "lost", "started"]);
-    const after = await client.get<V1Lease>(LEASE, "borrowed-lock", namespace);
+    const after = await client.get<V1Lease>(LEASES, "borrowed-lock", namespace);
     expect(after?.spec?.holderIdentity).toBe("a");
     expect(after?.spec?.leaseTransitions).toBe(1);
     await a.elector.stop();
@@ -80,11 +81,11 @@ describe("LeaderElector", () => {
   it("reports leadership lost when it cannot renew within the deadline", async () => {
     const a = candidate("a", "stolen-lock");
     await eventually(() => a.elector.isLeader(), "a to lead", 10_000);
-    const lease = await client.get<V1Lease>(LEASE, "stolen-lock", namespace);
+    const lease = await client.get<V1Lease>(LEASES, "stolen-lock", namespace);
     const renewTime = new Date().toISOString().replace(/Z$/, "000Z");
     await client.request({
       method: "PUT",
-      path: resourcePath(LEASE, { namespace, name: "stolen-lock" }),
+      path: resourcePath(LEASES, { namespace, name: "stolen-lock" }),
       body: {
         ...lease,
         spec: { ...lease?.spec, holderIdentity: "intruder", leaseDurationSeconds: 60, renewTime },
@@ -94,7 +95,7 @@ describe("LeaderElector", () => {
     expect(a.elector.isLeader()).toBe(false);
     expect(await a.registry.metrics()).toContain('leader_election_master_status{name="stolen-lock"} 0');
     await a.elector.stop();
-    expect((await client.get<V1Lease>(LEASE, "stolen-lock", namespace))?.spec?.holderIdentity).toBe(
+    expect((await client.get<V1Lease>(LEASES, "stolen-lock", namespace))?.spec?.holderIdentity).toBe(
       "intruder",
     );
   });

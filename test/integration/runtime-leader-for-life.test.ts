@@ -4,12 +4,14 @@
  * authenticate as the controller's ServiceAccount with only the install's leader-election Role, so a call that
  * Role does not grant fails the test.
  */
+
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { KubernetesObject, V1ConfigMap, V1Pod } from "@kubernetes/client-node";
 import { KubeConfig } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { PODS } from "../../src/apis/resource-types.js";
 import { KubeClient, resourcePath } from "../../src/controller-runtime/kube-client.js";
 import { LeaderForLife } from "../../src/controller-runtime/leader-election/for-life.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
@@ -17,7 +19,6 @@ import { kubeconfigForUser, REPO_ROOT } from "../support/control-plane/index.js"
 import { CONFIG_MAP, eventually } from "./fixtures/runtime-support.js";
 import { suiteNamespace } from "./fixtures/suite-namespace.js";
 
-const PODS = { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true };
 const LOCK = "modelmesh-controller-leader-for-life-lock";
 
 const RBAC_GROUPS = { Role: "roles", RoleBinding: "rolebindings" } as const;

@@ -1,8 +1,8 @@
 import type { KubernetesObject, V1Lease } from "@kubernetes/client-node";
 import { KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { LEASES } from "../../src/apis/resource-types.js";
 import { Controller } from "../../src/controller-runtime/controller.js";
-import { LEASE } from "../../src/controller-runtime/leader-election/lease.js";
 import { Manager } from "../../src/controller-runtime/manager.js";
 import { CONFIG_MAP, configMap, eventually } from "./fixtures/runtime-support.js";
 import { suiteNamespace } from "./fixtures/suite-namespace.js";
@@ -65,7 +65,7 @@ describe("manager in process", () => {
 
     await manager.stop();
     expect(await probe("/healthz").catch(() => "closed")).toBe("closed");
-    const lease = await client.get<V1Lease>(LEASE, "probes-lock", namespace);
+    const lease = await client.get<V1Lease>(LEASES, "probes-lock", namespace);
     expect(lease?.spec?.holderIdentity).toBe("");
   });
 

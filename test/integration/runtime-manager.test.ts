@@ -4,8 +4,8 @@ import { fileURLToPath } from "node:url";
 import type { KubernetesObject, V1Lease } from "@kubernetes/client-node";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { LEASES } from "../../src/apis/resource-types.js";
 import { KubeClient } from "../../src/controller-runtime/kube-client.js";
-import { LEASE } from "../../src/controller-runtime/leader-election/lease.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
 import {
   CONFIG_MAP,
@@ -159,7 +159,7 @@ describe("manager processes", () => {
       "the new leader to reconcile the ConfigMaps created meanwhile",
       30_000,
     );
-    const lease = await client.get<V1Lease>(LEASE, "runtime-test-lock", namespace);
+    const lease = await client.get<V1Lease>(LEASES, "runtime-test-lock", namespace);
     expect(lease?.spec?.holderIdentity).toBe("manager-b");
     expect(lease?.spec?.leaseTransitions).toBe(1);
     expect(lease?.spec?.leaseDurationSeconds).toBe(15);
@@ -193,7 +193,7 @@ describe("manager processes", () => {
       story,
     ).toEqual(names.map((name) => `${namespace}/${name}`).sort());
     expect(await stamps(names)).toEqual(names.map(() => "manager-c"));
-    const lease = await client.get<V1Lease>(LEASE, "runtime-test-lock", namespace);
+    const lease = await client.get<V1Lease>(LEASES, "runtime-test-lock", namespace);
     expect(lease?.spec?.holderIdentity).toBe("");
   }, 120_000);
 });

@@ -12,8 +12,6 @@ import type {
   V1Service,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildNamespaceEtcdSecret } from "../../src/builders/etcd-secret.js";
-import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import {
   CLUSTER_SERVING_RUNTIMES,
   CONFIG_MAPS,
@@ -24,7 +22,9 @@ import {
   SERVICE_MONITORS,
   SERVICES,
   SERVING_RUNTIMES,
-} from "../../src/controllers/shared/resource-types.js";
+} from "../../src/apis/resource-types.js";
+import { buildNamespaceEtcdSecret } from "../../src/builders/etcd-secret.js";
+import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import { installCrds } from "../fixtures/api/cluster.js";
 import {
   type CoreEvent,

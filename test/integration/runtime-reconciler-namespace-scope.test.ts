@@ -14,10 +14,6 @@ import type {
   V2HorizontalPodAutoscaler,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { buildModelMeshService } from "../../src/builders/service.js";
-import { buildTypeConstraintsConfigMap } from "../../src/builders/type-constraints.js";
-import { defaultServingConfig } from "../../src/config/serving-config.js";
-import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import {
   CONFIG_MAPS,
   CORE_EVENTS,
@@ -28,7 +24,11 @@ import {
   SECRETS,
   SERVICES,
   SERVING_RUNTIMES,
-} from "../../src/controllers/shared/resource-types.js";
+} from "../../src/apis/resource-types.js";
+import { buildModelMeshService } from "../../src/builders/service.js";
+import { buildTypeConstraintsConfigMap } from "../../src/builders/type-constraints.js";
+import { defaultServingConfig } from "../../src/config/serving-config.js";
+import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import { installCrds } from "../fixtures/api/cluster.js";
 import {
   type CoreEvent,
@@ -207,7 +207,7 @@ describe("runtime Deployments and scale-to-zero", () => {
       },
       spec: { predictor: { model: { modelFormat: { name: "ml-type1" }, storageUri: "s3://bucket/model" } } },
     };
-    const { INFERENCE_SERVICES } = await import("../../src/controllers/shared/resource-types.js");
+    const { INFERENCE_SERVICES } = await import("../../src/apis/resource-types.js");
     await client.create(INFERENCE_SERVICES, isvc as KubernetesObject);
     await replicasOf("rt-a", 2, 5_000);
     await client.delete(INFERENCE_SERVICES, "isvc-1", namespace);
@@ -451,7 +451,7 @@ describe("renaming the mesh", () => {
 
 describe("PVC mounts", () => {
   it("mounts the claims of the storage Secret and, with allowAnyPVC, the existing claims of the runtime's models", async () => {
-    const { PERSISTENT_VOLUME_CLAIMS } = await import("../../src/controllers/shared/resource-types.js");
+    const { PERSISTENT_VOLUME_CLAIMS } = await import("../../src/apis/resource-types.js");
     await client.create(PERSISTENT_VOLUME_CLAIMS, {
       apiVersion: "v1",
       kind: "PersistentVolumeClaim",

@@ -5,6 +5,7 @@
  * outside what its scope allows, and Secrets read only by name. Also: no secret value in any log line at debug
  * level, and the webhook refuses TLS 1.0/1.1.
  */
+
 import { createServer } from "node:https";
 import tls from "node:tls";
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
@@ -15,8 +16,9 @@ import {
   INFERENCE_SERVICES,
   NAMESPACES,
   SECRETS,
+  SERVICES,
   SERVING_RUNTIMES,
-} from "../../src/controllers/shared/resource-types.js";
+} from "../../src/apis/resource-types.js";
 import {
   customRuntime,
   eventually,
@@ -231,10 +233,7 @@ describe("cluster scope, audited: unlabelled namespaces are left alone", () => {
     // The labelled namespace is served: its Service appears (a write there is expected).
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      const services = await cluster.client.list(
-        { apiVersion: "v1", kind: "Service", plural: "services", namespaced: true },
-        { namespace: LABELLED },
-      );
+      const services = await cluster.client.list(SERVICES, { namespace: LABELLED });
       if (services.items.length > 0) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

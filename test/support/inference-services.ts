@@ -1,5 +1,5 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { INFERENCE_SERVICES } from "../../src/controllers/shared/resource-types.js";
+import { INFERENCE_SERVICES } from "../../src/apis/resource-types.js";
 
 export type PredictorModel = Record<string, unknown>;
 

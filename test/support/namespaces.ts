@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { NAMESPACES } from "../../src/apis/resource-types.js";
 import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
-import { NAMESPACES } from "../../src/controllers/shared/resource-types.js";
 
 /** `<prefix>-<6 random hex digits>`: unique enough for the objects of one test run. */
 export function uniqueName(prefix: string): string {

@@ -1,17 +1,10 @@
 import type { V1ConfigMap, V1OwnerReference, V1Pod } from "@kubernetes/client-node";
+import { CONFIG_MAPS, PODS } from "../../apis/resource-types.js";
 import { sleep } from "../backoff.js";
-import { isStatus, type KubeClient, type ResourceType, resourcePath } from "../kube-client.js";
+import { isStatus, type KubeClient, resourcePath } from "../kube-client.js";
 import { createLogger, type Logger } from "../logging.js";
 import { defaultMetrics, type RuntimeMetrics } from "../metrics.js";
 import type { LeaderLock, LeadershipCallbacks } from "./lease.js";
-
-const CONFIG_MAPS: ResourceType = {
-  apiVersion: "v1",
-  kind: "ConfigMap",
-  plural: "configmaps",
-  namespaced: true,
-};
-const PODS: ResourceType = { apiVersion: "v1", kind: "Pod", plural: "pods", namespaced: true };
 
 export interface LeaderForLifeOptions {
   client: KubeClient;

@@ -1,15 +1,9 @@
 import type { V1Lease, V1LeaseSpec } from "@kubernetes/client-node";
+import { LEASES } from "../../apis/resource-types.js";
 import { sleep } from "../backoff.js";
-import { isStatus, type KubeClient, type ResourceType, resourcePath } from "../kube-client.js";
+import { isStatus, type KubeClient, resourcePath } from "../kube-client.js";
 import { createLogger, type Logger } from "../logging.js";
 import { defaultMetrics, type RuntimeMetrics } from "../metrics.js";
-
-export const LEASE: ResourceType = {
-  apiVersion: "coordination.k8s.io/v1",
-  kind: "Lease",
-  plural: "leases",
-  namespaced: true,
-};
 
 export interface LeaderElectionOptions {
   client: KubeClient;
@@ -177,7 +171,7 @@ export class LeaderElector implements LeaderLock {
     const { client, namespace, name, identity, leaseDurationMs, renewDeadlineMs } = this.#options;
     const now = Date.now();
     const startedAt = performance.now();
-    const path = resourcePath(LEASE, { namespace, name });
+    const path = resourcePath(LEASES, { namespace, name });
     const spec = (record: V1LeaseSpec | undefined): V1LeaseSpec => {
       const renewing = record?.holderIdentity === identity;
       return {
@@ -195,14 +189,14 @@ export class LeaderElector implements LeaderLock {
       } catch (error) {
         if (!isStatus(error, 404)) throw error;
         const created = {
-          apiVersion: LEASE.apiVersion,
-          kind: LEASE.kind,
+          apiVersion: LEASES.apiVersion,
+          kind: LEASES.kind,
           metadata: { name, namespace },
           spec: spec(undefined),
         };
         await client.request({
           method: "POST",
-          path: resourcePath(LEASE, { namespace }),
+          path: resourcePath(LEASES, { namespace }),
           body: created,
           timeoutMs,
         });
@@ -232,7 +226,7 @@ export class LeaderElector implements LeaderLock {
 
   async #release(): Promise<void> {
     const { client, namespace, name, identity } = this.#options;
-    const path = resourcePath(LEASE, { namespace, name });
+    const path = resourcePath(LEASES, { namespace, name });
     const lease = await client.request<V1Lease>({ method: "GET", path, timeoutMs: 5_000 });
     if (lease.spec?.holderIdentity !== identity) return;
     const now = microTime(Date.now()) as unknown as Date;

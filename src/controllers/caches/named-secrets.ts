@@ -5,11 +5,11 @@
  * change: a cache starts when its Secret becomes wanted and stops when it no longer is.
  */
 import type { V1Secret } from "@kubernetes/client-node";
+import { SECRETS } from "../../apis/resource-types.js";
 import { type EventHandler, Informer, listWatchFor } from "../../controller-runtime/informer.js";
 import { createLogger } from "../../controller-runtime/logging.js";
 import type { Manager } from "../../controller-runtime/manager.js";
 import type { ControllerContext } from "../context/context.js";
-import { SECRETS } from "../shared/resource-types.js";
 
 const log = createLogger("namedSecrets");
 

@@ -3,12 +3,12 @@
  * ClusterServingRuntime applies to every served namespace unless a ServingRuntime of the same name hides it.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
+import { CLUSTER_SERVING_RUNTIMES, SERVING_RUNTIMES } from "../../apis/resource-types.js";
 import { KIND_CLUSTER_SERVING_RUNTIME, KIND_SERVING_RUNTIME } from "../../apis/serving/group.js";
 import type { ServingRuntimeSpec } from "../../apis/serving/v1alpha1/serving-runtime.js";
 import type { Informer } from "../../controller-runtime/informer.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
 import type { ControllerContext } from "../context/context.js";
-import { CLUSTER_SERVING_RUNTIMES, SERVING_RUNTIMES } from "../shared/resource-types.js";
 import { scopedInformer } from "./scoped-informer.js";
 
 /** A runtime as cached: the spec is whatever the API server accepted (the CRD schema), not re-validated here. */

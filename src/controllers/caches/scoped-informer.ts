@@ -1,6 +1,6 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
+import type { ResourceType } from "../../apis/resource-types.js";
 import type { Informer } from "../../controller-runtime/informer.js";
-import type { ResourceType } from "../../controller-runtime/kube-client.js";
 import type { InformerRequest } from "../../controller-runtime/manager.js";
 import type { ControllerContext } from "../context/context.js";
 

@@ -7,9 +7,9 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import type { CoreV1Event, KubernetesObject } from "@kubernetes/client-node";
+import { CORE_EVENTS } from "../../apis/resource-types.js";
 import { isStatus, type KubeClient } from "../../controller-runtime/kube-client.js";
 import { createLogger } from "../../controller-runtime/logging.js";
-import { CORE_EVENTS } from "../shared/resource-types.js";
 import type { EventRecorder, EventType } from "./context.js";
 
 const log = createLogger("events");

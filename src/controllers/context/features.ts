@@ -3,10 +3,12 @@
  * the probe needs no extra RBAC). Env `ENABLE_ISVC_WATCH` / `ENABLE_CSR_WATCH` as upstream: `false` turns the
  * watch off, `true` makes a missing API fatal, unset follows the probe.
  */
+
 import type { V1APIResourceList } from "@kubernetes/client-node";
-import { isStatus, type KubeClient, type ResourceType } from "../../controller-runtime/kube-client.js";
+import type { ResourceType } from "../../apis/resource-types.js";
+import { CLUSTER_SERVING_RUNTIMES, INFERENCE_SERVICES, SERVICE_MONITORS } from "../../apis/resource-types.js";
+import { isStatus, type KubeClient } from "../../controller-runtime/kube-client.js";
 import { createLogger } from "../../controller-runtime/logging.js";
-import { CLUSTER_SERVING_RUNTIMES, INFERENCE_SERVICES, SERVICE_MONITORS } from "../shared/resource-types.js";
 import type { Features, Scope } from "./context.js";
 
 const log = createLogger("setup");

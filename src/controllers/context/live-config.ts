@@ -4,13 +4,13 @@
  * invalid ⇒ the last good configuration stays, with an error log and a Warning Event on the ConfigMap.
  */
 import type { V1ConfigMap } from "@kubernetes/client-node";
+import { CONFIG_MAPS } from "../../apis/resource-types.js";
 import { parseUserConfig } from "../../config/parse-user-config.js";
 import { defaultServingConfig, type ServingConfig } from "../../config/serving-config.js";
 import { semanticEqual } from "../../controller-runtime/apply.js";
 import type { KubeClient } from "../../controller-runtime/kube-client.js";
 import { createLogger } from "../../controller-runtime/logging.js";
 import type { Manager } from "../../controller-runtime/manager.js";
-import { CONFIG_MAPS } from "../shared/resource-types.js";
 import type { ConfigSource, EventRecorder } from "./context.js";
 
 const log = createLogger("config");

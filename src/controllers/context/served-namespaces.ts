@@ -1,9 +1,9 @@
 /** Which namespaces ModelMesh serves (upstream's `modelMeshEnabled2`), followed live from the Namespace cache. */
 import type { V1Namespace } from "@kubernetes/client-node";
+import { NAMESPACES } from "../../apis/resource-types.js";
 import type { Informer } from "../../controller-runtime/informer.js";
 import { createLogger } from "../../controller-runtime/logging.js";
 import type { Manager } from "../../controller-runtime/manager.js";
-import { NAMESPACES } from "../shared/resource-types.js";
 import type { Scope, ServedNamespaces } from "./context.js";
 
 const log = createLogger("servedNamespaces");

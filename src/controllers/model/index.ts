@@ -3,6 +3,7 @@
  * per-namespace ModelMesh connections, and the event sources that requeue exactly the models they affect.
  */
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
+import { DEPLOYMENTS } from "../../apis/resource-types.js";
 import { LABELS } from "../../builders/constants.js";
 import { predictorTypeLabel, runtimeSupportsPredictor } from "../../builders/model-type-labels.js";
 import { semanticEqual } from "../../controller-runtime/apply.js";
@@ -12,7 +13,6 @@ import { StatusWriter } from "../../controller-runtime/status-writer.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
 import { scopedInformer } from "../caches/scoped-informer.js";
 import type { ControllerContext } from "../context/context.js";
-import { DEPLOYMENTS } from "../shared/resource-types.js";
 import { MeshConnections } from "./mesh-connections.js";
 import { ModelReconciler, type SourceEntry } from "./reconciler.js";
 import {

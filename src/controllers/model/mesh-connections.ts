@@ -6,13 +6,14 @@
  * served, and are rebuilt when the Service name, port, TLS Secret, `modelMeshEndpoint` or etcd Secret change
  * (decision 0071). A set `modelMeshEndpoint` replaces the EndpointSlice addresses of every namespace (0130).
  */
+
 import { createHash } from "node:crypto";
 import type { V1EndpointSlice, V1Secret } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
+import { ENDPOINT_SLICES } from "../../apis/resource-types.js";
 import { OBJECTS, PORT_NAMES } from "../../builders/constants.js";
 import type { ServingConfig } from "../../config/serving-config.js";
 import type { Informer } from "../../controller-runtime/informer.js";
-import type { ResourceType } from "../../controller-runtime/kube-client.js";
 import { createLogger, type Logger } from "../../controller-runtime/logging.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
 import { type MeshTlsOptions, ModelMeshClient } from "../../modelmesh-client/grpc/client.js";
@@ -34,13 +35,6 @@ import { scopedInformer } from "../caches/scoped-informer.js";
 import type { ControllerContext } from "../context/context.js";
 import { LoadCompletion } from "./load-completion.js";
 import { MESSAGES, meshEndpointUnreachable } from "./status.js";
-
-const ENDPOINT_SLICES: ResourceType = {
-  apiVersion: "discovery.k8s.io/v1",
-  kind: "EndpointSlice",
-  plural: "endpointslices",
-  namespaced: true,
-};
 
 const TLS_CERT_KEY = "tls.crt";
 const TLS_KEY_KEY = "tls.key";

@@ -4,7 +4,10 @@
  * namespace part, as upstream: `<ns>/<name>` for a Predictor, `isvc_<ns>/<name>` for an InferenceService
  * (decision 0070).
  */
+
 import type { KubernetesObject } from "@kubernetes/client-node";
+import type { ResourceType } from "../../apis/resource-types.js";
+import { INFERENCE_SERVICES, PREDICTORS } from "../../apis/resource-types.js";
 import {
   convertInferenceService,
   isModelMeshInferenceService,
@@ -17,7 +20,6 @@ import {
   PredictorStatusSchema,
 } from "../../apis/serving/v1alpha1/predictor.js";
 import type { InferenceService } from "../../apis/serving/v1beta1/inference-service.js";
-import type { ResourceType } from "../../controller-runtime/kube-client.js";
 import { splitKey } from "../../controller-runtime/store.js";
 import {
   formatSourceNamespace,
@@ -25,7 +27,6 @@ import {
   PREDICTOR_SOURCE,
   parseSourceNamespace,
 } from "../../modelmesh-client/model-id.js";
-import { INFERENCE_SERVICES, PREDICTORS } from "../shared/resource-types.js";
 import { inferenceServiceStatusWith, predictorStatusOfInferenceService } from "./inference-service-status.js";
 
 export type SpecResult = { ok: true; spec: PredictorSpec } | { ok: false; error: string };

@@ -1,5 +1,6 @@
 /** Wires the namespace reconciler to the events that change what a namespace needs. */
 import type { KubernetesObject, V1Secret, V1Service } from "@kubernetes/client-node";
+import { CONFIG_MAPS, SERVICE_MONITORS, SERVICES } from "../../apis/resource-types.js";
 import { LABELS } from "../../builders/constants.js";
 import { Controller } from "../../controller-runtime/controller.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
@@ -8,7 +9,6 @@ import type { RuntimeCaches } from "../caches/runtime-caches.js";
 import { scopedInformer } from "../caches/scoped-informer.js";
 import type { ControllerContext } from "../context/context.js";
 import { namespaceInformer } from "../context/served-namespaces.js";
-import { CONFIG_MAPS, SERVICE_MONITORS, SERVICES } from "../shared/resource-types.js";
 import { NamespaceReconciler } from "./reconciler.js";
 
 export const NAMESPACE_CONTROLLER_NAME = "ServiceReconciler";

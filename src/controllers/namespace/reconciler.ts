@@ -9,6 +9,7 @@ import type {
   V1OwnerReference,
   V1Service,
 } from "@kubernetes/client-node";
+import { CONFIG_MAPS, DEPLOYMENTS, SECRETS, SERVICE_MONITORS, SERVICES } from "../../apis/resource-types.js";
 import { LABELS, OBJECTS } from "../../builders/constants.js";
 import { buildNamespaceEtcdSecret } from "../../builders/etcd-secret.js";
 import { buildModelMeshService } from "../../builders/service.js";
@@ -22,7 +23,6 @@ import { NAMESPACE_INDEX } from "../../controller-runtime/store.js";
 import type { NamedSecrets } from "../caches/named-secrets.js";
 import type { RuntimeCaches } from "../caches/runtime-caches.js";
 import type { ControllerContext } from "../context/context.js";
-import { CONFIG_MAPS, DEPLOYMENTS, SECRETS, SERVICE_MONITORS, SERVICES } from "../shared/resource-types.js";
 
 export const REASON_SERVICE_RECREATED = "ServiceRecreated";
 export const REASON_ETCD_SECRET_INVALID = "EtcdSecretInvalid";

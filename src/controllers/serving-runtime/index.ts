@@ -1,5 +1,6 @@
 /** Wires the serving-runtime reconciler to runtimes, models, Deployments, storage Secrets, config and namespaces. */
 import type { V1Deployment, V1Secret } from "@kubernetes/client-node";
+import { DEPLOYMENTS } from "../../apis/resource-types.js";
 import { KIND_CLUSTER_SERVING_RUNTIME, KIND_SERVING_RUNTIME } from "../../apis/serving/group.js";
 import { LABELS } from "../../builders/constants.js";
 import { runtimeLabelSet } from "../../builders/model-type-labels.js";
@@ -10,7 +11,6 @@ import { namedSecrets } from "../caches/named-secrets.js";
 import { isMultiModel, type RuntimeCaches } from "../caches/runtime-caches.js";
 import { scopedInformer } from "../caches/scoped-informer.js";
 import type { ControllerContext } from "../context/context.js";
-import { DEPLOYMENTS } from "../shared/resource-types.js";
 import { ModelCaches, type ModelDemand, runtimeServes } from "./models.js";
 import { ServingRuntimeReconciler } from "./reconciler.js";
 

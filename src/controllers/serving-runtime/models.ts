@@ -3,6 +3,7 @@
  * reads from. Scale-to-zero, PVC mounts and the model → runtime event mapping all read this.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
+import { INFERENCE_SERVICES, PREDICTORS } from "../../apis/resource-types.js";
 import {
   convertInferenceService,
   isModelMeshInferenceService,
@@ -14,7 +15,6 @@ import type { Informer } from "../../controller-runtime/informer.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
 import { scopedInformer } from "../caches/scoped-informer.js";
 import type { ControllerContext } from "../context/context.js";
-import { INFERENCE_SERVICES, PREDICTORS } from "../shared/resource-types.js";
 import { DemandIndex } from "./demand-index.js";
 
 export interface ModelDemand {

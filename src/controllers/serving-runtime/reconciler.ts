@@ -4,6 +4,12 @@
  * namespace is not served has none; an invalid one is reported and its existing Deployment left untouched.
  */
 import type { KubernetesObject, V1Deployment, V1Secret } from "@kubernetes/client-node";
+import {
+  DEPLOYMENTS,
+  HORIZONTAL_POD_AUTOSCALERS,
+  PERSISTENT_VOLUME_CLAIMS,
+  SECRETS,
+} from "../../apis/resource-types.js";
 import { AUTOSCALER_CLASS_EXTERNAL, AUTOSCALER_CLASS_HPA } from "../../apis/serving/annotations.js";
 import { OBJECTS } from "../../builders/constants.js";
 import { buildRuntimeDeployment, deploymentName, type RuntimeInput } from "../../builders/deployment.js";
@@ -22,12 +28,6 @@ import { NAMESPACE_INDEX, splitKey } from "../../controller-runtime/store.js";
 import type { NamedSecrets } from "../caches/named-secrets.js";
 import { type EffectiveRuntime, isMultiModel, type RuntimeCaches } from "../caches/runtime-caches.js";
 import type { ControllerContext } from "../context/context.js";
-import {
-  DEPLOYMENTS,
-  HORIZONTAL_POD_AUTOSCALERS,
-  PERSISTENT_VOLUME_CLAIMS,
-  SECRETS,
-} from "../shared/resource-types.js";
 import { type ModelCaches, runtimeServes } from "./models.js";
 import { controllerOwnsReplicas, handOverReplicas } from "./replicas-handover.js";
 import { pvcClaimsFromStorageSecret } from "./storage-pvcs.js";

@@ -1,4 +1,7 @@
-/** Where each kind the controllers read or write lives in the API (one place for group, version and plural). */
+/**
+ * Where each kind the controller reads or writes lives in the API: one table of group/version, kind and plural
+ * that every layer imports (the REST client builds its paths from it, without discovery).
+ */
 import {
   KIND_CLUSTER_SERVING_RUNTIME,
   KIND_INFERENCE_SERVICE,
@@ -10,9 +13,19 @@ import {
   PLURAL_SERVING_RUNTIMES,
   SERVING_V1ALPHA1,
   SERVING_V1BETA1,
-} from "../../apis/serving/group.js";
-import { SERVICE_MONITOR_API_VERSION } from "../../builders/service-monitor.js";
-import type { ResourceType } from "../../controller-runtime/kube-client.js";
+} from "./serving/group.js";
+
+/** Where a kind lives in the API: enough to build its REST paths without discovery. */
+export interface ResourceType {
+  apiVersion: string;
+  kind: string;
+  /** Lower-case plural resource name, as in the URL (`configmaps`, `inferenceservices`). */
+  plural: string;
+  namespaced: boolean;
+}
+
+/** The Prometheus Operator's API, optional in a cluster (probed at start-up). */
+export const SERVICE_MONITOR_API_VERSION = "monitoring.coreos.com/v1";
 
 export const NAMESPACES: ResourceType = {
   apiVersion: "v1",
@@ -38,6 +51,12 @@ export const SERVICES: ResourceType = {
   plural: "services",
   namespaced: true,
 };
+export const PODS: ResourceType = {
+  apiVersion: "v1",
+  kind: "Pod",
+  plural: "pods",
+  namespaced: true,
+};
 export const PERSISTENT_VOLUME_CLAIMS: ResourceType = {
   apiVersion: "v1",
   kind: "PersistentVolumeClaim",
@@ -54,6 +73,18 @@ export const DEPLOYMENTS: ResourceType = {
   apiVersion: "apps/v1",
   kind: "Deployment",
   plural: "deployments",
+  namespaced: true,
+};
+export const ENDPOINT_SLICES: ResourceType = {
+  apiVersion: "discovery.k8s.io/v1",
+  kind: "EndpointSlice",
+  plural: "endpointslices",
+  namespaced: true,
+};
+export const LEASES: ResourceType = {
+  apiVersion: "coordination.k8s.io/v1",
+  kind: "Lease",
+  plural: "leases",
   namespaced: true,
 };
 export const HORIZONTAL_POD_AUTOSCALERS: ResourceType = {
