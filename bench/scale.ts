@@ -18,12 +18,11 @@ import { parseArgs } from "node:util";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { DEPLOYMENTS, INFERENCE_SERVICES, NAMESPACES } from "../src/apis/resource-types.js";
 import type { SetVModelRequest } from "../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
-import { formatCounts, type WriteCounts } from "./support/api-writes.js";
 import {
   type ControllerProcess,
   DEFAULT_CONTROLLER_COMMAND,
   startControllerProcess,
-} from "./support/controller-process.js";
+} from "../test/support/bench/controller-process.js";
 import {
   BUILT_IN_RUNTIMES,
   createInferenceServices,
@@ -35,14 +34,15 @@ import {
   percentile,
   planModels,
   ReachedWatch,
-} from "./support/load-generator.js";
+} from "../test/support/bench/load-generator.js";
 import {
   CONTROLLER_NAMESPACE,
   ETCD_SECRET_NAME,
   type ScaleCluster,
   startScaleCluster,
   USERS,
-} from "./support/scale-cluster.js";
+} from "../test/support/bench/scale-cluster.js";
+import { formatCounts, type WriteCounts } from "../test/support/security/api-writes.js";
 
 const { values } = parseArgs({
   options: {

@@ -1,11 +1,11 @@
 import type { V1Deployment } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { expectGolden } from "../../test/fixtures/runtimes/golden.js";
+import { expectGolden } from "../../test/support/runtimes/golden.js";
 import {
   BUILT_IN_RUNTIME_NAMES,
   loadBuiltInRuntime,
   loadRuntimeFixture,
-} from "../../test/fixtures/runtimes/load.js";
+} from "../../test/support/runtimes/load.js";
 import type { ServingRuntime } from "../apis/serving/v1alpha1/serving-runtime.js";
 import { parseUserConfigYaml } from "../config/parse-user-config.js";
 import { defaultServingConfig, type ServingConfig } from "../config/serving-config.js";

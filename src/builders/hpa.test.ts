@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expectGolden } from "../../test/fixtures/runtimes/golden.js";
+import { expectGolden } from "../../test/support/runtimes/golden.js";
 import { defaultServingConfig } from "../config/serving-config.js";
 import { autoscalerClass, buildRuntimeHpa, hpaSettings } from "./hpa.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadBuiltInRuntime } from "../../test/fixtures/runtimes/load.js";
+import { loadBuiltInRuntime } from "../../test/support/runtimes/load.js";
 import {
   modelMeshLabels,
   predictorTypeLabel,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expectGolden } from "../../test/fixtures/runtimes/golden.js";
+import { expectGolden } from "../../test/support/runtimes/golden.js";
 import { parseUserConfigYaml } from "../config/parse-user-config.js";
 import { defaultServingConfig, type ServingConfig } from "../config/serving-config.js";
 import { buildModelMeshService } from "./service.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BUILT_IN_RUNTIME_NAMES, loadBuiltInRuntime } from "../../test/fixtures/runtimes/load.js";
+import { BUILT_IN_RUNTIME_NAMES, loadBuiltInRuntime } from "../../test/support/runtimes/load.js";
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
 import {
   buildTypeConstraintsConfigMap,

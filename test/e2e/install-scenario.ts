@@ -7,11 +7,11 @@
 import type { KubernetesObject, V1ConfigMap } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONFIG_MAPS, PREDICTORS } from "../../src/apis/resource-types.js";
-import { eventually } from "../fixtures/controller/harness.js";
-import { refusals } from "../fixtures/e2e/controller-process.js";
-import type { InstallMethod, Scope } from "../fixtures/e2e/install.js";
-import { events, modelStatuses, runtimeDeployments } from "../fixtures/e2e/observe.js";
-import { type Scenario, SECOND_NAMESPACE, startScenario } from "../fixtures/e2e/scenario.js";
+import { eventually } from "../support/controller/in-process.js";
+import type { InstallMethod, Scope } from "../support/e2e/control-plane.js";
+import { refusals } from "../support/e2e/controller-process.js";
+import { events, modelStatuses, runtimeDeployments } from "../support/e2e/observe.js";
+import { type Scenario, SECOND_NAMESPACE, startScenario } from "../support/e2e/scenario.js";
 
 const BUILT_IN_RUNTIMES = ["mlserver-1.x", "ovms-1.x", "torchserve-0.x", "triton-2.x"];
 const SAMPLE_RUNTIMES = ["custom-runtime-1.x", "custom-runtime-pullerless-1.x"];

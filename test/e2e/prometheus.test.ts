@@ -6,10 +6,10 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PREDICTORS } from "../../src/apis/resource-types.js";
-import { eventually } from "../fixtures/controller/harness.js";
-import type { InstalledObject } from "../fixtures/e2e/install.js";
-import { modelStatuses } from "../fixtures/e2e/observe.js";
-import { type Scenario, startScenario } from "../fixtures/e2e/scenario.js";
+import { eventually } from "../support/controller/in-process.js";
+import type { InstalledObject } from "../support/e2e/control-plane.js";
+import { modelStatuses } from "../support/e2e/observe.js";
+import { type Scenario, startScenario } from "../support/e2e/scenario.js";
 import { type Prometheus, startPrometheus } from "../support/prometheus/prometheus.js";
 
 const JOB = "modelmesh-controller";

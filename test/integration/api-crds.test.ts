@@ -14,14 +14,14 @@ import {
   ISVC_FAILURE_REASONS,
   ISVC_TRANSITION_STATUSES,
 } from "../../src/apis/serving/v1beta1/inference-service.js";
+import { kustomize } from "../support/install/install.js";
 import {
   createObject,
   createTestNamespace,
   installCrds,
   readYamlDocuments,
   refusal,
-} from "../fixtures/api/cluster.js";
-import { kustomize } from "../support/install.js";
+} from "../support/kube/crds.js";
 
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromFile(inject("kubeconfigPath"));

@@ -12,14 +12,14 @@ import {
   VALIDATE_SERVING_RUNTIME_PATH,
   type WebhookServer,
 } from "../../src/webhook/server.js";
+import { createCertificateAuthority } from "../support/control-plane/index.js";
 import {
   createObject,
   createTestNamespace,
   installCrds,
   readYamlDocuments,
   refusal,
-} from "../fixtures/api/cluster.js";
-import { createCertificateAuthority } from "../support/control-plane/index.js";
+} from "../support/kube/crds.js";
 
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromFile(inject("kubeconfigPath"));

@@ -1,12 +1,12 @@
 /**
- * The core/v1 Endpoints the scale bench publishes for upstream's controller (bench/support/upstream-endpoints.ts),
+ * The core/v1 Endpoints the scale bench publishes for upstream's controller (test/support/bench/upstream-endpoints.ts),
  * stored by the real API server and read the way upstream's resolver reads them: the ready addresses of the
  * subsets whose port is named (or numbered) "8033".
  */
 import { CoreV1Api, type V1Endpoints } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { publishUpstreamEndpoints, UPSTREAM_RESOLVER_PORT } from "../../bench/support/upstream-endpoints.js";
-import { suiteNamespace } from "./fixtures/suite-namespace.js";
+import { publishUpstreamEndpoints, UPSTREAM_RESOLVER_PORT } from "../support/bench/upstream-endpoints.js";
+import { suiteNamespace } from "../support/kube/suite-namespace.js";
 
 const { kubeConfig, namespace } = suiteNamespace("bench-endpoints");
 /** A documentation address: the API server refuses loopback ones in Endpoints, as in EndpointSlices. */

@@ -20,7 +20,7 @@ import { defaultServingConfig } from "../../src/config/serving-config.js";
 import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import { WebhookRunnable } from "../../src/webhook/runnable.js";
 import { VALIDATE_SERVING_RUNTIME_PATH } from "../../src/webhook/server.js";
-import { installCrds } from "../fixtures/api/cluster.js";
+import { createCertificateAuthority, freePort } from "../support/control-plane/index.js";
 import {
   createNamespace,
   customRuntime,
@@ -29,9 +29,9 @@ import {
   loadKubeConfig,
   testClient,
   userConfigMap,
-} from "../fixtures/controller/harness.js";
-import { RunProcess } from "../fixtures/controller/run-process.js";
-import { createCertificateAuthority, freePort } from "../support/control-plane/index.js";
+} from "../support/controller/in-process.js";
+import { RunProcess } from "../support/controller/run-process.js";
+import { installCrds } from "../support/kube/crds.js";
 
 const kubeconfigPath = inject("kubeconfigPath");
 

@@ -17,6 +17,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
 import { type ControlPlane, REPO_ROOT, startControlPlane } from "../support/control-plane/index.js";
+import { RUN_INSTALL_ENV } from "../support/controller/run-options.js";
 import {
   type AfterCrds,
   asYamlStream,
@@ -26,8 +27,7 @@ import {
   kustomize,
   type Scope,
   wildcards,
-} from "../support/install.js";
-import { RUN_INSTALL_ENV } from "../support/run-options.js";
+} from "../support/install/install.js";
 
 const NAMESPACE = "modelmesh-serving";
 const CONTROLLER = `system:serviceaccount:${NAMESPACE}:modelmesh-controller`;

@@ -27,14 +27,14 @@ import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { OBJECTS } from "../../src/builders/constants.js";
-import { runtimeDeployment } from "../fixtures/model/harness.js";
-import { meshEtcdClient } from "../support/emulator/etcd-client.js";
 import { missingModelMessage } from "../support/emulator/failure-messages.js";
 import { ModelMeshEmulator } from "../support/emulator/index.js";
 import { MeshCaller } from "../support/emulator/mesh-caller.js";
+import { meshEtcdClient } from "../support/etcd/client.js";
 import { compare, type ObservedWrite } from "../support/mesh-conformance/compare.js";
 import { readRecording } from "../support/mesh-conformance/recording.js";
 import { replay } from "../support/mesh-conformance/replay.js";
+import { runtimeDeployment } from "../support/models/mesh-harness.js";
 
 const SCENARIOS = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S10"];
 const SCALE = 1 / 6;

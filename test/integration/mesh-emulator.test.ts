@@ -19,9 +19,9 @@ import { ModelMeshClient } from "../../src/modelmesh-client/grpc/client.js";
 import { EndpointSource } from "../../src/modelmesh-client/grpc/endpoint-resolver.js";
 import { readyAddresses, SERVICE_NAME_LABEL } from "../../src/modelmesh-client/grpc/endpoint-slices.js";
 import { type ModelEventKey, RegistryWatcher } from "../../src/modelmesh-client/registry/registry-watcher.js";
-import { runtimeDeployment } from "../fixtures/model/harness.js";
 import { exposeEmulator, ModelMeshEmulator } from "../support/emulator/index.js";
 import { MeshCaller, type MeshReply } from "../support/emulator/mesh-caller.js";
+import { runtimeDeployment } from "../support/models/mesh-harness.js";
 import type { Relay } from "../support/network/test-host.js";
 
 const SERVICE = "modelmesh-serving";

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createLogger } from "../../src/controller-runtime/logging.js";
 import { type RangeEvent, RangeWatcher } from "../../src/modelmesh-client/registry/range-watcher.js";
 import { type ModelEventKey, RegistryWatcher } from "../../src/modelmesh-client/registry/registry-watcher.js";
-import { type StandaloneEtcd, startStandaloneEtcd } from "../support/emulator/standalone-etcd.js";
 import { startTcpProxy, type TcpProxy } from "../support/emulator/tcp-proxy.js";
+import { type StandaloneEtcd, startStandaloneEtcd } from "../support/etcd/standalone-etcd.js";
 
 function collector() {
   const events: ModelEventKey[] = [];

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { INFERENCE_SERVICES, PREDICTORS } from "../../src/apis/resource-types.js";
 import type { InferenceServiceStatus } from "../../src/apis/serving/v1beta1/inference-service.js";
 import { VMODEL_FINALIZER } from "../../src/controllers/model/index.js";
-import { type ModelHarness, SERVICE, startModelHarness } from "../fixtures/model/harness.js";
-import { isvcSequence } from "../fixtures/model/statuses.js";
+import { type ModelHarness, SERVICE, startModelHarness } from "../support/models/mesh-harness.js";
+import { isvcSequence } from "../support/models/statuses.js";
 
 type Isvc = KubernetesObject & { spec: unknown; status?: InferenceServiceStatus };
 

@@ -11,9 +11,9 @@ import { PREDICTORS } from "../../src/apis/resource-types.js";
 import type { PredictorSpec, PredictorStatus } from "../../src/apis/serving/v1alpha1/predictor.js";
 import { concreteModelId } from "../../src/modelmesh-client/model-id.js";
 import { REGISTRY_TABLE } from "../../src/modelmesh-client/registry/registry-watcher.js";
-import { type ModelHarness, startModelHarness } from "../fixtures/model/harness.js";
-import { sequence, summary } from "../fixtures/model/statuses.js";
 import { MeshCaller } from "../support/emulator/mesh-caller.js";
+import { type ModelHarness, startModelHarness } from "../support/models/mesh-harness.js";
+import { sequence, summary } from "../support/models/statuses.js";
 
 type Predictor = KubernetesObject & { spec: PredictorSpec; status?: PredictorStatus };
 

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CONFIG_MAPS, CORE_EVENTS, PREDICTORS } from "../../src/apis/resource-types.js";
 import type { PredictorSpec, PredictorStatus } from "../../src/apis/serving/v1alpha1/predictor.js";
 import { concreteModelId } from "../../src/modelmesh-client/model-id.js";
-import { userConfigMap } from "../fixtures/controller/harness.js";
-import { type ModelHarness, startModelHarness } from "../fixtures/model/harness.js";
-import { summary } from "../fixtures/model/statuses.js";
+import { userConfigMap } from "../support/controller/in-process.js";
+import { type ModelHarness, startModelHarness } from "../support/models/mesh-harness.js";
+import { summary } from "../support/models/statuses.js";
 
 type Predictor = KubernetesObject & { spec: PredictorSpec; status?: PredictorStatus };
 

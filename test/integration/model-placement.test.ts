@@ -17,8 +17,8 @@ import {
   type RunningController,
   startController,
   userConfigMap,
-} from "../fixtures/controller/harness.js";
-import { type ModelHarness, SERVICE, startModelHarness } from "../fixtures/model/harness.js";
+} from "../support/controller/in-process.js";
+import { type ModelHarness, SERVICE, startModelHarness } from "../support/models/mesh-harness.js";
 
 type Predictor = KubernetesObject & { spec: PredictorSpec; status?: PredictorStatus };
 

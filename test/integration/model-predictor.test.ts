@@ -4,9 +4,9 @@ import { CORE_EVENTS, ENDPOINT_SLICES, PREDICTORS } from "../../src/apis/resourc
 import type { PredictorSpec, PredictorStatus } from "../../src/apis/serving/v1alpha1/predictor.js";
 import { VMODEL_FINALIZER } from "../../src/controllers/model/index.js";
 import { concreteModelId } from "../../src/modelmesh-client/model-id.js";
-import { type ModelHarness, SERVICE, startModelHarness } from "../fixtures/model/harness.js";
-import { sequence, summary } from "../fixtures/model/statuses.js";
-import { metricSum } from "../support/metric-sum.js";
+import { metricSum } from "../support/metrics/metric-sum.js";
+import { type ModelHarness, SERVICE, startModelHarness } from "../support/models/mesh-harness.js";
+import { sequence, summary } from "../support/models/statuses.js";
 
 type Predictor = KubernetesObject & { spec: PredictorSpec; status?: PredictorStatus };
 

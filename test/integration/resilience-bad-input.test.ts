@@ -22,17 +22,17 @@ import {
 } from "../../src/apis/resource-types.js";
 import { parseUserConfig } from "../../src/config/parse-user-config.js";
 import { KubeApiError } from "../../src/controller-runtime/kube-client.js";
-import { eventually } from "../fixtures/controller/harness.js";
+import { eventually } from "../support/controller/in-process.js";
 import {
   inferenceService,
   predictor,
   servingRuntime,
   userConfigYaml,
-} from "../fixtures/resilience/arbitraries.js";
-import { crashLines } from "../fixtures/resilience/controller-process.js";
-import { envCount, recordFigures } from "../fixtures/resilience/figures.js";
-import { inParallel } from "../fixtures/resilience/load.js";
-import { MeshCluster } from "../fixtures/resilience/mesh-cluster.js";
+} from "../support/resilience/arbitraries.js";
+import { crashLines } from "../support/resilience/controller-process.js";
+import { envCount, recordFigures } from "../support/resilience/figures.js";
+import { inParallel } from "../support/resilience/load.js";
+import { MeshCluster } from "../support/resilience/mesh-cluster.js";
 
 const FUZZ_N = envCount("FUZZ_N", 1000);
 const SEED = envCount("FUZZ_SEED", 20261125);

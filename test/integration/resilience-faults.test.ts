@@ -9,8 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INFERENCE_SERVICES } from "../../src/apis/resource-types.js";
-import { crashLines } from "../fixtures/resilience/controller-process.js";
-import { envCount, recordFigures } from "../fixtures/resilience/figures.js";
+import { crashLines } from "../support/resilience/controller-process.js";
+import { envCount, recordFigures } from "../support/resilience/figures.js";
 import {
   createInferenceServices,
   type ExpectedState,
@@ -18,8 +18,8 @@ import {
   type LoadItem,
   loadPlan,
   until,
-} from "../fixtures/resilience/load.js";
-import { MeshCluster } from "../fixtures/resilience/mesh-cluster.js";
+} from "../support/resilience/load.js";
+import { MeshCluster } from "../support/resilience/mesh-cluster.js";
 
 const N = envCount("RESILIENCE_N", 300);
 const OUTAGE_MS = envCount("RESILIENCE_OUTAGE_S", 20) * 1000;

@@ -8,7 +8,7 @@ import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { etcdConnectionFromSecret } from "../../src/modelmesh-client/registry/etcd-connection.js";
 import { type ModelEventKey, RegistryWatcher } from "../../src/modelmesh-client/registry/registry-watcher.js";
-import { inParallel } from "../fixtures/resilience/load.js";
+import { inParallel } from "../support/resilience/load.js";
 
 const MODELS = 10_000;
 /** A registry record as the emulator writes it for a loaded model (about 500 bytes). */

@@ -8,16 +8,16 @@ import type { V1ConfigMap, V1Pod } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { CONFIG_MAPS, PODS, SECRETS } from "../../src/apis/resource-types.js";
 import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
-import { installCrds } from "../fixtures/api/cluster.js";
+import { freePort } from "../support/control-plane/index.js";
 import {
   createNamespace,
   etcdSecret,
   eventually,
   loadKubeConfig,
   testClient,
-} from "../fixtures/controller/harness.js";
-import { RunProcess } from "../fixtures/controller/run-process.js";
-import { freePort } from "../support/control-plane/index.js";
+} from "../support/controller/in-process.js";
+import { RunProcess } from "../support/controller/run-process.js";
+import { installCrds } from "../support/kube/crds.js";
 
 const kubeconfigPath = inject("kubeconfigPath");
 const LOCK = "modelmesh-controller-leader-for-life-lock";

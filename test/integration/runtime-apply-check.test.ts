@@ -23,7 +23,7 @@ import { applyOwned } from "../../src/controller-runtime/apply.js";
 import { applyChange } from "../../src/controller-runtime/apply-change.js";
 import { stripForCache } from "../../src/controller-runtime/informer.js";
 import { REPO_ROOT } from "../support/control-plane/index.js";
-import { suiteNamespace } from "./fixtures/suite-namespace.js";
+import { suiteNamespace } from "../support/kube/suite-namespace.js";
 
 const GOLDEN_DIR = path.join(REPO_ROOT, "src/builders/__golden__");
 const TYPES: Record<string, ResourceType> = {

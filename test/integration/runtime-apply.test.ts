@@ -5,8 +5,8 @@ import { applyOwned, FIELD_MANAGER } from "../../src/controller-runtime/apply.js
 import { Informer, listWatchFor } from "../../src/controller-runtime/informer.js";
 import type { KubeApiError } from "../../src/controller-runtime/kube-client.js";
 import { StatusWriter } from "../../src/controller-runtime/status-writer.js";
-import { eventually, uniqueName } from "./fixtures/runtime-support.js";
-import { suiteNamespace } from "./fixtures/suite-namespace.js";
+import { eventually, uniqueName } from "../support/controller-runtime/support.js";
+import { suiteNamespace } from "../support/kube/suite-namespace.js";
 
 type Widget = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 

@@ -12,8 +12,8 @@ import type { ClusterAccess } from "../../src/controller-runtime/cluster-access.
 import { KubeApiError, KubeClient } from "../../src/controller-runtime/kube-client.js";
 import { loadClusterAccess } from "../../src/controller-runtime/kubeconfig/load.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
-import { createNamespace, loadKubeConfig, testClient } from "../fixtures/controller/harness.js";
 import { kubeconfigForUser } from "../support/control-plane/index.js";
+import { createNamespace, loadKubeConfig, testClient } from "../support/controller/in-process.js";
 
 const adminKubeconfig = inject("kubeconfigPath");
 const admin = testClient(loadKubeConfig(adminKubeconfig));

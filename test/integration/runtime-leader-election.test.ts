@@ -4,8 +4,8 @@ import { LEASES } from "../../src/apis/resource-types.js";
 import { resourcePath } from "../../src/controller-runtime/kube-client.js";
 import { LeaderElector } from "../../src/controller-runtime/leader-election/lease.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
-import { eventually } from "./fixtures/runtime-support.js";
-import { suiteNamespace } from "./fixtures/suite-namespace.js";
+import { eventually } from "../support/controller-runtime/support.js";
+import { suiteNamespace } from "../support/kube/suite-namespace.js";
 
 // Short timings keep these cases fast; the default 15/10/2 s are exercised by runtime-manager.test.ts.
 const timings = { leaseDurationMs: 2_000, renewDeadlineMs: 1_000, retryPeriodMs: 200 };

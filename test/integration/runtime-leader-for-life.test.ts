@@ -16,8 +16,8 @@ import { KubeClient, resourcePath } from "../../src/controller-runtime/kube-clie
 import { LeaderForLife } from "../../src/controller-runtime/leader-election/for-life.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
 import { kubeconfigForUser, REPO_ROOT } from "../support/control-plane/index.js";
-import { CONFIG_MAP, eventually } from "./fixtures/runtime-support.js";
-import { suiteNamespace } from "./fixtures/suite-namespace.js";
+import { CONFIG_MAP, eventually } from "../support/controller-runtime/support.js";
+import { suiteNamespace } from "../support/kube/suite-namespace.js";
 
 const LOCK = "modelmesh-controller-leader-for-life-lock";
 

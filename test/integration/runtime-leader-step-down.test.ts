@@ -11,9 +11,9 @@ import { Controller } from "../../src/controller-runtime/controller.js";
 import { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import { Manager } from "../../src/controller-runtime/manager.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
-import { AUDIT_EVERYTHING } from "../fixtures/security/audit.js";
 import { ControlPlane } from "../support/control-plane/index.js";
-import { CONFIG_MAP, configMap, createNamespace, eventually } from "./fixtures/runtime-support.js";
+import { CONFIG_MAP, configMap, createNamespace, eventually } from "../support/controller-runtime/support.js";
+import { AUDIT_EVERYTHING } from "../support/security/audit.js";
 
 const timings = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 250 };
 const CONTROLLER_USER = "step-down-controller";

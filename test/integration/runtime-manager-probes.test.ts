@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { LEASES } from "../../src/apis/resource-types.js";
 import { Controller } from "../../src/controller-runtime/controller.js";
 import { Manager } from "../../src/controller-runtime/manager.js";
-import { CONFIG_MAP, configMap, eventually } from "./fixtures/runtime-support.js";
-import { suiteNamespace } from "./fixtures/suite-namespace.js";
+import { CONFIG_MAP, configMap, eventually } from "../support/controller-runtime/support.js";
+import { suiteNamespace } from "../support/kube/suite-namespace.js";
 
 const { kubeConfig, client, namespace } = suiteNamespace("runtime-probes");
 

@@ -15,9 +15,12 @@ import {
   inParallel,
   NAMESPACE,
   RECONCILED_BY,
-} from "./fixtures/runtime-support.js";
+} from "../support/controller-runtime/support.js";
 
-const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "runtime-manager.ts");
+const FIXTURE = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../support/controller-runtime/manager-process.ts",
+);
 
 interface ManagerEvent {
   type: "synced" | "leading" | "start" | "end";

@@ -4,8 +4,8 @@ import { Controller } from "../../src/controller-runtime/controller.js";
 import { Informer, listWatchFor } from "../../src/controller-runtime/informer.js";
 import { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
-import { CONFIG_MAP, configMap, eventually, inParallel } from "./fixtures/runtime-support.js";
-import { suiteNamespace } from "./fixtures/suite-namespace.js";
+import { CONFIG_MAP, configMap, eventually, inParallel } from "../support/controller-runtime/support.js";
+import { suiteNamespace } from "../support/kube/suite-namespace.js";
 
 type ConfigMap = KubernetesObject & { data?: Record<string, string> };
 

@@ -25,7 +25,7 @@ import {
 } from "../../src/apis/resource-types.js";
 import { buildNamespaceEtcdSecret } from "../../src/builders/etcd-secret.js";
 import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
-import { installCrds } from "../fixtures/api/cluster.js";
+import { type ControlPlane, startControlPlane } from "../support/control-plane/index.js";
 import {
   type CoreEvent,
   controllerServiceAccountKubeConfig,
@@ -37,8 +37,8 @@ import {
   startController,
   testClient,
   userConfigMap,
-} from "../fixtures/controller/harness.js";
-import { type ControlPlane, startControlPlane } from "../support/control-plane/index.js";
+} from "../support/controller/in-process.js";
+import { installCrds } from "../support/kube/crds.js";
 
 const SERVICE_MONITOR_CRD = {
   apiVersion: "apiextensions.k8s.io/v1",

@@ -29,7 +29,7 @@ import { buildModelMeshService } from "../../src/builders/service.js";
 import { buildTypeConstraintsConfigMap } from "../../src/builders/type-constraints.js";
 import { defaultServingConfig } from "../../src/config/serving-config.js";
 import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
-import { installCrds } from "../fixtures/api/cluster.js";
+import { controlPlaneBinaries } from "../support/control-plane/index.js";
 import {
   type CoreEvent,
   controllerServiceAccountKubeConfig,
@@ -43,9 +43,9 @@ import {
   startController,
   testClient,
   userConfigMap,
-} from "../fixtures/controller/harness.js";
-import { controlPlaneBinaries } from "../support/control-plane/index.js";
-import { type MetricLabels, metricSum } from "../support/metric-sum.js";
+} from "../support/controller/in-process.js";
+import { installCrds } from "../support/kube/crds.js";
+import { type MetricLabels, metricSum } from "../support/metrics/metric-sum.js";
 
 const execFileAsync = promisify(execFile);
 const kubeconfigPath = inject("kubeconfigPath");

@@ -14,7 +14,7 @@ import {
   inParallel,
   listedVersions,
   partitionable,
-} from "./fixtures/runtime-support.js";
+} from "../support/controller-runtime/support.js";
 
 // This suite compacts etcd; without the watch cache a watch from a compacted revision reaches etcd and fails
 // with 410 Gone deterministically.

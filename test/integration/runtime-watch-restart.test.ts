@@ -11,7 +11,7 @@ import {
   handlerView,
   inParallel,
   listedVersions,
-} from "./fixtures/runtime-support.js";
+} from "../support/controller-runtime/support.js";
 
 // This suite restarts kube-apiserver, so it runs its own control plane.
 let plane: ControlPlane;

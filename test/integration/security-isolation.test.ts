@@ -25,15 +25,15 @@ import {
   loadKubeConfig,
   testClient,
   userConfigMap,
-} from "../fixtures/controller/harness.js";
-import { recordFigures } from "../fixtures/resilience/figures.js";
+} from "../support/controller/in-process.js";
+import { recordFigures } from "../support/resilience/figures.js";
 import {
   createInferenceServices,
   inferenceService,
   inParallel,
   loadPlan,
-} from "../fixtures/resilience/load.js";
-import { ETCD_SECRET, MeshCluster, RUNTIME, STORAGE_SECRET } from "../fixtures/resilience/mesh-cluster.js";
+} from "../support/resilience/load.js";
+import { ETCD_SECRET, MeshCluster, RUNTIME, STORAGE_SECRET } from "../support/resilience/mesh-cluster.js";
 import {
   AUDIT_EVERYTHING,
   type AuditEntry,
@@ -41,8 +41,8 @@ import {
   openWatches,
   readAudit,
   selectedName,
-} from "../fixtures/security/audit.js";
-import { grantSecretNames } from "../fixtures/security/rbac.js";
+} from "../support/security/audit.js";
+import { grantSecretNames } from "../support/security/rbac.js";
 
 const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
 const TLS_SECRET = "mm-tls";

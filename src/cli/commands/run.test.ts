@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RUN_OPTIONS } from "../../../test/support/run-options.js";
+import { RUN_OPTIONS } from "../../../test/support/controller/run-options.js";
 import { deploymentFromPodName, parseAddress, parseRunOptions, runCommand } from "./run.js";
 
 describe("modelmesh-serving run options", () => {

@@ -10,7 +10,7 @@ import {
   SECRET_KEY_ANNOTATION,
   SERVING_RUNTIME_ANNOTATION,
 } from "../../../src/apis/serving/annotations.js";
-import { RUNTIME_AUTOSCALING_ANNOTATIONS } from "../../fixtures/resilience/arbitraries.js";
+import { RUNTIME_AUTOSCALING_ANNOTATIONS } from "./arbitraries.js";
 
 /** Strings near the interesting cases, and any string. */
 export const text = fc.oneof(

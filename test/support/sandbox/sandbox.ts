@@ -7,11 +7,11 @@ import path from "node:path";
 import { stringify } from "yaml";
 import { REPO_ROOT, startControlPlane } from "../control-plane/index.js";
 import { isAlive, sleep, startProcess, stopPid } from "../control-plane/processes.js";
+import { startLocalController } from "../controller/process.js";
+import { ETCD_SECRET_NAME, etcdSecret } from "../controller/user-config.js";
+import { localWebhookConfiguration, writeLoopbackWebhookCertificate } from "../controller/webhook.js";
 import type { LoadTime } from "../emulator/load-time.js";
-import { kubectl as kubectlAs } from "../install.js";
-import { startLocalController } from "../local-controller.js";
-import { ETCD_SECRET_NAME, etcdSecret } from "../user-config.js";
-import { localWebhookConfiguration, writeLoopbackWebhookCertificate } from "../webhook-registration.js";
+import { kubectl as kubectlAs } from "../install/install.js";
 import { sandboxModelPaths } from "./examples.js";
 
 export const LOCAL_DIR = path.join(REPO_ROOT, ".local");
