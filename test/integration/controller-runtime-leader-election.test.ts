@@ -7,7 +7,7 @@ import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
 import { eventually } from "../support/controller-runtime/support.js";
 import { suiteNamespace } from "../support/kube/suite-namespace.js";
 
-// Short timings keep these cases fast; the default 15/10/2 s are exercised by runtime-manager.test.ts.
+// Short timings keep these cases fast; the default 15/10/2 s are exercised by controller-runtime-manager.test.ts.
 const timings = { leaseDurationMs: 2_000, renewDeadlineMs: 1_000, retryPeriodMs: 200 };
 
 const { client, namespace } = suiteNamespace("runtime-election");
