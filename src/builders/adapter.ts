@@ -6,7 +6,7 @@ import {
 } from "../apis/serving/annotations.js";
 import type { BuiltInAdapter, ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
 import { imageReference, type ServingConfig } from "../config/serving-config.js";
-import { type BuildResult, built, failed } from "../lib/result.js";
+import { fail, ok, type Result } from "../lib/result.js";
 import { CONTAINERS, ENV, PATHS, PORTS } from "./constants.js";
 import type { RuntimeEndpoints } from "./endpoints.js";
 import { envVar, setEnv } from "./env.js";
@@ -37,13 +37,13 @@ export function adapterContainerName(serverType: string): string {
   return `${serverType}${CONTAINERS.adapterSuffix}`;
 }
 
-export function buildAdapterContainer(inputs: AdapterInputs): BuildResult<V1Container> {
+export function buildAdapterContainer(inputs: AdapterInputs): Result<V1Container> {
   const { adapter, spec, endpoints, config } = inputs;
   const serverType = adapter.serverType ?? "";
   let adapterPort = String(PORTS.defaultAdapter);
   if (spec.grpcEndpoint !== undefined) {
     if (endpoints.management?.kind !== "port") {
-      return failed(`Built-in adapter grpcEndpoint must be of the form "port:N": ${spec.grpcEndpoint}`);
+      return fail(`Built-in adapter grpcEndpoint must be of the form "port:N": ${spec.grpcEndpoint}`);
     }
     adapterPort = endpoints.management.port;
   }
@@ -77,7 +77,7 @@ export function buildAdapterContainer(inputs: AdapterInputs): BuildResult<V1Cont
   if (spec.grpcDataEndpoint !== undefined && endpoints.socketDirectory !== undefined) {
     volumeMounts.push(socketMount(endpoints.socketDirectory));
   }
-  return built({
+  return ok({
     name: adapterContainerName(serverType),
     image: imageReference(config.storageHelperImage),
     command: [`${PATHS.adapterBinaryDir}/${adapterContainerName(serverType)}`],

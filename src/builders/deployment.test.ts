@@ -14,7 +14,7 @@ import { buildRuntimeDeployment, type DeploymentContext, type RuntimeInput } fro
 function configFrom(yamlText: string): ServingConfig {
   const result = parseUserConfigYaml(yamlText);
   if (!result.ok) throw new Error(result.error);
-  return result.config;
+  return result.value.config;
 }
 
 function input(runtime: ServingRuntime, kind: RuntimeInput["kind"] = "ServingRuntime"): RuntimeInput {

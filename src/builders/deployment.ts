@@ -16,7 +16,7 @@ import {
 } from "../apis/serving/group.js";
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
 import type { ServingConfig } from "../config/serving-config.js";
-import { type BuildResult, built } from "../lib/result.js";
+import { ok, type Result } from "../lib/result.js";
 import { buildAdapterContainer } from "./adapter.js";
 import { runtimeAffinity } from "./affinity.js";
 import { controllerLabels, LABELS, MODEL_MESH, PATHS } from "./constants.js";
@@ -118,7 +118,7 @@ export function orderContainers(modelMesh: V1Container, others: readonly V1Conta
 export function buildRuntimeDeployment(
   runtime: RuntimeInput,
   context: DeploymentContext,
-): BuildResult<V1Deployment> {
+): Result<V1Deployment> {
   const { config } = context;
   const { spec } = runtime;
   const endpointsResult = parseRuntimeEndpoints(spec);
@@ -220,5 +220,5 @@ export function buildRuntimeDeployment(
       },
     },
   };
-  return built(deployment);
+  return ok(deployment);
 }

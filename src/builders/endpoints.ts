@@ -5,22 +5,22 @@
  */
 import { posix } from "node:path";
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
-import { type BuildResult, built, failed } from "../lib/result.js";
+import { fail, ok, type Result } from "../lib/result.js";
 
 export type Endpoint = { kind: "port"; port: string } | { kind: "unix"; path: string; directory: string };
 
 const PORT_ENDPOINT = /^port:([0-9]+)$/;
 const UNIX_PREFIX = "unix:";
 
-export function parseEndpoint(endpoint: string): BuildResult<Endpoint> {
+export function parseEndpoint(endpoint: string): Result<Endpoint> {
   const port = PORT_ENDPOINT.exec(endpoint)?.[1];
-  if (port !== undefined) return built({ kind: "port", port });
+  if (port !== undefined) return ok({ kind: "port", port });
   if (endpoint.startsWith(UNIX_PREFIX)) {
     const rest = endpoint.slice(UNIX_PREFIX.length);
     const path = rest.startsWith("//") ? rest.slice(2) : rest;
-    return built({ kind: "unix", path, directory: posix.dirname(path) });
+    return ok({ kind: "unix", path, directory: posix.dirname(path) });
   }
-  return failed(`Invalid endpoint "${endpoint}": expected "port:<number>" or "unix:<path>"`);
+  return fail(`Invalid endpoint "${endpoint}": expected "port:<number>" or "unix:<path>"`);
 }
 
 /** Parsed `grpcEndpoint` and `grpcDataEndpoint` of a runtime (each absent when unset). */
@@ -33,7 +33,7 @@ export interface RuntimeEndpoints {
 
 export function parseRuntimeEndpoints(
   spec: Pick<ServingRuntimeSpec, "grpcEndpoint" | "grpcDataEndpoint">,
-): BuildResult<RuntimeEndpoints> {
+): Result<RuntimeEndpoints> {
   const endpoints: RuntimeEndpoints = {};
   const sockets: string[] = [];
   for (const [field, text] of [
@@ -50,11 +50,11 @@ export function parseRuntimeEndpoints(
     [endpoints.data, endpoints.management].flatMap((e) => (e?.kind === "unix" ? [e.directory] : [])),
   );
   if (directories.size > 1) {
-    return failed(`Only one unix domain socket path is allowed. Found [${sockets.join(" ")}]`);
+    return fail(`Only one unix domain socket path is allowed. Found [${sockets.join(" ")}]`);
   }
   const [socketDirectory] = directories;
   if (socketDirectory !== undefined) endpoints.socketDirectory = socketDirectory;
-  return built(endpoints);
+  return ok(endpoints);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { V1Secret } from "@kubernetes/client-node";
 import { type GoJsonField, goJsonMarshal, goStruct } from "../lib/go-json.js";
-import { type BuildResult, built, failed } from "../lib/result.js";
+import { fail, ok, type Result } from "../lib/result.js";
 import { LABELS, OBJECTS } from "./constants.js";
 
 /** `EtcdConfig` fields in declaration (and marshal) order; only `endpoints` is written when empty. */
@@ -32,15 +32,15 @@ const FILE_REFERENCE_FIELDS = ["certificate_file", "client_key_file", "client_ce
 export const NAMESPACE_PREFIX_SEGMENT = "mm_ns";
 
 /** Go's json.Unmarshal into `EtcdConfig`: keys match case-insensitively, unknown keys are dropped. */
-export function parseEtcdConfig(json: string): BuildResult<EtcdConfig> {
+export function parseEtcdConfig(json: string): Result<EtcdConfig> {
   let document: unknown;
   try {
     document = JSON.parse(json);
   } catch (error) {
-    return failed(`failed to parse etcd config json: ${(error as Error).message}`);
+    return fail(`failed to parse etcd config json: ${(error as Error).message}`);
   }
   if (typeof document !== "object" || document === null || Array.isArray(document)) {
-    return failed("failed to parse etcd config json: expected a JSON object");
+    return fail("failed to parse etcd config json: expected a JSON object");
   }
   const config: EtcdConfig = {};
   for (const [key, value] of Object.entries(document)) {
@@ -49,13 +49,13 @@ export function parseEtcdConfig(json: string): BuildResult<EtcdConfig> {
       ETCD_CONFIG_FIELDS.find((name) => name.toLowerCase() === key.toLowerCase());
     if (field === undefined || value === null) continue;
     if (typeof value !== "string") {
-      return failed(
+      return fail(
         `failed to parse etcd config json: field ${field} must be a string, got ${JSON.stringify(value)}`,
       );
     }
     config[field] = value;
   }
-  return built(config);
+  return ok(config);
 }
 
 export function marshalEtcdConfig(config: EtcdConfig): string {
@@ -79,10 +79,10 @@ export function buildNamespaceEtcdSecret(
   sourceData: Readonly<Record<string, string>> | undefined,
   secretName: string,
   namespace: string,
-): BuildResult<V1Secret> {
+): Result<V1Secret> {
   const encoded = sourceData?.[OBJECTS.etcdConnectionKey];
   if (encoded === undefined) {
-    return failed(`Key '${OBJECTS.etcdConnectionKey}' was not found in etcd secret '${secretName}'`);
+    return fail(`Key '${OBJECTS.etcdConnectionKey}' was not found in etcd secret '${secretName}'`);
   }
   const parsed = parseEtcdConfig(Buffer.from(encoded, "base64").toString("utf8"));
   if (!parsed.ok) return parsed;
@@ -98,7 +98,7 @@ export function buildNamespaceEtcdSecret(
     const value = key === undefined ? undefined : sourceData?.[key];
     if (key !== undefined && value !== undefined) data[key] = value;
   }
-  return built({
+  return ok({
     apiVersion: "v1",
     kind: "Secret",
     metadata: { name: secretName, namespace, labels: { [LABELS.managedBy]: LABELS.controllerName } },

@@ -1,7 +1,7 @@
 /** The model-mesh (`mm`) container of a runtime pod (reference §3.4). */
 import type { V1Container, V1ContainerPort, V1EnvVar, V1VolumeMount } from "@kubernetes/client-node";
 import { imageReference, type ServingConfig } from "../config/serving-config.js";
-import { type BuildResult, built, failed } from "../lib/result.js";
+import { fail, ok, type Result } from "../lib/result.js";
 import { CONTAINERS, ENV, MODEL_MESH, PATHS, PORT_NAMES, PORTS } from "./constants.js";
 import type { RuntimeEndpoints } from "./endpoints.js";
 import { envVar, fieldRefEnvVar, setEnv } from "./env.js";
@@ -33,7 +33,7 @@ export function metricsEnvValue(config: ServingConfig): string {
  * The mm env in upstream's order. Everything from `internalModelMeshEnvVars` on is set-or-replace by name, so
  * the user's extra variables can override the first block but not the variables the controller must own.
  */
-export function modelMeshEnv(inputs: ModelMeshContainerInputs): BuildResult<V1EnvVar[]> {
+export function modelMeshEnv(inputs: ModelMeshContainerInputs): Result<V1EnvVar[]> {
   const { config, endpoints } = inputs;
   const env: V1EnvVar[] = [
     envVar(ENV.serviceName, config.inferenceServiceName),
@@ -56,7 +56,7 @@ export function modelMeshEnv(inputs: ModelMeshContainerInputs): BuildResult<V1En
   } else if (endpoints.management?.kind === "unix") {
     setEnv(env, envVar(ENV.internalGrpcSocket, endpoints.management.path));
   } else {
-    return failed(
+    return fail(
       'spec.grpcEndpoint ("port:<number>" or "unix:<path>") is required when the runtime does not use the puller: ' +
         "model-mesh must know where to reach the model server",
     );
@@ -73,10 +73,10 @@ export function modelMeshEnv(inputs: ModelMeshContainerInputs): BuildResult<V1En
   setEnv(env, envVar(ENV.dataplaneConfigPath, PATHS.dataplaneConfigFile));
   setEnv(env, envVar(ENV.kvStore, KV_STORE_VALUE));
   if (inputs.tls !== undefined) for (const variable of tlsEnv(inputs.tls)) setEnv(env, variable);
-  return built(env);
+  return ok(env);
 }
 
-export function buildModelMeshContainer(inputs: ModelMeshContainerInputs): BuildResult<V1Container> {
+export function buildModelMeshContainer(inputs: ModelMeshContainerInputs): Result<V1Container> {
   const env = modelMeshEnv(inputs);
   if (!env.ok) return env;
   const { config } = inputs;
@@ -89,7 +89,7 @@ export function buildModelMeshContainer(inputs: ModelMeshContainerInputs): Build
   if (inputs.socketDirectory !== undefined) volumeMounts.push(socketMount(inputs.socketDirectory));
   volumeMounts.push(typeConstraintsMount(), etcdConfigMount());
   if (inputs.tls !== undefined) volumeMounts.push(tlsCertsMount());
-  return built({
+  return ok({
     name: CONTAINERS.modelMesh,
     image: imageReference(config.modelMeshImage),
     env: env.value,

@@ -2,7 +2,7 @@
 import type { V1Container, V1VolumeMount } from "@kubernetes/client-node";
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
 import { imageReference, type ServingConfig } from "../config/serving-config.js";
-import { type BuildResult, built, failed } from "../lib/result.js";
+import { fail, ok, type Result } from "../lib/result.js";
 import { CONTAINERS, ENV, PATHS, PORT_NAMES, PORTS } from "./constants.js";
 import type { RuntimeEndpoints } from "./endpoints.js";
 import { envVar } from "./env.js";
@@ -19,17 +19,17 @@ export function buildPullerContainer(
   endpoints: RuntimeEndpoints,
   config: ServingConfig,
   pvcNames: readonly string[],
-): BuildResult<V1Container> {
+): Result<V1Container> {
   const management = endpoints.management;
   if (spec.grpcEndpoint === undefined || management === undefined) {
-    return failed(
+    return fail(
       'spec.grpcEndpoint ("port:<number>" or "unix:<path>") is required: the puller forwards model loads to it',
     );
   }
   const volumeMounts: V1VolumeMount[] = [modelsDirMount(), storageConfigMount()];
   if (management.kind === "unix") volumeMounts.push(socketMount(management.directory));
   volumeMounts.push(...pvcMounts(pvcNames));
-  return built({
+  return ok({
     name: CONTAINERS.puller,
     image: imageReference(config.storageHelperImage),
     command: [...config.storageHelperImage.command],

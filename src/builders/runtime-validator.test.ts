@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
+import { OK } from "../lib/result.js";
 import {
   admitServingRuntime,
   NOT_MODEL_MESH_MESSAGE,
@@ -158,9 +159,7 @@ describe("validateRuntimeSpec (reference §5.2 and crash guards)", () => {
   ])("accepts $title", ({ spec, annotations }) => {
     expect(
       validateRuntimeSpec(runtime(spec as Partial<ServingRuntimeSpec>, annotations), BUILT_IN),
-    ).toStrictEqual({
-      ok: true,
-    });
+    ).toStrictEqual(OK);
   });
 
   const container = (extra: Record<string, unknown>) => ({ containers: [{ name: "server", ...extra }] });
@@ -261,14 +260,14 @@ describe("validateRuntimeSpec (reference §5.2 and crash guards)", () => {
     ].map((spec) => ({ spec, message: "grpcEndpoint is required for a multi-model runtime" })),
   ])("refuses: $message", ({ spec, message }) => {
     const result = validateRuntimeSpec(runtime(spec as Partial<ServingRuntimeSpec>), BUILT_IN);
-    expect(result).toStrictEqual({ ok: false, message });
+    expect(result).toStrictEqual({ ok: false, error: message });
   });
 
   it.each([
     { "serving.kserve.io/autoscalerClass": "external" },
     { "serving.kserve.io/autoscalerClass": "none" },
   ])("accepts the autoscaler classes the reconciler acts on: %j", (annotations) => {
-    expect(validateRuntimeSpec(runtime({}, annotations), BUILT_IN)).toStrictEqual({ ok: true });
+    expect(validateRuntimeSpec(runtime({}, annotations), BUILT_IN)).toStrictEqual(OK);
     expect(admitServingRuntime(runtime({}, annotations), BUILT_IN).allowed).toBe(true);
   });
 
@@ -279,13 +278,16 @@ describe("validateRuntimeSpec (reference §5.2 and crash guards)", () => {
       "The max replicas should be same or bigger than min replicas.",
     ],
   ])("refuses annotations the reconciler cannot act on: %j", (annotations, message) => {
-    expect(validateRuntimeSpec(runtime({}, annotations), BUILT_IN)).toStrictEqual({ ok: false, message });
+    expect(validateRuntimeSpec(runtime({}, annotations), BUILT_IN)).toStrictEqual({
+      ok: false,
+      error: message,
+    });
   });
 
   it("uses the configured built-in server types", () => {
     expect(validateRuntimeSpec(runtime(mlserver), ["triton"])).toStrictEqual({
       ok: false,
-      message: "unrecognized built-in runtime server type mlserver",
+      error: "unrecognized built-in runtime server type mlserver",
     });
   });
 
@@ -295,6 +297,6 @@ describe("validateRuntimeSpec (reference §5.2 and crash guards)", () => {
       BUILT_IN,
     );
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.message).toMatch(/^invalid spec: /);
+    expect(!result.ok && result.error).toMatch(/^invalid spec: /);
   });
 });

@@ -16,11 +16,9 @@ import {
   type ServingRuntimeSpec,
   ServingRuntimeSpecSchema,
 } from "../apis/serving/v1alpha1/serving-runtime.js";
+import { fail, OK, ok, type Result } from "../lib/result.js";
 import { CONTAINERS, PORT_NAMES, PORTS, VOLUMES } from "./constants.js";
 import { parseEndpoint, parseRuntimeEndpoints } from "./endpoints.js";
-
-/** Result of a runtime check; `message` says exactly what is wrong. Checks never throw. */
-export type RuntimeCheck = { ok: true } | { ok: false; message: string };
 
 /** Admission outcome for a (Cluster)ServingRuntime. */
 export interface AdmissionDecision {
@@ -63,9 +61,7 @@ const RESERVED_CONTAINER_PORTS = new Set<number>([
 const RESERVED_PORT_RANGE = { from: 11881, below: 11900 };
 const RESERVED_PREFIX = "mm-";
 
-const OK: RuntimeCheck = { ok: true };
 export const GRPC_ENDPOINT_REQUIRED = "grpcEndpoint is required for a multi-model runtime";
-const fail = (message: string): RuntimeCheck => ({ ok: false, message });
 
 /** Integer parsing with Go `strconv.Atoi` rules (optional sign, decimal digits only). */
 function parseGoInt(text: string): number | undefined {
@@ -93,7 +89,7 @@ function stringOf(value: unknown): string {
 // ---------------------------------------------------------------------------------------------------------
 // Autoscaling annotations (admission rules of reference §5.1)
 
-function checkAutoscalerClass(annotations: Record<string, string>): RuntimeCheck {
+function checkAutoscalerClass(annotations: Record<string, string>): Result<void> {
   const autoscalerClass = annotations[AUTOSCALER_CLASS_ANNOTATION];
   if (autoscalerClass === undefined || autoscalerClass === AUTOSCALER_CLASS_NONE) return OK;
   // `external`: replicas belong to another scaler (KEDA, a custom HPA); the controller leaves them alone.
@@ -104,12 +100,12 @@ function checkAutoscalerClass(annotations: Record<string, string>): RuntimeCheck
   return checkMetric(annotations);
 }
 
-function checkMetric(annotations: Record<string, string>): RuntimeCheck {
+function checkMetric(annotations: Record<string, string>): Result<void> {
   const metric = annotations[METRICS_ANNOTATION] ?? AUTOSCALER_METRIC_CPU;
   return SUPPORTED_METRICS.includes(metric) ? OK : fail(`[${metric}] is not a supported metric.\n`);
 }
 
-function checkTargetUtilization(annotations: Record<string, string>): RuntimeCheck {
+function checkTargetUtilization(annotations: Record<string, string>): Result<void> {
   const text = annotations[TARGET_UTILIZATION_PERCENTAGE_ANNOTATION];
   if (text === undefined) return OK;
   const target = parseGoInt(text);
@@ -119,7 +115,7 @@ function checkTargetUtilization(annotations: Record<string, string>): RuntimeChe
 }
 
 /** min-scale must not exceed max-scale; an absent max-scale follows min-scale (the HPA gets max = min). */
-function checkScaleBounds(annotations: Record<string, string>): RuntimeCheck {
+function checkScaleBounds(annotations: Record<string, string>): Result<void> {
   let minReplicas = 1;
   const minText = annotations[MIN_SCALE_ANNOTATION];
   if (minText !== undefined) {
@@ -138,7 +134,7 @@ function checkScaleBounds(annotations: Record<string, string>): RuntimeCheck {
   return OK;
 }
 
-function checkHpaSettings(annotations: Record<string, string>, replicas: unknown): RuntimeCheck {
+function checkHpaSettings(annotations: Record<string, string>, replicas: unknown): Result<void> {
   if (annotations[AUTOSCALER_CLASS_ANNOTATION] !== AUTOSCALER_CLASS_HPA) return OK;
   // Upstream reads an unset replicas field as 65535, so that value counts as unset.
   if (replicas !== undefined && replicas !== 65535) {
@@ -147,7 +143,7 @@ function checkHpaSettings(annotations: Record<string, string>, replicas: unknown
   return firstFailure([() => checkScaleBounds(annotations), () => checkMetric(annotations)]);
 }
 
-function firstFailure(checks: (() => RuntimeCheck)[]): RuntimeCheck {
+function firstFailure(checks: (() => Result<void>)[]): Result<void> {
   for (const check of checks) {
     const result = check();
     if (!result.ok) return result;
@@ -156,7 +152,7 @@ function firstFailure(checks: (() => RuntimeCheck)[]): RuntimeCheck {
 }
 
 /** The admission rules for the autoscaling annotations of a multi-model runtime, in upstream order. */
-export function validateAutoscaling(annotations: Record<string, string>, replicas: unknown): RuntimeCheck {
+export function validateAutoscaling(annotations: Record<string, string>, replicas: unknown): Result<void> {
   return firstFailure([
     () => checkAutoscalerClass(annotations),
     () => checkTargetUtilization(annotations),
@@ -167,7 +163,7 @@ export function validateAutoscaling(annotations: Record<string, string>, replica
 // ---------------------------------------------------------------------------------------------------------
 // Spec rules (reference §5.2) and the inputs that crashed the upstream controller
 
-function checkReservedName(name: string, reserved: Set<string>, what: string): RuntimeCheck {
+function checkReservedName(name: string, reserved: Set<string>, what: string): Result<void> {
   if (reserved.has(name)) return fail(`${what} ${name} is reserved for internal use`);
   if (name.startsWith(RESERVED_PREFIX)) {
     return fail(`${what} cannot start with "${RESERVED_PREFIX}", which is reserved for internal use`);
@@ -175,7 +171,7 @@ function checkReservedName(name: string, reserved: Set<string>, what: string): R
   return OK;
 }
 
-function checkBuiltInAdapter(spec: ServingRuntimeSpec, builtInServerTypes: readonly string[]): RuntimeCheck {
+function checkBuiltInAdapter(spec: ServingRuntimeSpec, builtInServerTypes: readonly string[]): Result<void> {
   const adapter = spec.builtInAdapter;
   if (adapter === undefined) return OK;
   const serverType = adapter.serverType ?? "";
@@ -187,7 +183,7 @@ function checkBuiltInAdapter(spec: ServingRuntimeSpec, builtInServerTypes: reado
     : fail(`must include runtime container with name ${serverType}`);
 }
 
-function checkContainer(container: Record<string, unknown>): RuntimeCheck {
+function checkContainer(container: Record<string, unknown>): Result<void> {
   const named = checkReservedName(stringOf(container.name), RESERVED_CONTAINER_NAMES, "container name");
   if (!named.ok) return named;
   if (container.readinessProbe != null || container.lifecycle != null) {
@@ -211,16 +207,15 @@ function checkContainer(container: Record<string, unknown>): RuntimeCheck {
   return OK;
 }
 
-function checkContainers(spec: ServingRuntimeSpec): RuntimeCheck {
+function checkContainers(spec: ServingRuntimeSpec): Result<void> {
   for (const container of arrayOf(spec.containers)) {
     const result = checkContainer(container);
-    if (!result.ok)
-      return fail(`container spec for ${stringOf(container.name)} is invalid: ${result.message}`);
+    if (!result.ok) return fail(`container spec for ${stringOf(container.name)} is invalid: ${result.error}`);
   }
   return OK;
 }
 
-function checkVolumes(spec: ServingRuntimeSpec): RuntimeCheck {
+function checkVolumes(spec: ServingRuntimeSpec): Result<void> {
   for (const volume of arrayOf(spec.volumes)) {
     const result = checkReservedName(stringOf(volume.name), RESERVED_VOLUME_NAMES, "volume");
     if (!result.ok) return result;
@@ -228,7 +223,7 @@ function checkVolumes(spec: ServingRuntimeSpec): RuntimeCheck {
   return OK;
 }
 
-function checkEndpoints(spec: ServingRuntimeSpec): RuntimeCheck {
+function checkEndpoints(spec: ServingRuntimeSpec): Result<void> {
   for (const field of ["grpcEndpoint", "grpcDataEndpoint"] as const) {
     const text = spec[field];
     if (text === undefined) continue;
@@ -247,10 +242,10 @@ function checkEndpoints(spec: ServingRuntimeSpec): RuntimeCheck {
   return OK;
 }
 
-function parseSpec(spec: unknown): { ok: true; spec: ServingRuntimeSpec } | { ok: false; message: string } {
+function parseSpec(spec: unknown): Result<ServingRuntimeSpec> {
   const parsed = ServingRuntimeSpecSchema.safeParse(spec);
-  if (parsed.success) return { ok: true, spec: parsed.data };
-  return { ok: false, message: `invalid spec: ${z.prettifyError(parsed.error).replaceAll("\n", " ")}` };
+  if (parsed.success) return ok(parsed.data);
+  return fail(`invalid spec: ${z.prettifyError(parsed.error).replaceAll("\n", " ")}`);
 }
 
 /**
@@ -260,10 +255,10 @@ function parseSpec(spec: unknown): { ok: true; spec: ServingRuntimeSpec } | { ok
 export function validateRuntimeSpec(
   runtime: RuntimeUnderValidation,
   builtInServerTypes: readonly string[],
-): RuntimeCheck {
+): Result<void> {
   const parsed = parseSpec(isRecord(runtime) ? runtime.spec : undefined);
   if (!parsed.ok) return parsed;
-  const { spec } = parsed;
+  const spec = parsed.value;
   const annotations = annotationsOf(runtime);
   return firstFailure([
     () => checkBuiltInAdapter(spec, builtInServerTypes),
@@ -275,7 +270,7 @@ export function validateRuntimeSpec(
 }
 
 /** The reconciler acts on the `hpa`, `none` and `external` classes and on consistent scale bounds. */
-function checkReconcilableAutoscaling(annotations: Record<string, string>): RuntimeCheck {
+function checkReconcilableAutoscaling(annotations: Record<string, string>): Result<void> {
   const autoscalerClass = annotations[AUTOSCALER_CLASS_ANNOTATION];
   if (autoscalerClass !== undefined && !ACCEPTED_AUTOSCALER_CLASSES.includes(autoscalerClass)) {
     return fail(`[${autoscalerClass}] is not a supported autoscaler class type.`);
@@ -300,8 +295,8 @@ export function admitServingRuntime(
   const spec = isRecord(runtime) && isRecord(runtime.spec) ? runtime.spec : {};
   if (spec.multiModel !== true) return { allowed: true, message: NOT_MODEL_MESH_MESSAGE };
   const autoscaling = validateAutoscaling(annotationsOf(runtime), spec.replicas);
-  if (!autoscaling.ok) return { allowed: false, message: autoscaling.message };
+  if (!autoscaling.ok) return { allowed: false, message: autoscaling.error };
   const specCheck = validateRuntimeSpec(runtime as RuntimeUnderValidation, builtInServerTypes);
-  if (!specCheck.ok) return { allowed: false, message: specCheck.message };
+  if (!specCheck.ok) return { allowed: false, message: specCheck.error };
   return { allowed: true, message: PASSED_MESSAGE };
 }

@@ -8,7 +8,7 @@ import { buildServiceMonitor, wantsServiceMonitor } from "./service-monitor.js";
 function configFrom(yamlText: string): ServingConfig {
   const result = parseUserConfigYaml(yamlText);
   if (!result.ok) throw new Error(result.error);
-  return result.config;
+  return result.value.config;
 }
 
 const namespaceOwner = {

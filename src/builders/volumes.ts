@@ -2,14 +2,14 @@
 import type { V1Container, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
 import { formatBinaryQuantity, parseQuantity } from "../config/quantity.js";
-import { type BuildResult, built, failed } from "../lib/result.js";
+import { fail, ok, type Result } from "../lib/result.js";
 import { OBJECTS, PATHS, VOLUMES } from "./constants.js";
 
 /**
  * `models-dir` holds the models the runtime loads, so it may grow to 1.5 × the runtime containers' memory
  * limits. Without any memory limit there is no bound (upstream wrote `sizeLimit: 0`, which means the same).
  */
-export function modelsDirSizeLimit(containers: readonly V1Container[]): BuildResult<string | undefined> {
+export function modelsDirSizeLimit(containers: readonly V1Container[]): Result<string | undefined> {
   let numerator = 0n;
   let denominator = 1n;
   for (const container of containers) {
@@ -17,17 +17,17 @@ export function modelsDirSizeLimit(containers: readonly V1Container[]): BuildRes
     if (limit === undefined || limit === null) continue;
     const parsed = parseQuantity(String(limit));
     if (!parsed.ok) {
-      return failed(
+      return fail(
         `container ${container.name}: cannot parse resources.limits.memory "${String(limit)}": ${parsed.error}`,
       );
     }
-    numerator = numerator * parsed.amount.denominator + parsed.amount.numerator * denominator;
-    denominator *= parsed.amount.denominator;
+    numerator = numerator * parsed.value.denominator + parsed.value.numerator * denominator;
+    denominator *= parsed.value.denominator;
   }
   // Go: Quantity.Value() rounds the sum up to whole bytes; int64(float64(v) * 1.5) then truncates.
   const totalBytes = numerator % denominator === 0n ? numerator / denominator : numerator / denominator + 1n;
   const limit = (totalBytes * 3n) / 2n;
-  return built(limit > 0n ? formatBinaryQuantity(limit) : undefined);
+  return ok(limit > 0n ? formatBinaryQuantity(limit) : undefined);
 }
 
 export interface PodVolumeInputs {

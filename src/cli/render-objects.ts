@@ -14,7 +14,7 @@ import { validateRuntimeSpec } from "../builders/runtime-validator.js";
 import { buildModelMeshService } from "../builders/service.js";
 import { buildTypeConstraintsConfigMap } from "../builders/type-constraints.js";
 import type { ServingConfig } from "../config/serving-config.js";
-import { type BuildResult, built, failed } from "../lib/result.js";
+import { fail, ok, type Result } from "../lib/result.js";
 import type { RuntimeDocument } from "./runtime-documents.js";
 
 export interface RenderOptions {
@@ -56,7 +56,7 @@ function replicasFor(document: RuntimeDocument, config: ServingConfig): number |
 export function renderObjects(
   documents: readonly RuntimeDocument[],
   options: RenderOptions,
-): BuildResult<KubernetesObject[]> {
+): Result<KubernetesObject[]> {
   const { config } = options;
   const objects: KubernetesObject[] = [];
   const namespaces = runtimesByNamespace(documents, options);
@@ -82,7 +82,7 @@ export function renderObjects(
       if (spec.multiModel !== true || spec.disabled === true) continue;
       const described = `${document.kind} ${name} (${document.source})`;
       const check = validateRuntimeSpec(document.runtime, config.builtInServerTypes);
-      if (!check.ok) return failed(`${described}: Invalid runtime Spec: ${check.message}`);
+      if (!check.ok) return fail(`${described}: Invalid runtime Spec: ${check.error}`);
       const input: RuntimeInput = {
         name,
         namespace,
@@ -98,11 +98,11 @@ export function renderObjects(
         etcdSecretName: options.etcdSecretName,
         tlsSecretHasCaCrt: false,
       });
-      if (!deployment.ok) return failed(`${described}: ${deployment.error}`);
+      if (!deployment.ok) return fail(`${described}: ${deployment.error}`);
       objects.push(deployment.value);
       if (autoscalerClass(metadata.annotations) === AUTOSCALER_CLASS_HPA)
         objects.push(buildRuntimeHpa(input, config));
     }
   }
-  return built(objects);
+  return ok(objects);
 }

@@ -1,10 +1,18 @@
-/** Outcome of a builder: a value, or a message saying what in the input must change. Builders never throw. */
-export type BuildResult<T> = { ok: true; value: T } | { ok: false; error: string };
+/**
+ * A value, or why there is none: what parsers, checks and builders return instead of throwing. The reason is a
+ * message for a person (many are upstream's, word for word).
+ */
+export type Result<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: string };
 
-export function built<T>(value: T): BuildResult<T> {
+export function ok<T>(value: T): Result<T> {
   return { ok: true, value };
 }
 
-export function failed<T>(error: string): BuildResult<T> {
+export function fail<T = never>(error: string): Result<T> {
   return { ok: false, error };
 }
+
+/** The success of a check that has no value to return. */
+export const OK: Result<void> = ok(undefined);

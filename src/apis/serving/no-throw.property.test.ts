@@ -55,7 +55,7 @@ describe("no input makes conversion or storage URI parsing throw", () => {
     fc.assert(
       fc.property(inferenceService, (candidate) => {
         const result = convertInferenceService(candidate as InferenceService);
-        expect(result.ok ? typeof result.spec.modelType.name : typeof result.error).toBe("string");
+        expect(result.ok ? typeof result.value.modelType.name : typeof result.error).toBe("string");
       }),
       { numRuns: 2000 },
     );

@@ -1,4 +1,5 @@
 /** `modelmesh-serving run`: the controller process (flags and env named as the upstream controller's). */
+
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadClusterAccess } from "../../controller-runtime/kubeconfig/load.js";
@@ -6,6 +7,7 @@ import { createLogger } from "../../controller-runtime/logging.js";
 import type { Scope } from "../../controllers/context/context.js";
 import { createControllerContext } from "../../controllers/context/create-context.js";
 import { setupControllers } from "../../controllers/index.js";
+import { fail, ok, type Result } from "../../lib/result.js";
 import { WebhookRunnable } from "../../webhook/runnable.js";
 import { type CliIo, type Command, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE } from "../io.js";
 
@@ -84,28 +86,36 @@ export type LeaderElectionFlags =
   | { type: "lease"; leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number }
   | { type: "life"; podName: string; podNamespace: string | undefined; retryPeriodMs: number };
 
-type Parsed =
-  | { ok: true; options: RunOptions }
-  /** `invalidInput`: exit 1 with just the message, as upstream does for a bad lock type. */
-  | { ok: false; error: string; invalidInput?: true }
-  | { ok: "help" };
+/**
+ * A mistake on the command line: a `usage` mistake prints the usage after the message (exit 2); an `input` one
+ * only the message (exit 1), as upstream does for a bad lock type.
+ */
+interface Mistake {
+  kind: "usage" | "input";
+  error: string;
+}
+
+/** What the command line asks for: a run, the help text, or nothing because of a mistake. */
+type Parsed = { kind: "run"; options: RunOptions } | { kind: "help" } | Mistake;
+
+const usageMistake = (error: string): Mistake => ({ kind: "usage", error });
 
 /** `[host]:port` as controller-runtime takes it; "0" means off. */
-export function parseAddress(flag: string, text: string): Address | undefined | string {
-  if (text === "0") return undefined;
+export function parseAddress(flag: string, text: string): Result<Address | undefined> {
+  if (text === "0") return ok(undefined);
   const colon = text.lastIndexOf(":");
   const host = colon <= 0 ? undefined : text.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
   const portText = colon < 0 ? text : text.slice(colon + 1);
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) return `--${flag}: expected [host]:port, got "${text}"`;
-  return { host, port };
+  if (!/^\d+$/.test(portText) || port > 65535) return fail(`--${flag}: expected [host]:port, got "${text}"`);
+  return ok({ host, port });
 }
 
-function positiveInteger(flag: string, text: string, allowZero = false): number | string {
+function positiveInteger(flag: string, text: string, allowZero = false): Result<number> {
   const value = Number(text);
   if (!/^\d+$/.test(text) || (!allowZero && value === 0))
-    return `--${flag}: expected a positive integer, got "${text}"`;
-  return value;
+    return fail(`--${flag}: expected a positive integer, got "${text}"`);
+  return ok(value);
 }
 
 /** The controller Deployment's name from a pod name `<deployment>-<replicaset hash>-<pod suffix>`. */
@@ -134,14 +144,14 @@ export function parseRunOptions(args: readonly string[], env: CliIo["env"]): Par
       },
     }).values;
   } catch (error) {
-    return { ok: false, error: (error as Error).message };
+    return usageMistake((error as Error).message);
   }
-  if (values.help === true) return { ok: "help" };
+  if (values.help === true) return { kind: "help" };
   const text = (name: string) => String(values[name]);
   const metrics = parseAddress("metrics-addr", text("metrics-addr"));
-  if (typeof metrics === "string") return { ok: false, error: metrics };
+  if (!metrics.ok) return usageMistake(metrics.error);
   const health = parseAddress("health-probe-bind-address", text("health-probe-bind-address"));
-  if (typeof health === "string") return { ok: false, error: health };
+  if (!health.ok) return usageMistake(health.error);
   const numbers: Record<string, number> = {};
   for (const flag of [
     "leader-elect-lease-duration-sec",
@@ -150,22 +160,22 @@ export function parseRunOptions(args: readonly string[], env: CliIo["env"]): Par
     "workers",
   ]) {
     const value = positiveInteger(flag, text(flag));
-    if (typeof value === "string") return { ok: false, error: value };
-    numbers[flag] = value;
+    if (!value.ok) return usageMistake(value.error);
+    numbers[flag] = value.value;
   }
   const webhookPort = positiveInteger("webhook-port", text("webhook-port"), true);
-  if (typeof webhookPort === "string") return { ok: false, error: webhookPort };
+  if (!webhookPort.ok) return usageMistake(webhookPort.error);
   const seconds = (flag: string) => (numbers[flag] ?? 0) * 1000;
-  const leaderElection = leaderElectionOptions(values, seconds, env);
-  if (typeof leaderElection === "object" && "error" in leaderElection) return leaderElection;
+  const leaderElection = leaderElectionFlags(values, seconds, env);
+  if (leaderElection !== undefined && "error" in leaderElection) return leaderElection;
   return {
-    ok: true,
+    kind: "run",
     options: {
       kubeconfig: values.kubeconfig as string | undefined,
-      metrics,
-      health,
+      metrics: metrics.value,
+      health: health.value,
       leaderElection,
-      webhookPort,
+      webhookPort: webhookPort.value,
       webhookCertDir: text("webhook-cert-dir"),
       workers: numbers.workers ?? 2,
       scope: env.NAMESPACE_SCOPE === "true" ? "namespace" : "cluster",
@@ -178,18 +188,14 @@ export function parseRunOptions(args: readonly string[], env: CliIo["env"]): Par
   };
 }
 
-function leaderElectionOptions(
+function leaderElectionFlags(
   values: Record<string, string | boolean | undefined>,
   seconds: (flag: string) => number,
   env: CliIo["env"],
-): LeaderElectionFlags | undefined | { ok: false; error: string; invalidInput?: true } {
+): LeaderElectionFlags | undefined | Mistake {
   const type = String(values["leader-elect-type"]);
   if (type !== "lease" && type !== "life") {
-    return {
-      ok: false,
-      error: `Invalid value for leader-elect-type: '${type}'. Use 'lease' or 'life'`,
-      invalidInput: true,
-    };
+    return { kind: "input", error: `Invalid value for leader-elect-type: '${type}'. Use 'lease' or 'life'` };
   }
   if (values["enable-leader-election"] !== true) return undefined;
   const retryPeriodMs = seconds("leader-elect-retry-period-sec");
@@ -197,10 +203,9 @@ function leaderElectionOptions(
     const podName = env.POD_NAME;
     if (!podName) {
       return {
-        ok: false,
+        kind: "input",
         error:
           "--leader-elect-type=life needs POD_NAME (the downward API's metadata.name): the pod owns the lock",
-        invalidInput: true,
       };
     }
     return { type, podName, podNamespace: env.POD_NAMESPACE || undefined, retryPeriodMs };
@@ -208,11 +213,9 @@ function leaderElectionOptions(
   const leaseDurationMs = seconds("leader-elect-lease-duration-sec");
   const renewDeadlineMs = seconds("leader-elect-lease-renew-deadline-sec");
   if (!(leaseDurationMs > renewDeadlineMs && renewDeadlineMs > retryPeriodMs)) {
-    return {
-      ok: false,
-      error:
-        "--leader-elect-lease-duration-sec must exceed --leader-elect-lease-renew-deadline-sec, which must exceed --leader-elect-retry-period-sec",
-    };
+    return usageMistake(
+      "--leader-elect-lease-duration-sec must exceed --leader-elect-lease-renew-deadline-sec, which must exceed --leader-elect-retry-period-sec",
+    );
   }
   return { type, leaseDurationMs, renewDeadlineMs, retryPeriodMs };
 }
@@ -232,15 +235,15 @@ export const runCommand: Command = {
   usage: USAGE,
   async run(args, io) {
     const parsed = parseRunOptions(args, io.env);
-    if (parsed.ok === "help") {
+    if (parsed.kind === "help") {
       io.stdout(USAGE);
       return EXIT_OK;
     }
-    if (!parsed.ok) {
-      if (parsed.invalidInput) {
-        io.stderr(`${parsed.error}\n`);
-        return EXIT_INVALID_INPUT;
-      }
+    if (parsed.kind === "input") {
+      io.stderr(`${parsed.error}\n`);
+      return EXIT_INVALID_INPUT;
+    }
+    if (parsed.kind !== "run") {
       io.stderr(`${parsed.error}\n\n${USAGE}`);
       return EXIT_USAGE;
     }

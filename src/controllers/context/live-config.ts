@@ -34,8 +34,8 @@ export class InvalidUserConfigError extends Error {
 
 function configFrom(configMap: V1ConfigMap): ReturnType<typeof parseUserConfig> {
   const result = parseUserConfig(configMap.data);
-  if (result.ok && result.unknownKeys.length > 0)
-    log.warn({ unknownKeys: result.unknownKeys }, "ignoring unknown keys of the user configuration");
+  if (result.ok && result.value.unknownKeys.length > 0)
+    log.warn({ unknownKeys: result.value.unknownKeys }, "ignoring unknown keys of the user configuration");
   return result;
 }
 
@@ -53,7 +53,7 @@ export async function loadInitialConfig(client: KubeClient, namespace: string): 
     );
   }
   log.info({ resourceVersion: configMap.metadata?.resourceVersion }, "loaded user configuration");
-  return { config: result.config, resourceVersion: configMap.metadata?.resourceVersion ?? "" };
+  return { config: result.value.config, resourceVersion: configMap.metadata?.resourceVersion ?? "" };
 }
 
 type Listener = (config: ServingConfig, previous: ServingConfig) => void;
@@ -111,7 +111,7 @@ export class LiveConfigSource implements ConfigSource {
       );
       return;
     }
-    this.#accept(result.config);
+    this.#accept(result.value.config);
   }
 
   #revertToDefaults(): void {

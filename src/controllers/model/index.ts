@@ -38,7 +38,7 @@ const WORKERS = 16;
 /** The type label a model asks for, when its spec is usable. */
 function requestedType(source: ModelSource, object: KubernetesObject): string | undefined {
   const view = source.view(object);
-  return view.managed && view.spec.ok ? predictorTypeLabel(view.spec.spec) : undefined;
+  return view.managed && view.spec.ok ? predictorTypeLabel(view.spec.value) : undefined;
 }
 
 /**

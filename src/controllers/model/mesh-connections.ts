@@ -16,6 +16,7 @@ import type { ServingConfig } from "../../config/serving-config.js";
 import type { Informer } from "../../controller-runtime/informer.js";
 import { createLogger, type Logger } from "../../controller-runtime/logging.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
+import { fail, ok, type Result } from "../../lib/result.js";
 import { type MeshTlsOptions, ModelMeshClient } from "../../modelmesh-client/grpc/client.js";
 import { dialTarget } from "../../modelmesh-client/grpc/dial-target.js";
 import { EndpointSource } from "../../modelmesh-client/grpc/endpoint-resolver.js";
@@ -313,8 +314,8 @@ export class MeshConnections {
     this.#connections.set(namespace, connection);
     const tls = this.#tlsOptions();
     const target = override === "" ? undefined : dialTarget(override);
-    if (typeof tls === "string") {
-      connection.problem = tls;
+    if (!tls.ok) {
+      connection.problem = tls.error;
     } else if (target?.ok === false) {
       connection.problem = target.error;
     } else {
@@ -323,8 +324,8 @@ export class MeshConnections {
           serviceName: this.#settings.serviceName,
           namespace,
           port: this.#settings.port,
-          ...(target === undefined ? { endpoints: connection.endpoints } : { target: target.target }),
-          ...(tls !== undefined && { tls }),
+          ...(target === undefined ? { endpoints: connection.endpoints } : { target: target.value }),
+          ...(tls.value !== undefined && { tls: tls.value }),
         });
       } catch (error) {
         // Unusable PEM material (bad base64, a key that does not match): reported, never thrown.
@@ -416,7 +417,7 @@ export class MeshConnections {
       const records = await etcd.client.getAll().prefix(prefix).strings();
       for (const [key, value] of Object.entries(records)) {
         const event = vmodelEventKey(connection.namespace, key.slice(prefix.length), value);
-        if (typeof event !== "string") this.#handlers.onModelEvent(event);
+        if (event.ok) this.#handlers.onModelEvent(event.value);
       }
     } catch (error) {
       this.#log.warn(
@@ -479,20 +480,22 @@ export class MeshConnections {
   }
 
   /** TLS options, undefined for plaintext, or why they cannot be built. */
-  #tlsOptions(): MeshTlsOptions | undefined | string {
+  #tlsOptions(): Result<MeshTlsOptions | undefined> {
     const name = this.#settings.tlsSecretName;
-    if (name === "") return undefined;
+    if (name === "") return ok(undefined);
     const secret = this.#tlsSecret();
     if (secret === undefined) {
-      return `TLS Secret '${name}' (config tls.secretName) was not found in namespace ${this.#ctx.controllerNamespace}`;
+      return fail(
+        `TLS Secret '${name}' (config tls.secretName) was not found in namespace ${this.#ctx.controllerNamespace}`,
+      );
     }
     const certPem = decoded(secret, TLS_CERT_KEY);
     const keyPem = decoded(secret, TLS_KEY_KEY);
     if (certPem === undefined || keyPem === undefined) {
-      return `TLS Secret '${name}' must hold both ${TLS_CERT_KEY} and ${TLS_KEY_KEY}`;
+      return fail(`TLS Secret '${name}' must hold both ${TLS_CERT_KEY} and ${TLS_KEY_KEY}`);
     }
     const caPem = decoded(secret, OBJECTS.tlsCaKey);
-    return { certPem, keyPem, ...(caPem !== undefined && { caPem }) };
+    return ok({ certPem, keyPem, ...(caPem !== undefined && { caPem }) });
   }
 
   /** Reconnects to etcd when its Secret changed, restarting every registry watcher. */
@@ -509,10 +512,7 @@ export class MeshConnections {
     }
     this.#etcd?.client.close();
     this.#etcd = undefined;
-    const parsed =
-      secret === undefined
-        ? ({ ok: false, error: "not found" } as const)
-        : etcdConnectionFromSecret(secret.data, name);
+    const parsed = secret === undefined ? fail("not found") : etcdConnectionFromSecret(secret.data, name);
     if (!parsed.ok) {
       this.#log.error(
         { secret: name, namespace: this.#ctx.controllerNamespace, problem: parsed.error },

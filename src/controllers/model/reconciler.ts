@@ -302,7 +302,7 @@ export class ModelReconciler implements Reconciler {
     }
     const { namespace, name } = nameOf(object);
     const view = source.view(object);
-    const spec = view.spec.ok ? view.spec.spec : undefined;
+    const spec = view.spec.ok ? view.spec.value : undefined;
     const request: LookRequest = {
       key,
       source,

@@ -2,6 +2,7 @@
  * Per served namespace: the `modelmesh-serving` Service (and no other `modelmesh-service` Service), the
  * ServiceMonitor, `tc-config` and the etcd Secret copy. A namespace that stops being served loses them all.
  */
+
 import type {
   KubernetesObject,
   V1Deployment,
@@ -20,6 +21,7 @@ import { applyChange } from "../../controller-runtime/apply-change.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../controller-runtime/controller.js";
 import type { Informer } from "../../controller-runtime/informer.js";
 import { NAMESPACE_INDEX } from "../../controller-runtime/store.js";
+import { fail } from "../../lib/result.js";
 import type { NamedSecrets } from "../caches/named-secrets.js";
 import type { RuntimeCaches } from "../caches/runtime-caches.js";
 import type { ControllerContext } from "../context/context.js";
@@ -151,10 +153,9 @@ export class NamespaceReconciler implements Reconciler {
     const source = await this.#caches.secrets.get(this.#ctx.controllerNamespace, secretName);
     const copy =
       source === undefined
-        ? ({
-            ok: false,
-            error: `Could not get the controller etcd secret: Secret ${this.#ctx.controllerNamespace}/${secretName} not found`,
-          } as const)
+        ? fail(
+            `Could not get the controller etcd secret: Secret ${this.#ctx.controllerNamespace}/${secretName} not found`,
+          )
         : buildNamespaceEtcdSecret(source.data, secretName, namespace);
     if (!copy.ok) {
       const message = `cannot copy the etcd Secret ${secretName} into namespace ${namespace}: ${copy.error}`;

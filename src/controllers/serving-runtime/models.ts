@@ -74,7 +74,7 @@ export function demandOfInferenceService(
     if (!isModelMeshInferenceService(isvc as InferenceService)) return undefined;
     const converted = convertInferenceService(isvc as InferenceService);
     // Upstream counts an InferenceService it cannot convert as a user of every runtime: never scale under it.
-    return converted.ok ? demandOfSpec(converted.spec) : { typeLabel: undefined, pvcClaim: undefined };
+    return converted.ok ? demandOfSpec(converted.value) : { typeLabel: undefined, pvcClaim: undefined };
   });
 }
 

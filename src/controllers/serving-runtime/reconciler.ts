@@ -85,7 +85,7 @@ export class ServingRuntimeReconciler implements Reconciler {
     }
     const check = validateRuntimeSpec(runtime.object as never, config.builtInServerTypes);
     if (!check.ok) {
-      const message = `Invalid runtime Spec: ${check.message}`;
+      const message = `Invalid runtime Spec: ${check.error}`;
       this.#ctx.events.record(
         runtime.object,
         "Warning",

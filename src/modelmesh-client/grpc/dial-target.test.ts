@@ -16,7 +16,7 @@ describe("dialTarget (config modelMeshEndpoint)", () => {
     ["unix:/tmp/mesh.sock", "unix:/tmp/mesh.sock"],
     ["unix:///tmp/mesh.sock", "unix:///tmp/mesh.sock"],
   ])("dials %j as %j", (endpoint, target) => {
-    expect(dialTarget(endpoint)).toEqual({ ok: true, target });
+    expect(dialTarget(endpoint)).toEqual({ ok: true, value: target });
   });
 
   it.each([

@@ -3,7 +3,7 @@ import { rootCertificates } from "node:tls";
 import type { IOptions } from "etcd3";
 import { MODEL_MESH, OBJECTS } from "../../builders/constants.js";
 import { type EtcdConfig, namespaceRootPrefix, parseEtcdConfig } from "../../builders/etcd-secret.js";
-import { type BuildResult, built, failed } from "../../lib/result.js";
+import { fail, ok, type Result } from "../../lib/result.js";
 
 /** How to reach ModelMesh's etcd, read from the etcd Secret of the controller namespace (reference §2.5.1). */
 export interface EtcdConnection {
@@ -34,12 +34,12 @@ function pem(
   inline: string | undefined,
   fileKey: string | undefined,
   what: string,
-): BuildResult<string | undefined> {
-  if (!fileKey) return built(inline || undefined);
+): Result<string | undefined> {
+  if (!fileKey) return ok(inline || undefined);
   const referenced = decode(data, fileKey);
   return referenced === undefined
-    ? failed(`referenced ${what} secret key not found: ${fileKey}`)
-    : built(referenced);
+    ? fail(`referenced ${what} secret key not found: ${fileKey}`)
+    : ok(referenced);
 }
 
 function checkKeyPair(certPem: string, keyPem: string): string | undefined {
@@ -60,10 +60,10 @@ function checkKeyPair(certPem: string, keyPem: string): string | undefined {
 export function etcdConnectionFromSecret(
   data: Readonly<Record<string, string>> | undefined,
   secretName: string,
-): BuildResult<EtcdConnection> {
+): Result<EtcdConnection> {
   const json = data && decode(data, OBJECTS.etcdConnectionKey);
   if (!data || json === undefined) {
-    return failed(`Key '${OBJECTS.etcdConnectionKey}' was not found in etcd secret '${secretName}'`);
+    return fail(`Key '${OBJECTS.etcdConnectionKey}' was not found in etcd secret '${secretName}'`);
   }
   const parsed = parseEtcdConfig(json);
   if (!parsed.ok) return parsed;
@@ -72,7 +72,7 @@ export function etcdConnectionFromSecret(
     .split(",")
     .map((e) => e.trim())
     .filter((e) => e !== "");
-  if (endpoints.length === 0) return failed(`etcd secret '${secretName}' names no endpoints in 'endpoints'`);
+  if (endpoints.length === 0) return fail(`etcd secret '${secretName}' names no endpoints in 'endpoints'`);
 
   const ca = pem(data, config.certificate, config.certificate_file, "TLS certificate");
   if (!ca.ok) return ca;
@@ -81,13 +81,11 @@ export function etcdConnectionFromSecret(
   const cert = pem(data, config.client_certificate, config.client_certificate_file, "TLS client certificate");
   if (!cert.ok) return cert;
   if ((key.value === undefined) !== (cert.value === undefined)) {
-    return failed(
-      "need to set both client_key/client_key_file and client_certificate/client_certificate_file",
-    );
+    return fail("need to set both client_key/client_key_file and client_certificate/client_certificate_file");
   }
   if (key.value !== undefined && cert.value !== undefined) {
     const problem = checkKeyPair(cert.value, key.value);
-    if (problem) return failed(problem);
+    if (problem) return fail(problem);
   }
 
   const useTls = endpoints[0]?.startsWith("https://") || ca.value !== undefined || cert.value !== undefined;
@@ -117,7 +115,7 @@ export function etcdConnectionFromSecret(
         : {}),
     },
   };
-  return built({ options, rootPrefix: config.root_prefix ?? "", endpoints });
+  return ok({ options, rootPrefix: config.root_prefix ?? "", endpoints });
 }
 
 /**

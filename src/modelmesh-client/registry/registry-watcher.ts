@@ -1,6 +1,7 @@
 import type { Etcd3 } from "etcd3";
 import { createLogger, type Logger } from "../../controller-runtime/logging.js";
 import { type LosslessJson, parseLosslessJson } from "../../lib/lossless-json.js";
+import { fail, ok, type Result } from "../../lib/result.js";
 import { PREDICTOR_SOURCE, parseConcreteModelId } from "../model-id.js";
 import { type RangeEvent, RangeWatcher } from "./range-watcher.js";
 
@@ -23,17 +24,17 @@ export function vmodelEventKey(
   namespace: string,
   vmodelId: string,
   recordJson: string,
-): ModelEventKey | string {
+): Result<ModelEventKey> {
   let record: LosslessJson;
   try {
     record = parseLosslessJson(recordJson);
   } catch (error) {
-    return `unparseable vmodel record: ${(error as Error).message}`;
+    return fail(`unparseable vmodel record: ${(error as Error).message}`);
   }
-  if (!isRecord(record)) return "vmodel record is not a JSON object";
+  if (!isRecord(record)) return fail("vmodel record is not a JSON object");
   const owner = record.o ?? "";
-  if (typeof owner !== "string") return "vmodel record field 'o' is not a string";
-  return { source: owner || PREDICTOR_SOURCE, namespace, name: vmodelId };
+  if (typeof owner !== "string") return fail("vmodel record field 'o' is not a string");
+  return ok({ source: owner || PREDICTOR_SOURCE, namespace, name: vmodelId });
 }
 
 /** A registry key `name__source-hhhhhhhhhh` names its resource; other keys are not ours. */
@@ -94,11 +95,14 @@ export class RegistryWatcher {
     const record = event.type === "update" ? event.value : event.previousValue;
     if (record === undefined) return;
     const key = vmodelEventKey(this.options.namespace, event.key, record);
-    if (typeof key === "string") {
-      this.log.error({ vmodelId: event.key, problem: key }, "ignoring a malformed ModelMesh vmodel record");
+    if (!key.ok) {
+      this.log.error(
+        { vmodelId: event.key, problem: key.error },
+        "ignoring a malformed ModelMesh vmodel record",
+      );
       return;
     }
-    this.options.onEvent(key);
+    this.options.onEvent(key.value);
   }
 
   private onModel(event: RangeEvent): void {
