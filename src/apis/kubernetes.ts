@@ -9,6 +9,7 @@ import type {
   V1Volume,
 } from "@kubernetes/client-node";
 import { z } from "zod";
+import { isRecord } from "../lib/is-record.js";
 
 /**
  * Metadata key on a zod schema naming the Kubernetes OpenAPI definition (for example
@@ -18,10 +19,6 @@ export const KUBERNETES_DEFINITION_KEY = "x-kubernetes-definition";
 
 /** Metadata key marking the object metadata node, which CRDs describe as a bare `type: object`. */
 export const OBJECT_METADATA_KEY = "x-object-metadata";
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /**
  * A Kubernetes-defined shape. The API server validates it in full against the schema the CRD inlines

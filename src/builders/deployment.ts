@@ -2,6 +2,7 @@
  * The Deployment of one multi-model runtime in one namespace (reference §3), as a pure function of the runtime,
  * the configuration and the few facts the reconciler looks up (PVC names, the TLS secret's keys, replicas).
  */
+
 import type {
   V1Container,
   V1Deployment,
@@ -23,6 +24,7 @@ import { controllerLabels, LABELS, MODEL_MESH, PATHS } from "./constants.js";
 import { modelMeshSocketDirectory, parseRuntimeEndpoints } from "./endpoints.js";
 import { buildModelMeshContainer } from "./mm-container.js";
 import { compareStrings, runtimeLabelSet } from "./model-type-labels.js";
+import { controllerReference } from "./owner-reference.js";
 import { buildPullerContainer, usesPuller } from "./puller.js";
 import { buildRestProxyContainer } from "./rest-proxy.js";
 import { buildRuntimeContainers } from "./runtime-containers.js";
@@ -60,14 +62,12 @@ export function deploymentName(config: ServingConfig, runtimeName: string): stri
 export function runtimeOwnerReference(
   runtime: Pick<RuntimeInput, "name" | "kind" | "uid">,
 ): V1OwnerReference {
-  return {
+  return controllerReference({
     apiVersion: SERVING_V1ALPHA1,
     kind: runtime.kind,
     name: runtime.name,
     uid: runtime.uid,
-    controller: true,
-    blockOwnerDeletion: true,
-  };
+  });
 }
 
 function tlsSettings(context: DeploymentContext): TlsSettings | undefined {

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { isRecord } from "../apis/kubernetes.js";
 import {
   AUTOSCALER_CLASS_ANNOTATION,
   AUTOSCALER_CLASS_EXTERNAL,
@@ -16,6 +15,7 @@ import {
   type ServingRuntimeSpec,
   ServingRuntimeSpecSchema,
 } from "../apis/serving/v1alpha1/serving-runtime.js";
+import { isRecord } from "../lib/is-record.js";
 import { fail, OK, ok, type Result } from "../lib/result.js";
 import { CONTAINERS, PORT_NAMES, PORTS, VOLUMES } from "./constants.js";
 import { parseEndpoint, parseRuntimeEndpoints } from "./endpoints.js";

@@ -8,13 +8,13 @@ export function modelMeshServiceLabels(config: ServingConfig): Record<string, st
 }
 
 /**
- * `owner` is the controller Deployment (namespace scope) or the Namespace (cluster scope). Headless by default,
- * so clients balance over the pods themselves.
+ * `owner` is the controller Deployment (namespace scope) or the Namespace (cluster scope); none when it is not
+ * found (a controller outside the cluster). Headless by default, so clients balance over the pods themselves.
  */
 export function buildModelMeshService(
   namespace: string,
   config: ServingConfig,
-  owner: V1OwnerReference,
+  owner: V1OwnerReference | undefined,
 ): V1Service {
   const ports: V1ServicePort[] = [
     {
@@ -47,7 +47,7 @@ export function buildModelMeshService(
       name: config.inferenceServiceName,
       namespace,
       labels: modelMeshServiceLabels(config),
-      ownerReferences: [{ ...owner }],
+      ...(owner !== undefined && { ownerReferences: [{ ...owner }] }),
     },
     spec: {
       ...(config.headlessService ? { clusterIP: "None" } : {}),

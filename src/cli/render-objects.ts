@@ -3,12 +3,14 @@
  * Service, `tc-config`, one Deployment per enabled multi-model runtime and, for `autoscalerClass: hpa`, its HPA.
  * Replicas are the scaled-up count (scale-to-zero depends on models this command does not see).
  */
+
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { AUTOSCALER_CLASS_EXTERNAL, AUTOSCALER_CLASS_HPA } from "../apis/serving/annotations.js";
 import { KIND_SERVING_RUNTIME } from "../apis/serving/group.js";
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
 import { buildRuntimeDeployment, type RuntimeInput } from "../builders/deployment.js";
 import { autoscalerClass, buildRuntimeHpa, hpaSettings } from "../builders/hpa.js";
+import { controllerReference } from "../builders/owner-reference.js";
 import { scaledUpReplicas } from "../builders/replicas.js";
 import { validateRuntimeSpec } from "../builders/runtime-validator.js";
 import { buildModelMeshService } from "../builders/service.js";
@@ -62,14 +64,7 @@ export function renderObjects(
   const namespaces = runtimesByNamespace(documents, options);
   for (const namespace of [...namespaces.keys()].sort()) {
     const runtimes = namespaces.get(namespace) ?? new Map<string, RuntimeDocument>();
-    const owner = {
-      apiVersion: "v1",
-      kind: "Namespace",
-      name: namespace,
-      uid: "",
-      controller: true,
-      blockOwnerDeletion: true,
-    };
+    const owner = controllerReference({ apiVersion: "v1", kind: "Namespace", name: namespace, uid: "" });
     objects.push(buildModelMeshService(namespace, config, owner));
     const specs = new Map<string, ServingRuntimeSpec>(
       [...runtimes].map(([name, document]) => [name, document.runtime.spec]),

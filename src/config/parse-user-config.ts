@@ -5,6 +5,7 @@
 
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { isRecord } from "../lib/is-record.js";
 import { fail, ok, type Result } from "../lib/result.js";
 import { parseQuantity } from "./quantity.js";
 import { type ResourceConfig, type ServingConfig, servingConfigSchema } from "./serving-config.js";
@@ -35,7 +36,7 @@ export function parseUserConfigYaml(yamlText: string): Result<UserConfig> {
     return fail(`Error parsing ${USER_CONFIG_KEY}: ${(error as Error).message}`);
   }
   if (document === null || document === undefined) document = {};
-  if (!isMapping(document)) {
+  if (!isRecord(document)) {
     return fail(`${USER_CONFIG_KEY} must be a YAML mapping of configuration keys`);
   }
   const unknownKeys: string[] = [];
@@ -84,14 +85,10 @@ function validateResources(resources: ResourceConfig): string | undefined {
   return undefined;
 }
 
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** An empty YAML value (`key:`) means "not set": the default applies. */
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((item) => item !== null).map(withoutNulls);
-  if (!isMapping(value)) return value;
+  if (!isRecord(value)) return value;
   const result: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     if (item !== null) result[key] = withoutNulls(item);
@@ -107,7 +104,7 @@ function withoutNulls(value: unknown): unknown {
 function canonicalizeKeys(value: unknown, schema: z.ZodType, path: string, unknownKeys: string[]): unknown {
   const inner = unwrap(schema);
   const def = inner.def as { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType };
-  if (def.type === "object" && def.shape && isMapping(value)) {
+  if (def.type === "object" && def.shape && isRecord(value)) {
     const byLowerCase = new Map(Object.keys(def.shape).map((key) => [key.toLowerCase(), key]));
     const result: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {

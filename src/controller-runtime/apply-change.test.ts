@@ -1,7 +1,9 @@
 import type { KubernetesObject, V1ManagedFieldsEntry } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { CONFIG_MAPS } from "../apis/resource-types.js";
 import { FIELD_MANAGER } from "./apply.js";
-import { applyChange, missingValue, uncoveredField } from "./apply-change.js";
+import { applyIfChanged, missingValue, uncoveredField, whatApplyWouldChange } from "./apply-change.js";
+import type { KubeClient } from "./kube-client.js";
 
 describe("missingValue", () => {
   it("ignores what only the live object has, and empty lists and maps the API server dropped", () => {
@@ -61,21 +63,73 @@ describe("uncoveredField", () => {
   });
 });
 
-describe("applyChange", () => {
+describe("whatApplyWouldChange", () => {
   const desired = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { a: "1" } };
   const own = { manager: FIELD_MANAGER, operation: "Apply", fieldsV1: { "f:data": { "f:a": {} } } };
   const live = (data: Record<string, string>, managedFields?: V1ManagedFieldsEntry[]): KubernetesObject =>
     ({ metadata: { name: "c", managedFields }, data }) as KubernetesObject;
 
   it("is undefined only when the controller's apply is live and would set nothing new", () => {
-    expect(applyChange(desired, live({ a: "1" }, [own]))).toBeUndefined();
+    expect(whatApplyWouldChange(desired, live({ a: "1" }, [own]))).toBeUndefined();
   });
 
   it("says why an apply is needed", () => {
-    expect(applyChange(desired, undefined)).toBe("absent");
-    expect(applyChange(desired, live({ a: "1" }))).toBe("not applied by the controller yet");
-    expect(applyChange(desired, live({ a: "2" }, [own]))).toBe("differs at .data.a");
+    expect(whatApplyWouldChange(desired, undefined)).toBe("absent");
+    expect(whatApplyWouldChange(desired, live({ a: "1" }))).toBe("not applied by the controller yet");
+    expect(whatApplyWouldChange(desired, live({ a: "2" }, [own]))).toBe("differs at .data.a");
     const ownsMore = { ...own, fieldsV1: { "f:data": { "f:a": {}, "f:b": {} } } };
-    expect(applyChange(desired, live({ a: "1", b: "2" }, [ownsMore]))).toBe("would remove /f:data/f:b");
+    expect(whatApplyWouldChange(desired, live({ a: "1", b: "2" }, [ownsMore]))).toBe(
+      "would remove /f:data/f:b",
+    );
+  });
+});
+
+describe("applyIfChanged", () => {
+  const desired: KubernetesObject & { data: Record<string, string> } = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c" },
+    data: { a: "1" },
+  };
+  const own = { manager: FIELD_MANAGER, operation: "Apply", fieldsV1: { "f:data": { "f:a": {} } } };
+  const cached = (data: Record<string, string>) => ({
+    ...desired,
+    metadata: { name: "c", managedFields: [own] },
+    data,
+  });
+
+  /** Records the applies it is asked for and answers with the object sent. */
+  function recordingClient() {
+    const applied: unknown[] = [];
+    const client = {
+      apply: async (_type: unknown, object: unknown, options: unknown) => {
+        applied.push({ object, options });
+        return object;
+      },
+    } as unknown as KubeClient;
+    return { client, applied };
+  }
+
+  it("sends nothing and returns the live object when the apply would change nothing", async () => {
+    const { client, applied } = recordingClient();
+    const live = cached({ a: "1" });
+    const heard: string[] = [];
+    const result = await applyIfChanged(client, CONFIG_MAPS, desired, live, (change) => heard.push(change));
+    expect(result).toEqual({ object: live, change: undefined });
+    expect(applied).toEqual([]);
+    expect(heard).toEqual([]);
+  });
+
+  it("applies under the controller's field manager, forced, saying why first", async () => {
+    const { client, applied } = recordingClient();
+    const heard: string[] = [];
+    const result = await applyIfChanged(client, CONFIG_MAPS, desired, cached({ a: "2" }), (change) =>
+      heard.push(change),
+    );
+    expect(result.change).toBe("differs at .data.a");
+    expect(heard).toEqual(["differs at .data.a"]);
+    expect(applied).toEqual([{ object: desired, options: { fieldManager: FIELD_MANAGER, force: true } }]);
+    const absent = await applyIfChanged(client, CONFIG_MAPS, desired, undefined);
+    expect(absent).toEqual({ object: desired, change: "absent" });
   });
 });

@@ -1,15 +1,12 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { ResourceType } from "../apis/resource-types.js";
+import { isRecord } from "../lib/is-record.js";
 import type { KubeClient } from "./kube-client.js";
 
 /** The one field manager under which the controller applies every object it owns. */
 export const FIELD_MANAGER = "modelmesh-controller";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Equal as JSON: key order does not matter and a key holding `undefined` counts as absent. */
 export function semanticEqual(a: unknown, b: unknown): boolean {
@@ -18,7 +15,7 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
     return a.every((item, i) => semanticEqual(item, b[i]));
   }
-  if (isPlainObject(a) && isPlainObject(b)) {
+  if (isRecord(a) && isRecord(b)) {
     const keysA = Object.keys(a).filter((key) => a[key] !== undefined);
     const keysB = Object.keys(b).filter((key) => b[key] !== undefined);
     if (keysA.length !== keysB.length) return false;
@@ -33,7 +30,7 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
  */
 export function mergePatchDiff(from: unknown, to: unknown): Json | undefined {
   if (semanticEqual(from, to)) return undefined;
-  if (!isPlainObject(from) || !isPlainObject(to)) return (to ?? null) as Json;
+  if (!isRecord(from) || !isRecord(to)) return (to ?? null) as Json;
   const patch: Record<string, Json> = {};
   for (const key of Object.keys(from)) {
     if (from[key] !== undefined && to[key] === undefined) patch[key] = null;

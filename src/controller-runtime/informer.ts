@@ -57,7 +57,7 @@ const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
 /**
  * Drops kubectl's last-applied copy and the `managedFields` (often half an object's size) but the controller's own
- * apply entry, which tells whether applying again would change anything (`applyChange`).
+ * apply entry, which tells whether applying again would change anything (`whatApplyWouldChange`).
  */
 export function stripForCache<T extends KubernetesObject>(object: T): T {
   const metadata = object.metadata;

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import { isRecord } from "../apis/kubernetes.js";
 import { admitServingRuntime } from "../builders/runtime-validator.js";
 import { createLogger } from "../controller-runtime/logging.js";
+import { isRecord } from "../lib/is-record.js";
 import { fail, ok, type Result } from "../lib/result.js";
 
 /** Path the ValidatingWebhookConfiguration points at (kept from upstream so existing configurations work). */

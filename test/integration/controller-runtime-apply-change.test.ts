@@ -1,5 +1,5 @@
 /**
- * `applyChange` against what a real API server keeps after a server-side apply: every object the controller
+ * `whatApplyWouldChange` against what a real API server keeps after a server-side apply: every object the controller
  * renders (the golden files, the type-constraint ConfigMap, the etcd Secret copy) reads as unchanged straight
  * after being applied, and each kind of difference an apply would act on reads as a change.
  */
@@ -20,7 +20,7 @@ import {
 import { buildNamespaceEtcdSecret } from "../../src/builders/etcd-secret.js";
 import { buildTypeConstraintsConfigMap } from "../../src/builders/type-constraints.js";
 import { applyOwned } from "../../src/controller-runtime/apply.js";
-import { applyChange } from "../../src/controller-runtime/apply-change.js";
+import { whatApplyWouldChange } from "../../src/controller-runtime/apply-change.js";
 import { stripForCache } from "../../src/controller-runtime/informer.js";
 import { REPO_ROOT } from "../support/control-plane/index.js";
 import { suiteNamespace } from "../support/kube/suite-namespace.js";
@@ -63,7 +63,7 @@ describe("an object just applied reads as unchanged", () => {
   it.each(goldens)("%s", async (_file, object) => {
     const type = TYPES[object.kind ?? ""] as ResourceType;
     const live = await applyAndCache(type, object);
-    expect(applyChange(inNamespace(object), live)).toBeUndefined();
+    expect(whatApplyWouldChange(inNamespace(object), live)).toBeUndefined();
   });
 
   it("the type-constraint ConfigMap and the etcd Secret copy", async () => {
@@ -72,7 +72,7 @@ describe("an object just applied reads as unchanged", () => {
       new Map([["rt", { containers: [], supportedModelFormats: [{ name: "sklearn", autoSelect: true }] }]]),
       true,
     );
-    expect(applyChange(configMap, await applyAndCache(CONFIG_MAPS, configMap))).toBeUndefined();
+    expect(whatApplyWouldChange(configMap, await applyAndCache(CONFIG_MAPS, configMap))).toBeUndefined();
     const secret = buildNamespaceEtcdSecret(
       {
         etcd_connection: Buffer.from('{"endpoints":"http://etcd:2379","root_prefix":"mm"}').toString(
@@ -83,7 +83,7 @@ describe("an object just applied reads as unchanged", () => {
       namespace,
     );
     if (!secret.ok) throw new Error(secret.error);
-    expect(applyChange(secret.value, await applyAndCache(SECRETS, secret.value))).toBeUndefined();
+    expect(whatApplyWouldChange(secret.value, await applyAndCache(SECRETS, secret.value))).toBeUndefined();
   });
 });
 
@@ -101,22 +101,22 @@ describe("a difference an apply would act on reads as a change", () => {
   it("a value the rendering sets differently", () => {
     const next = structuredClone(inNamespace(golden));
     firstContainer(next).image = "registry.invalid/other:1";
-    expect(applyChange(next, live)).toBeDefined();
+    expect(whatApplyWouldChange(next, live)).toBeDefined();
   });
 
   it("a field the controller set that the rendering no longer has (the apply would remove it)", () => {
     const next = structuredClone(inNamespace(golden));
     firstContainer(next).env = firstContainer(next).env?.slice(1);
-    expect(applyChange(next, live)).toBeDefined();
+    expect(whatApplyWouldChange(next, live)).toBeDefined();
     const withoutLabel = structuredClone(inNamespace(golden));
     delete withoutLabel.metadata?.labels?.["app.kubernetes.io/instance"];
-    expect(applyChange(withoutLabel, live)).toBeDefined();
+    expect(whatApplyWouldChange(withoutLabel, live)).toBeDefined();
   });
 
   it("a field the rendering adds", () => {
     const next = structuredClone(inNamespace(golden));
     next.metadata = { ...next.metadata, annotations: { ...next.metadata?.annotations, added: "yes" } };
-    expect(applyChange(next, live)).toBeDefined();
+    expect(whatApplyWouldChange(next, live)).toBeDefined();
   });
 
   it("an object changed by someone else, or never applied by the controller", async () => {
@@ -125,8 +125,8 @@ describe("a difference an apply would act on reads as a change", () => {
       { namespace, name: golden.metadata?.name },
       { spec: { strategy: { rollingUpdate: { maxSurge: "10%" } } } },
     );
-    expect(applyChange(inNamespace(golden), stripForCache(edited))).toBeDefined();
+    expect(whatApplyWouldChange(inNamespace(golden), stripForCache(edited))).toBeDefined();
     const { managedFields: _, ...metadata } = live.metadata ?? {};
-    expect(applyChange(inNamespace(golden), { ...live, metadata })).toBeDefined();
+    expect(whatApplyWouldChange(inNamespace(golden), { ...live, metadata })).toBeDefined();
   });
 });

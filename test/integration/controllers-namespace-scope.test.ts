@@ -121,7 +121,7 @@ describe("namespace objects", () => {
       () => client.get<V1Service>(SERVICES, "modelmesh-serving", namespace),
       "the Service",
     );
-    const expected = buildModelMeshService(namespace, defaultServingConfig(), {} as never);
+    const expected = buildModelMeshService(namespace, defaultServingConfig(), undefined);
     expect(service.metadata?.labels).toEqual(expected.metadata?.labels);
     expect(service.metadata?.ownerReferences).toBeUndefined();
     expect(service.spec?.clusterIP).toBe("None");

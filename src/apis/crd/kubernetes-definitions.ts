@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { isRecord } from "../../lib/is-record.js";
 
 /** Where scripts/fetch-k8s-openapi.ts stores the Kubernetes definitions (relative to the repository root). */
 export const KUBERNETES_OPENAPI_PATH = "src/apis/kubernetes-openapi.json";
@@ -76,7 +77,7 @@ export function loadKubernetesOpenApi(repoRoot: string): KubernetesOpenApi {
 }
 
 function isSchema(value: unknown): value is JsonSchema {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return isRecord(value);
 }
 
 /** The single `$ref` of a node (`$ref` directly, or the `allOf: [{$ref}]` wrapping of OpenAPI v3). */

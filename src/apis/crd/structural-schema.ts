@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isRecord } from "../../lib/is-record.js";
 import { KUBERNETES_DEFINITION_KEY, OBJECT_METADATA_KEY } from "../kubernetes.js";
 import {
   embedKubernetesDefinition,
@@ -10,7 +11,7 @@ import {
 const DROPPED_KEYWORDS = new Set(["$schema", "const", "propertyNames", "id"]);
 
 function isSchema(value: unknown): value is JsonSchema {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return isRecord(value);
 }
 
 function sortedKeys(object: JsonSchema): JsonSchema {

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { isRecord } from "../../lib/is-record.js";
 import { fail, ok, type Result } from "../../lib/result.js";
-import { isRecord } from "../kubernetes.js";
 import {
   DEPLOYMENT_MODE_ANNOTATION,
   DEPLOYMENT_MODE_MODEL_MESH,

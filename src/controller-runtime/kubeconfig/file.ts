@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
+import { isRecord } from "../../lib/is-record.js";
 import type { ClusterAccess } from "../cluster-access.js";
 import { type ExecConfig, ExecCredentialPlugin } from "./exec-plugin.js";
 import {
@@ -185,5 +186,5 @@ function optionalString(fields: Fields, field: string, where: string): string | 
 }
 
 function isFields(value: unknown): value is Fields {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return isRecord(value);
 }

@@ -13,11 +13,12 @@ import type {
 import { CONFIG_MAPS, DEPLOYMENTS, SECRETS, SERVICE_MONITORS, SERVICES } from "../../apis/resource-types.js";
 import { LABELS, OBJECTS } from "../../builders/constants.js";
 import { buildNamespaceEtcdSecret } from "../../builders/etcd-secret.js";
+import { controllerReference } from "../../builders/owner-reference.js";
 import { buildModelMeshService } from "../../builders/service.js";
 import { buildServiceMonitor, wantsServiceMonitor } from "../../builders/service-monitor.js";
 import { buildTypeConstraintsConfigMap } from "../../builders/type-constraints.js";
 import { applyOwned } from "../../controller-runtime/apply.js";
-import { applyChange } from "../../controller-runtime/apply-change.js";
+import { applyIfChanged } from "../../controller-runtime/apply-change.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../controller-runtime/controller.js";
 import type { Informer } from "../../controller-runtime/informer.js";
 import { NAMESPACE_INDEX } from "../../controller-runtime/store.js";
@@ -63,8 +64,7 @@ export class NamespaceReconciler implements Reconciler {
     const client = this.#ctx.manager.client;
 
     const owner = await this.#serviceOwner(namespace);
-    const desired = buildModelMeshService(namespace, config, owner ?? ({} as V1OwnerReference));
-    if (owner === undefined) delete desired.metadata?.ownerReferences;
+    const desired = buildModelMeshService(namespace, config, owner);
     const existing = this.#caches.services.store.getByName(config.inferenceServiceName, namespace);
     const headlessChanged = existing !== undefined && isHeadless(existing) !== config.headlessService;
     if (existing !== undefined && headlessChanged) {
@@ -82,10 +82,7 @@ export class NamespaceReconciler implements Reconciler {
       );
     }
     const live = headlessChanged ? undefined : existing;
-    const service =
-      live !== undefined && applyChange(desired, live) === undefined
-        ? live
-        : await applyOwned(client, SERVICES, desired);
+    const { object: service } = await applyIfChanged(client, SERVICES, desired, live);
     if (existing === undefined) log.info({ service: config.inferenceServiceName }, "Created Kube Service");
     for (const other of this.#caches.services.store.byIndex(NAMESPACE_INDEX, namespace)) {
       const name = other.metadata?.name ?? "";
@@ -96,14 +93,12 @@ export class NamespaceReconciler implements Reconciler {
 
     if (this.#ctx.features.serviceMonitors) {
       if (wantsServiceMonitor(config)) {
-        const serviceOwner: V1OwnerReference = {
+        const serviceOwner = controllerReference({
           apiVersion: "v1",
           kind: "Service",
           name: service.metadata?.name ?? config.inferenceServiceName,
           uid: service.metadata?.uid ?? "",
-          controller: true,
-          blockOwnerDeletion: true,
-        };
+        });
         await applyOwned(client, SERVICE_MONITORS, buildServiceMonitor(namespace, config, serviceOwner));
       } else {
         await client.delete(SERVICE_MONITORS, OBJECTS.serviceMonitor, namespace);
@@ -120,8 +115,7 @@ export class NamespaceReconciler implements Reconciler {
       OBJECTS.typeConstraintsConfigMap,
       namespace,
     );
-    if (applyChange(typeConstraints, liveTypeConstraints) !== undefined)
-      await applyOwned(client, CONFIG_MAPS, typeConstraints);
+    await applyIfChanged(client, CONFIG_MAPS, typeConstraints, liveTypeConstraints);
     if (namespace !== this.#ctx.controllerNamespace) await this.#copyEtcdSecret(namespace);
     return undefined;
   }
@@ -131,7 +125,12 @@ export class NamespaceReconciler implements Reconciler {
     if (this.#ctx.scope === "cluster") {
       const object = this.#caches.namespaces?.store.getByName(namespace);
       if (object?.metadata?.uid === undefined) return undefined;
-      return ownerReference("v1", "Namespace", namespace, object.metadata.uid);
+      return controllerReference({
+        apiVersion: "v1",
+        kind: "Namespace",
+        name: namespace,
+        uid: object.metadata.uid,
+      });
     }
     // Outside the cluster (a developer's machine) there is no such Deployment: the Service then has no owner.
     const deployment = await this.#ctx.manager.client.get<V1Deployment>(
@@ -140,12 +139,12 @@ export class NamespaceReconciler implements Reconciler {
       this.#ctx.controllerNamespace,
     );
     if (deployment?.metadata?.uid === undefined) return undefined;
-    return ownerReference(
-      "apps/v1",
-      "Deployment",
-      this.#ctx.controllerDeploymentName,
-      deployment.metadata.uid,
-    );
+    return controllerReference({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      name: this.#ctx.controllerDeploymentName,
+      uid: deployment.metadata.uid,
+    });
   }
 
   async #copyEtcdSecret(namespace: string): Promise<void> {
@@ -162,8 +161,8 @@ export class NamespaceReconciler implements Reconciler {
       this.#ctx.events.record(namespaceObject(namespace), "Warning", REASON_ETCD_SECRET_INVALID, message);
       throw new Error(message);
     }
-    if (applyChange(copy.value, await this.#caches.secrets.get(namespace, secretName)) !== undefined)
-      await applyOwned(this.#ctx.manager.client, SECRETS, copy.value);
+    const live = await this.#caches.secrets.get(namespace, secretName);
+    await applyIfChanged(this.#ctx.manager.client, SECRETS, copy.value, live);
   }
 
   /** No runtime left in the namespace: its `tc-config` and etcd Secret copy go. */
@@ -192,10 +191,6 @@ export class NamespaceReconciler implements Reconciler {
     await this.#removeRuntimeSupport(namespace);
     if (services.length > 0) log.info("namespace not served: removed its modelmesh objects");
   }
-}
-
-function ownerReference(apiVersion: string, kind: string, name: string, uid: string): V1OwnerReference {
-  return { apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true };
 }
 
 function namespaceObject(name: string): KubernetesObject {

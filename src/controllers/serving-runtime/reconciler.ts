@@ -18,8 +18,7 @@ import { runtimeLabelSet } from "../../builders/model-type-labels.js";
 import { decideReplicas, type NoModelsSince } from "../../builders/replicas.js";
 import { validateRuntimeSpec } from "../../builders/runtime-validator.js";
 import type { ServingConfig } from "../../config/serving-config.js";
-import { applyOwned } from "../../controller-runtime/apply.js";
-import { applyChange } from "../../controller-runtime/apply-change.js";
+import { applyIfChanged } from "../../controller-runtime/apply-change.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../controller-runtime/controller.js";
 import type { Informer } from "../../controller-runtime/informer.js";
 import { KubeApiError } from "../../controller-runtime/kube-client.js";
@@ -190,25 +189,22 @@ export class ServingRuntimeReconciler implements Reconciler {
     await this.#removeRenamedDeployments(runtime, namespace, target, log);
     if (replicas === undefined && live !== undefined && controllerOwnsReplicas(live))
       await handOverReplicas(client, namespace, target);
-    const change = applyChange(rendered.value, live);
-    if (change === undefined) {
-      log.debug("the Deployment is as rendered; not applying");
-    } else {
-      log.info({ pods: replicas ?? "unmanaged", change }, "Applying model mesh deployment");
-      await applyOwned(client, DEPLOYMENTS, rendered.value).catch((error: unknown) => {
-        // A Deployment built from what the runtime says (a container or port name Kubernetes does not accept) is
-        // refused until the runtime changes: only its author can fix that, so the runtime says why (decision 0152).
-        if (error instanceof KubeApiError && (error.statusCode === 400 || error.statusCode === 422)) {
-          this.#ctx.events.record(
-            object,
-            "Warning",
-            REASONS.deploymentRejected,
-            inNamespace(runtime, namespace, `Deployment ${target} was refused: ${error.message}`),
-          );
-        }
-        throw error;
-      });
-    }
+    const applied = await applyIfChanged(client, DEPLOYMENTS, rendered.value, live, (change) =>
+      log.info({ pods: replicas ?? "unmanaged", change }, "Applying model mesh deployment"),
+    ).catch((error: unknown) => {
+      // A Deployment built from what the runtime says (a container or port name Kubernetes does not accept) is
+      // refused until the runtime changes: only its author can fix that, so the runtime says why (decision 0152).
+      if (error instanceof KubeApiError && (error.statusCode === 400 || error.statusCode === 422)) {
+        this.#ctx.events.record(
+          object,
+          "Warning",
+          REASONS.deploymentRejected,
+          inNamespace(runtime, namespace, `Deployment ${target} was refused: ${error.message}`),
+        );
+      }
+      throw error;
+    });
+    if (applied.change === undefined) log.debug("the Deployment is as rendered; not applying");
     if (live === undefined) {
       this.#ctx.events.record(
         object,
@@ -244,9 +240,8 @@ export class ServingRuntimeReconciler implements Reconciler {
     const name = hpa.metadata?.name ?? "";
     const live = await client.get(HORIZONTAL_POD_AUTOSCALERS, name, input.namespace);
     this.#hpaAbsent.delete(`${input.namespace}/${name}`);
-    if (applyChange(hpa, live) === undefined) return;
-    await applyOwned(client, HORIZONTAL_POD_AUTOSCALERS, hpa);
-    if (live === undefined) {
+    const { change } = await applyIfChanged(client, HORIZONTAL_POD_AUTOSCALERS, hpa, live);
+    if (change !== undefined && live === undefined) {
       this.#ctx.events.record(
         object,
         "Normal",

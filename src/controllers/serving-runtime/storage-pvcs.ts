@@ -1,9 +1,6 @@
 /** PVC names a runtime mounts because the namespace's storage Secret names them (reference §2.1.5). */
+import { isRecord } from "../../lib/is-record.js";
 import { fail, ok, type Result } from "../../lib/result.js";
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /**
  * `data` is the Secret's base64 data. Every entry must be a JSON object of strings; entries of `type: pvc`

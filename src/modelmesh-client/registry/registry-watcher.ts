@@ -1,5 +1,6 @@
 import type { Etcd3 } from "etcd3";
 import { createLogger, type Logger } from "../../controller-runtime/logging.js";
+import { isRecord } from "../../lib/is-record.js";
 import { type LosslessJson, parseLosslessJson } from "../../lib/lossless-json.js";
 import { fail, ok, type Result } from "../../lib/result.js";
 import { PREDICTOR_SOURCE, parseConcreteModelId } from "../model-id.js";
@@ -15,8 +16,8 @@ export interface ModelEventKey {
 export const VMODELS_TABLE = "vmodels/";
 export const REGISTRY_TABLE = "registry/";
 
-function isRecord(value: LosslessJson): value is { [key: string]: LosslessJson } {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+function isJsonObject(value: LosslessJson): value is { [key: string]: LosslessJson } {
+  return isRecord(value);
 }
 
 /** The vmodel record's owner (`o`); an empty owner means a Predictor, as model-mesh's default owner is `ksp`. */
@@ -31,7 +32,7 @@ export function vmodelEventKey(
   } catch (error) {
     return fail(`unparseable vmodel record: ${(error as Error).message}`);
   }
-  if (!isRecord(record)) return fail("vmodel record is not a JSON object");
+  if (!isJsonObject(record)) return fail("vmodel record is not a JSON object");
   const owner = record.o ?? "";
   if (typeof owner !== "string") return fail("vmodel record field 'o' is not a string");
   return ok({ source: owner || PREDICTOR_SOURCE, namespace, name: vmodelId });

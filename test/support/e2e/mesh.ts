@@ -28,7 +28,7 @@ export function modelPath(object: InstalledObject): string | undefined {
   if (object.kind === "Predictor") return (object as { spec?: { path?: string } }).spec?.path;
   if (object.kind !== "InferenceService") return undefined;
   const converted = convertInferenceService(object as unknown as InferenceService);
-  return converted.ok ? modelLocation(converted.spec).path : undefined;
+  return converted.ok ? modelLocation(converted.value).path : undefined;
 }
 
 export class ModelStore {

@@ -20,6 +20,6 @@ export function exampleInferenceServices(): InferenceService[] {
 export function sandboxModelPaths(): string[] {
   return exampleInferenceServices().flatMap((isvc) => {
     const converted = convertInferenceService(isvc);
-    return converted.ok ? [modelLocation(converted.spec).path] : [];
+    return converted.ok ? [modelLocation(converted.value).path] : [];
   });
 }
