@@ -77,6 +77,19 @@ export function runtimeSupportsPredictor(runtimeLabels: ReadonlySet<string>, typ
   return typeLabel.split(LABEL_SEPARATOR).every((part) => runtimeLabels.has(part));
 }
 
+/** What a model asks of the runtimes of its namespace. */
+export interface ModelDemand {
+  /** `undefined` when the model's spec cannot be read: it then counts for every runtime, so none scales down. */
+  typeLabel: string | undefined;
+  /** A PVC the model is stored on (`storage.parameters.type: pvc`). */
+  pvcClaim: string | undefined;
+}
+
+/** Whether a runtime with these labels serves the demand (an unreadable model counts for every runtime). */
+export function runtimeServes(runtimeLabels: ReadonlySet<string>, demand: ModelDemand): boolean {
+  return demand.typeLabel === undefined || runtimeSupportsPredictor(runtimeLabels, demand.typeLabel);
+}
+
 /** Go's string order (bytewise); identical to code-unit order for the ASCII of label values. */
 export function compareStrings(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));

@@ -1,17 +1,20 @@
 /** Wires the serving-runtime reconciler to runtimes, models, Deployments, storage Secrets, config and namespaces. */
+
 import type { V1Deployment, V1Secret } from "@kubernetes/client-node";
 import { DEPLOYMENTS } from "../../apis/resource-types.js";
 import { KIND_CLUSTER_SERVING_RUNTIME, KIND_SERVING_RUNTIME } from "../../apis/serving/group.js";
 import { LABELS } from "../../builders/constants.js";
-import { runtimeLabelSet } from "../../builders/model-type-labels.js";
+import { isMultiModel } from "../../builders/effective-runtimes.js";
+import type { ModelDemand } from "../../builders/model-type-labels.js";
+import { runtimeLabelSet, runtimeServes } from "../../builders/model-type-labels.js";
 import { Controller } from "../../controller-runtime/controller.js";
 import { createLogger } from "../../controller-runtime/logging.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
 import { namedSecrets } from "../caches/named-secrets.js";
-import { isMultiModel, type RuntimeCaches } from "../caches/runtime-caches.js";
+import type { RuntimeCaches } from "../caches/runtime-caches.js";
 import { scopedInformer } from "../caches/scoped-informer.js";
 import type { ControllerContext } from "../context/context.js";
-import { ModelCaches, type ModelDemand, runtimeServes } from "./models.js";
+import { ModelCaches } from "./models.js";
 import { ServingRuntimeReconciler } from "./reconciler.js";
 
 export const SERVING_RUNTIME_CONTROLLER_NAME = "ServingRuntimeReconciler";

@@ -10,19 +10,12 @@ import {
 } from "../../apis/serving/inference-service-conversion.js";
 import { type PredictorSpec, PredictorSpecSchema } from "../../apis/serving/v1alpha1/predictor.js";
 import type { InferenceService } from "../../apis/serving/v1beta1/inference-service.js";
-import { predictorTypeLabel, runtimeSupportsPredictor } from "../../builders/model-type-labels.js";
+import { type ModelDemand, predictorTypeLabel } from "../../builders/model-type-labels.js";
 import type { Informer } from "../../controller-runtime/informer.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
 import { scopedInformer } from "../caches/scoped-informer.js";
 import type { ControllerContext } from "../context/context.js";
 import { DemandIndex } from "./demand-index.js";
-
-export interface ModelDemand {
-  /** `undefined` when the model's spec cannot be read: it then counts for every runtime, so none scales down. */
-  typeLabel: string | undefined;
-  /** A PVC the model is stored on (`storage.parameters.type: pvc`). */
-  pvcClaim: string | undefined;
-}
 
 const PVC_STORAGE_TYPE = "pvc";
 
@@ -76,10 +69,6 @@ export function demandOfInferenceService(
     // Upstream counts an InferenceService it cannot convert as a user of every runtime: never scale under it.
     return converted.ok ? demandOfSpec(converted.value) : { typeLabel: undefined, pvcClaim: undefined };
   });
-}
-
-export function runtimeServes(runtimeLabels: ReadonlySet<string>, demand: ModelDemand): boolean {
-  return demand.typeLabel === undefined || runtimeSupportsPredictor(runtimeLabels, demand.typeLabel);
 }
 
 export class ModelCaches {
