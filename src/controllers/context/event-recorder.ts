@@ -112,7 +112,6 @@ export class AggregatingEventRecorder implements EventRecorder {
       this.#scheduleRepeat(existing);
       return;
     }
-    const timestamp = new Date(now);
     const entry: Remembered = {
       namespace,
       name: undefined,
@@ -120,34 +119,23 @@ export class AggregatingEventRecorder implements EventRecorder {
       writtenCount: 0,
       lastWrittenAt: now,
       flushTimer: undefined,
-      event: {
-        apiVersion: "v1",
-        kind: "Event",
-        metadata: {
-          name: `${metadata.name ?? "object"}.${randomBytes(8).toString("hex")}`,
-          namespace,
-        },
-        involvedObject: {
-          apiVersion: object.apiVersion,
-          kind: object.kind,
-          name: metadata.name,
-          // The API server wants a Namespace's own Events to name it as their namespace too.
-          ...(metadata.namespace !== undefined || object.kind === "Namespace" ? { namespace } : {}),
-          ...(metadata.uid !== undefined ? { uid: metadata.uid } : {}),
-          ...(metadata.resourceVersion !== undefined ? { resourceVersion: metadata.resourceVersion } : {}),
-        },
+      event: newEvent(
+        object,
+        namespace,
         type,
         reason,
-        message: text,
-        source: { component: this.#component, host: this.#host },
-        reportingComponent: this.#component,
-        reportingInstance: this.#host,
-        firstTimestamp: timestamp,
-        lastTimestamp: timestamp,
-        count: 1,
-      },
+        text,
+        { component: this.#component, host: this.#host },
+        now,
+      ),
     };
     this.#remembered.set(key, entry);
+    this.#forgetOldest();
+    this.#enqueueWrite(entry);
+  }
+
+  /** Keeps at most `maxRemembered` Events to fold repeats into, dropping the least recently used. */
+  #forgetOldest(): void {
     while (this.#remembered.size > this.#maxRemembered) {
       const oldest = this.#remembered.keys().next().value;
       if (oldest === undefined) break;
@@ -155,7 +143,6 @@ export class AggregatingEventRecorder implements EventRecorder {
       if (forgotten?.flushTimer !== undefined) clearTimeout(forgotten.flushTimer);
       this.#remembered.delete(oldest);
     }
-    this.#enqueueWrite(entry);
   }
 
   #scheduleRepeat(entry: Remembered): void {
@@ -214,4 +201,44 @@ export class AggregatingEventRecorder implements EventRecorder {
     entry.name = created.metadata?.name ?? entry.event.metadata?.name;
     entry.writtenCount = count;
   }
+}
+
+/** A new core/v1 Event about `object`, first seen `now`. */
+function newEvent(
+  object: KubernetesObject,
+  namespace: string,
+  type: EventType,
+  reason: string,
+  message: string,
+  reporter: { component: string; host: string },
+  now: number,
+): CoreV1Event {
+  const metadata = object.metadata ?? {};
+  const timestamp = new Date(now);
+  return {
+    apiVersion: "v1",
+    kind: "Event",
+    metadata: {
+      name: `${metadata.name ?? "object"}.${randomBytes(8).toString("hex")}`,
+      namespace,
+    },
+    involvedObject: {
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      name: metadata.name,
+      // The API server wants a Namespace's own Events to name it as their namespace too.
+      ...(metadata.namespace !== undefined || object.kind === "Namespace" ? { namespace } : {}),
+      ...(metadata.uid !== undefined ? { uid: metadata.uid } : {}),
+      ...(metadata.resourceVersion !== undefined ? { resourceVersion: metadata.resourceVersion } : {}),
+    },
+    type,
+    reason,
+    message,
+    source: { component: reporter.component, host: reporter.host },
+    reportingComponent: reporter.component,
+    reportingInstance: reporter.host,
+    firstTimestamp: timestamp,
+    lastTimestamp: timestamp,
+    count: 1,
+  };
 }

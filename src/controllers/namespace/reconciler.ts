@@ -17,10 +17,12 @@ import { controllerReference } from "../../builders/owner-reference.js";
 import { buildModelMeshService } from "../../builders/service.js";
 import { buildServiceMonitor, wantsServiceMonitor } from "../../builders/service-monitor.js";
 import { buildTypeConstraintsConfigMap } from "../../builders/type-constraints.js";
+import type { ServingConfig } from "../../config/serving-config.js";
 import { applyOwned } from "../../controller-runtime/apply.js";
 import { applyIfChanged } from "../../controller-runtime/apply-change.js";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "../../controller-runtime/controller.js";
 import type { Informer } from "../../controller-runtime/informer.js";
+import type { Logger } from "../../controller-runtime/logging.js";
 import { NAMESPACE_INDEX } from "../../controller-runtime/store.js";
 import { fail } from "../../lib/result.js";
 import type { NamedSecrets } from "../caches/named-secrets.js";
@@ -42,8 +44,21 @@ export interface NamespaceCaches {
   runtimes: RuntimeCaches;
 }
 
-function isHeadless(service: V1Service): boolean {
-  return service.spec?.clusterIP === "None";
+/**
+ * What the namespace's Service needs: `create` when there is none, `recreate` when it must switch between
+ * headless and not (clusterIP is immutable), else `apply` (only what would change).
+ */
+export function serviceAction(
+  existing: V1Service | undefined,
+  headlessService: boolean,
+): "create" | "recreate" | "apply" {
+  if (existing === undefined) return "create";
+  return (existing.spec?.clusterIP === "None") !== headlessService ? "recreate" : "apply";
+}
+
+/** The `modelmesh-service` Services of the namespace that are not `name` (left by a former service name). */
+export function otherServices(services: readonly V1Service[], name: string): string[] {
+  return services.map((service) => service.metadata?.name ?? "").filter((other) => other !== name);
 }
 
 export class NamespaceReconciler implements Reconciler {
@@ -61,63 +76,78 @@ export class NamespaceReconciler implements Reconciler {
       return undefined;
     }
     const config = this.#ctx.config.current();
-    const client = this.#ctx.manager.client;
+    const service = await this.#reconcileService(namespace, config, log);
+    await this.#reconcileServiceMonitor(namespace, config, service);
+    await this.#reconcileRuntimeSupport(namespace, config);
+    return undefined;
+  }
 
-    const owner = await this.#serviceOwner(namespace);
-    const desired = buildModelMeshService(namespace, config, owner);
-    const existing = this.#caches.services.store.getByName(config.inferenceServiceName, namespace);
-    const headlessChanged = existing !== undefined && isHeadless(existing) !== config.headlessService;
-    if (existing !== undefined && headlessChanged) {
-      // clusterIP is immutable: switching between headless and not means a new Service.
+  /** The one `modelmesh-service` Service of the namespace, as it is afterwards. */
+  async #reconcileService(namespace: string, config: ServingConfig, log: Logger): Promise<V1Service> {
+    const client = this.#ctx.manager.client;
+    const name = config.inferenceServiceName;
+    const desired = buildModelMeshService(namespace, config, await this.#serviceOwner(namespace));
+    const existing = this.#caches.services.store.getByName(name, namespace);
+    const action = serviceAction(existing, config.headlessService);
+    if (existing !== undefined && action === "recreate") {
       log.info(
         { headless: config.headlessService },
         "Deleting/recreating Service because headlessness changed",
       );
-      await client.delete(SERVICES, config.inferenceServiceName, namespace);
+      await client.delete(SERVICES, name, namespace);
       this.#ctx.events.record(
         existing,
         "Normal",
         REASON_SERVICE_RECREATED,
-        `Recreating Service ${config.inferenceServiceName}: headlessService changed to ${config.headlessService}`,
+        `Recreating Service ${name}: headlessService changed to ${config.headlessService}`,
       );
     }
-    const live = headlessChanged ? undefined : existing;
+    const live = action === "apply" ? existing : undefined;
     const { object: service } = await applyIfChanged(client, SERVICES, desired, live);
-    if (existing === undefined) log.info({ service: config.inferenceServiceName }, "Created Kube Service");
-    for (const other of this.#caches.services.store.byIndex(NAMESPACE_INDEX, namespace)) {
-      const name = other.metadata?.name ?? "";
-      if (name === config.inferenceServiceName) continue;
-      log.info({ service: name }, "deleting a modelmesh-service Service of another name");
-      await client.delete(SERVICES, name, namespace);
+    if (action === "create") log.info({ service: name }, "Created Kube Service");
+    const services = this.#caches.services.store.byIndex(NAMESPACE_INDEX, namespace);
+    for (const other of otherServices(services, name)) {
+      log.info({ service: other }, "deleting a modelmesh-service Service of another name");
+      await client.delete(SERVICES, other, namespace);
     }
+    return service;
+  }
 
-    if (this.#ctx.features.serviceMonitors) {
-      if (wantsServiceMonitor(config)) {
-        const serviceOwner = controllerReference({
-          apiVersion: "v1",
-          kind: "Service",
-          name: service.metadata?.name ?? config.inferenceServiceName,
-          uid: service.metadata?.uid ?? "",
-        });
-        await applyOwned(client, SERVICE_MONITORS, buildServiceMonitor(namespace, config, serviceOwner));
-      } else {
-        await client.delete(SERVICE_MONITORS, OBJECTS.serviceMonitor, namespace);
-      }
+  /** Owned by the Service, so that it goes with it. */
+  async #reconcileServiceMonitor(
+    namespace: string,
+    config: ServingConfig,
+    service: V1Service,
+  ): Promise<void> {
+    if (!this.#ctx.features.serviceMonitors) return;
+    const client = this.#ctx.manager.client;
+    if (!wantsServiceMonitor(config)) {
+      await client.delete(SERVICE_MONITORS, OBJECTS.serviceMonitor, namespace);
+      return;
     }
+    const serviceOwner = controllerReference({
+      apiVersion: "v1",
+      kind: "Service",
+      name: service.metadata?.name ?? config.inferenceServiceName,
+      uid: service.metadata?.uid ?? "",
+    });
+    await applyOwned(client, SERVICE_MONITORS, buildServiceMonitor(namespace, config, serviceOwner));
+  }
 
+  /** `tc-config` and the etcd Secret copy while the namespace has a runtime; neither once it has none. */
+  async #reconcileRuntimeSupport(namespace: string, config: ServingConfig): Promise<void> {
     const specs = this.#caches.runtimes.specsOfNamespace(namespace);
     if (specs.size === 0) {
       await this.#removeRuntimeSupport(namespace);
-      return undefined;
+      return;
     }
     const typeConstraints = buildTypeConstraintsConfigMap(namespace, specs, config.restProxy.enabled);
     const liveTypeConstraints = this.#caches.managedConfigMaps.store.getByName(
       OBJECTS.typeConstraintsConfigMap,
       namespace,
     );
-    await applyIfChanged(client, CONFIG_MAPS, typeConstraints, liveTypeConstraints);
+    await applyIfChanged(this.#ctx.manager.client, CONFIG_MAPS, typeConstraints, liveTypeConstraints);
     if (namespace !== this.#ctx.controllerNamespace) await this.#copyEtcdSecret(namespace);
-    return undefined;
   }
 
   /** The Namespace (cluster scope) or the controller's Deployment (namespace scope); none if it is missing. */
