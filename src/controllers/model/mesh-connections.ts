@@ -313,43 +313,9 @@ export class MeshConnections {
     const connection = new Connection(namespace, override, this.#lastEpoch);
     this.#connections.set(namespace, connection);
     const tls = this.#tlsOptions();
-    const target = override === "" ? undefined : dialTarget(override);
-    if (!tls.ok) {
-      connection.problem = tls.error;
-    } else if (target?.ok === false) {
-      connection.problem = target.error;
-    } else {
-      try {
-        connection.client = new ModelMeshClient({
-          serviceName: this.#settings.serviceName,
-          namespace,
-          port: this.#settings.port,
-          ...(target === undefined ? { endpoints: connection.endpoints } : { target: target.value }),
-          ...(tls.value !== undefined && { tls: tls.value }),
-        });
-      } catch (error) {
-        // Unusable PEM material (bad base64, a key that does not match): reported, never thrown.
-        connection.problem = `TLS Secret '${this.#settings.tlsSecretName}' (config tls.secretName) holds unusable certificate or key data: ${(error as Error).message}`;
-      }
-    }
+    this.#connect(connection, tls, override === "" ? undefined : dialTarget(override));
     const client = connection.client;
-    if (client !== undefined) {
-      connection.loads = new LoadCompletion({
-        waitForLoad: (modelId, signal) =>
-          client.ensureLoaded(
-            { modelId, sync: true, lastUsedTime: BigInt(Date.now() - LOAD_WAIT_LAST_USED_AGE_MS) },
-            { deadlineMs: LOAD_WAIT_DEADLINE_MS, signal },
-          ),
-        enqueue: this.#handlers.onLoadEnded,
-        maxWaiters: () => connection.maxLoadWaiters(),
-        log: this.#log.child({ namespace }),
-      });
-      connection.stopWatchingChannel = client.watchReachability((up) => {
-        if (connection.channelUp === up) return;
-        connection.channelUp = up;
-        this.#reachabilityChanged(connection);
-      });
-    }
+    if (client !== undefined) this.#follow(connection, client);
     this.#startWatcher(connection);
     if (this.#slices.hasSynced()) {
       const slices = this.#slices.store.byIndex(NAMESPACE_INDEX, namespace);
@@ -360,13 +326,60 @@ export class MeshConnections {
       {
         namespace,
         service: this.#settings.serviceName,
-        tls: tls !== undefined,
+        tls: !tls.ok || tls.value !== undefined,
         ...(override !== "" && { modelMeshEndpoint: override }),
         problem: connection.problem,
       },
       "ModelMesh connection opened",
     );
     this.#handlers.onNamespaceChanged(namespace);
+  }
+
+  /** The connection's gRPC client, or the problem that keeps it from having one. */
+  #connect(
+    connection: Connection,
+    tls: Result<MeshTlsOptions | undefined>,
+    target: Result<string> | undefined,
+  ): void {
+    if (!tls.ok) {
+      connection.problem = tls.error;
+      return;
+    }
+    if (target?.ok === false) {
+      connection.problem = target.error;
+      return;
+    }
+    try {
+      connection.client = new ModelMeshClient({
+        serviceName: this.#settings.serviceName,
+        namespace: connection.namespace,
+        port: this.#settings.port,
+        ...(target === undefined ? { endpoints: connection.endpoints } : { target: target.value }),
+        ...(tls.value !== undefined && { tls: tls.value }),
+      });
+    } catch (error) {
+      // Unusable PEM material (bad base64, a key that does not match): reported, never thrown.
+      connection.problem = `TLS Secret '${this.#settings.tlsSecretName}' (config tls.secretName) holds unusable certificate or key data: ${(error as Error).message}`;
+    }
+  }
+
+  /** Asks when each load ends, and hears when the mesh becomes reachable or unreachable. */
+  #follow(connection: Connection, client: ModelMeshClient): void {
+    connection.loads = new LoadCompletion({
+      waitForLoad: (modelId, signal) =>
+        client.ensureLoaded(
+          { modelId, sync: true, lastUsedTime: BigInt(Date.now() - LOAD_WAIT_LAST_USED_AGE_MS) },
+          { deadlineMs: LOAD_WAIT_DEADLINE_MS, signal },
+        ),
+      enqueue: this.#handlers.onLoadEnded,
+      maxWaiters: () => connection.maxLoadWaiters(),
+      log: this.#log.child({ namespace: connection.namespace }),
+    });
+    connection.stopWatchingChannel = client.watchReachability((up) => {
+      if (connection.channelUp === up) return;
+      connection.channelUp = up;
+      this.#reachabilityChanged(connection);
+    });
   }
 
   async #close(namespace: string): Promise<void> {

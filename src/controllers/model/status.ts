@@ -237,6 +237,24 @@ export function mergeVModelStatus(
     if (target.state !== "") next.targetModelState = target.state;
   }
 
+  const copies = copiesOf(active, activeInfo, targetInfo, sameTarget);
+  next.totalCopies = copies.total;
+  next.failedCopies = copies.failed;
+  if (options.withTransition) setTransition(next, previous, vmodel, target, targetInfo, options.now);
+
+  next.available = isAvailable(next);
+  next.grpcEndpoint = options.endpoints.grpc;
+  next.httpEndpoint = options.endpoints.http;
+  return next;
+}
+
+/** Copies of the active model (unless it failed for another reason than its load) and of a distinct target. */
+function copiesOf(
+  active: DecodedModelState,
+  activeInfo: VModelStatusInfo["activeModelStatus"],
+  targetInfo: VModelStatusInfo["targetModelStatus"],
+  sameTarget: boolean,
+): { total: number; failed: number } {
   let total = 0;
   let failed = 0;
   if (active.reason === undefined || active.reason === "ModelLoadFailed") {
@@ -249,35 +267,37 @@ export function mergeVModelStatus(
     total += copies.total;
     failed += copies.failed;
   }
-  next.totalCopies = total;
-  next.failedCopies = failed;
+  return { total, failed };
+}
 
-  if (options.withTransition) {
-    let transition = transitionStatusOf(vmodel.status) ?? previous.transitionStatus;
-    if (vmodel.status === VModelStatus.TRANSITION_FAILED && targetInfo?.status === ModelStatus.LOADING) {
-      transition = "InProgress";
-    }
-    next.transitionStatus = transition;
-
-    if (target === undefined || targetInfo === undefined || targetInfo.status === ModelStatus.LOADED) {
-      delete next.lastFailureInfo;
-    } else if (target.reason === undefined) {
-      if (!isWaitingForRuntime(previous)) delete next.lastFailureInfo;
-    } else {
-      next.lastFailureInfo = failureInfo(
-        target,
-        targetInfo,
-        vmodel.targetModelId,
-        previous.lastFailureInfo,
-        options.now,
-      );
-    }
+/** The transition status and the last failure, from the vmodel's state and its target's. */
+function setTransition(
+  next: PredictorStatus,
+  previous: PredictorStatus,
+  vmodel: VModelStatusInfo,
+  target: DecodedModelState | undefined,
+  targetInfo: VModelStatusInfo["targetModelStatus"],
+  now: Date,
+): void {
+  let transition = transitionStatusOf(vmodel.status) ?? previous.transitionStatus;
+  if (vmodel.status === VModelStatus.TRANSITION_FAILED && targetInfo?.status === ModelStatus.LOADING) {
+    transition = "InProgress";
   }
+  next.transitionStatus = transition;
 
-  next.available = isAvailable(next);
-  next.grpcEndpoint = options.endpoints.grpc;
-  next.httpEndpoint = options.endpoints.http;
-  return next;
+  if (target === undefined || targetInfo === undefined || targetInfo.status === ModelStatus.LOADED) {
+    delete next.lastFailureInfo;
+  } else if (target.reason === undefined) {
+    if (!isWaitingForRuntime(previous)) delete next.lastFailureInfo;
+  } else {
+    next.lastFailureInfo = failureInfo(
+      target,
+      targetInfo,
+      vmodel.targetModelId,
+      previous.lastFailureInfo,
+      now,
+    );
+  }
 }
 
 /** After a successful `setVModel`. */
