@@ -19,6 +19,7 @@ const LAYERS: Record<string, number> = {
   builders: 2,
   "modelmesh-client": 3,
   webhook: 3,
+  "controllers/names.ts": 4,
   "controllers/context": 4,
   "controllers/caches": 4,
   "controllers/namespace": 5,

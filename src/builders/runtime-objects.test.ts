@@ -6,7 +6,7 @@ import { defaultServingConfig, type ServingConfig } from "../config/serving-conf
 import type { EffectiveRuntime } from "./effective-runtimes.js";
 import { buildRuntimeHpa } from "./hpa.js";
 import type { ModelDemand } from "./model-type-labels.js";
-import { planRuntime, type RuntimeFacts, runtimeDeployment, runtimeInput } from "./runtime-objects.js";
+import { type PlanFacts, planRuntime, runtimeDeployment, runtimeInput } from "./runtime-objects.js";
 
 const NAMESPACE = "team-a";
 const SKLEARN: ModelDemand = { typeLabel: "mt:sklearn", pvcClaim: "models-pvc" };
@@ -34,7 +34,7 @@ const RESERVED = {
 
 const HPA = { "serving.kserve.io/autoscalerClass": "hpa", "serving.kserve.io/min-scale": "2" };
 
-function facts(overrides: Partial<RuntimeFacts> = {}, demands: ModelDemand[] = [SKLEARN]): RuntimeFacts {
+function facts(overrides: Partial<PlanFacts> = {}, demands: ModelDemand[] = [SKLEARN]): PlanFacts {
   return {
     served: true,
     usage: { demands, noModelsSince: undefined, nowMs: 1_000_000 },
@@ -43,7 +43,7 @@ function facts(overrides: Partial<RuntimeFacts> = {}, demands: ModelDemand[] = [
   };
 }
 
-function present(runtime: EffectiveRuntime, f: RuntimeFacts, config: ServingConfig = defaultServingConfig()) {
+function present(runtime: EffectiveRuntime, f: PlanFacts, config: ServingConfig = defaultServingConfig()) {
   const plan = planRuntime(runtime, NAMESPACE, config, f);
   if (plan.kind !== "present") throw new Error(`expected a present runtime, got ${plan.kind}`);
   return plan;

@@ -26,7 +26,7 @@ export interface RuntimeUsage {
 }
 
 /** What the policy decides from, besides the runtime and the config. */
-export interface RuntimeFacts {
+export interface PlanFacts {
   /** The runtime's namespace is served by this controller. */
   readonly served: boolean;
   /** Undefined: no scale-to-zero decision (`render` sees no models), the runtime counts as scaled up. */
@@ -78,7 +78,7 @@ export function planRuntime(
   runtime: EffectiveRuntime,
   namespace: string,
   config: ServingConfig,
-  facts: RuntimeFacts,
+  facts: PlanFacts,
 ): RuntimePlan {
   if (!isMultiModel(runtime.object)) return { kind: "absent", why: "not-multi-model" };
   const check = validateRuntimeSpec(runtime.object as RuntimeUnderValidation, config.builtInServerTypes);

@@ -9,7 +9,7 @@ import { KIND_SERVING_RUNTIME } from "../apis/serving/group.js";
 import type { ServingRuntime } from "../apis/serving/v1alpha1/serving-runtime.js";
 import { effectiveRuntimes, runtimeSpecs } from "../builders/effective-runtimes.js";
 import { controllerReference } from "../builders/owner-reference.js";
-import { planRuntime, type RuntimeFacts, runtimeDeployment } from "../builders/runtime-objects.js";
+import { type PlanFacts, planRuntime, runtimeDeployment } from "../builders/runtime-objects.js";
 import { buildModelMeshService } from "../builders/service.js";
 import { buildTypeConstraintsConfigMap } from "../builders/type-constraints.js";
 import type { ServingConfig } from "../config/serving-config.js";
@@ -24,7 +24,7 @@ export interface RenderOptions {
 }
 
 /** What `render` knows of every runtime: a served namespace, no live Deployment, no models. */
-const RENDER_FACTS: RuntimeFacts = { served: true, usage: undefined, liveReplicas: undefined };
+const RENDER_FACTS: PlanFacts = { served: true, usage: undefined, liveReplicas: undefined };
 
 function runtimeNamespace(document: RuntimeDocument, options: RenderOptions): string {
   return document.kind === KIND_SERVING_RUNTIME

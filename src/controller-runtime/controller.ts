@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import type { Informer } from "./informer.js";
+import type { EventHandler } from "./informer.js";
 import { createLogger, type Logger } from "./logging.js";
 import { defaultMetrics, type RuntimeMetrics } from "./metrics.js";
 import type { RateLimiter } from "./rate-limiter.js";
-import { objectKey } from "./store.js";
+import { objectKey, type Store } from "./store.js";
 import { type Priority, WorkQueue } from "./workqueue.js";
 
 export interface ReconcileResult {
@@ -38,6 +38,32 @@ export interface ControllerOptions {
 
 /** Maps an object event to the keys to reconcile; by default the object's own key. */
 export type KeyMapper<T> = (object: T) => readonly string[];
+
+/** Reports object events as an informer does (an `Informer`, `NamedSecrets`); with a store, its cached objects. */
+export interface ObjectSource<T extends KubernetesObject> {
+  addEventHandler(handler: EventHandler<T>): void;
+  readonly store?: Store<T>;
+}
+
+/** Reports each change as one value (the live config, the served namespaces, the models' demands, mesh events). */
+export interface ChangeSource<C> {
+  onChange(listener: (change: C) => void): void;
+}
+
+/** How a watch queues an object source's events; the defaults are controller-runtime's. */
+export interface WatchOptions<T> {
+  /** Priority of the objects of the source's first list (default `low`: behind live changes). */
+  initialPriority?: Priority;
+  /**
+   * Which objects of an update are mapped, in that order (default `new-then-old`, so a moved reference frees its
+   * old target too).
+   */
+  onUpdate?: "new" | "new-then-old" | "old-then-new";
+  /** Whether an update is worth a look at all (default: every update). */
+  updateMatters?: (before: T, after: T) => boolean;
+  /** Whether a restarted controller queues the keys of every cached object (default: when the source has a store). */
+  requeueOnRestart?: boolean;
+}
 
 /**
  * Runs a reconciler over a keyed work queue with N workers. A returned error or a thrown exception is logged
@@ -81,27 +107,45 @@ export class Controller {
   }
 
   /**
-   * Queues keys for the informer's events. Objects of the informer's first list queue at low priority, behind
-   * live changes. For an update both the old and the new object are mapped, so a moved reference frees its
-   * old target too.
+   * Queues the keys of a source's object events: live changes at high priority, the first list's objects at
+   * `initialPriority`; see `WatchOptions`.
    */
   watch<T extends KubernetesObject>(
-    informer: Informer<T>,
+    source: ObjectSource<T>,
     mapper: KeyMapper<T> = (object) => [objectKey(object)],
+    options: WatchOptions<T> = {},
   ): void {
+    const initialPriority = options.initialPriority ?? "low";
+    const onUpdate = options.onUpdate ?? "new-then-old";
     const enqueue = (object: T, priority: Priority) => {
       for (const key of mapper(object)) this.enqueue(key, priority);
     };
-    informer.addEventHandler({
-      onAdd: (object, inInitialList) => enqueue(object, inInitialList ? "low" : "high"),
+    source.addEventHandler({
+      onAdd: (object, inInitialList) => enqueue(object, inInitialList ? initialPriority : "high"),
       onUpdate: (oldObject, newObject) => {
+        if (options.updateMatters !== undefined && !options.updateMatters(oldObject, newObject)) return;
+        if (onUpdate === "old-then-new") enqueue(oldObject, "high");
         enqueue(newObject, "high");
-        if (oldObject !== newObject) enqueue(oldObject, "high");
+        if (onUpdate === "new-then-old" && oldObject !== newObject) enqueue(oldObject, "high");
       },
       onDelete: (object) => enqueue(object, "high"),
     });
+    const { store } = source;
+    if (store === undefined || options.requeueOnRestart === false) return;
     this.#requeueCaches.push(() => {
-      for (const object of informer.store.list()) enqueue(object, "low");
+      for (const object of store.list()) enqueue(object, "low");
+    });
+  }
+
+  /** Queues the keys a change maps to, at the priority it says (default high). */
+  watchChanges<C>(
+    source: ChangeSource<C>,
+    mapper: (change: C) => readonly string[],
+    priority: (change: C) => Priority = () => "high",
+  ): void {
+    source.onChange((change) => {
+      const at = priority(change);
+      for (const key of mapper(change)) this.enqueue(key, at);
     });
   }
 

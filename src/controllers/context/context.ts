@@ -1,23 +1,29 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { ServingConfig } from "../../config/serving-config.js";
+import type { ChangeSource } from "../../controller-runtime/controller.js";
 import type { Manager } from "../../controller-runtime/manager.js";
 
 /** Cluster scope serves labelled namespaces plus the controller's own; namespace scope only its own. */
 export type Scope = "cluster" | "namespace";
 
-/** The live user configuration (`model-serving-config` layered over the defaults). */
-export interface ConfigSource {
+/**
+ * The live user configuration (`model-serving-config` layered over the defaults); a change is reported after
+ * every accepted one (an invalid ConfigMap keeps the last good config and reports nothing).
+ */
+export interface ConfigSource extends ChangeSource<ServingConfig> {
   current(): ServingConfig;
-  /** Called after every accepted change (an invalid ConfigMap keeps the last good config and calls nothing). */
-  onChange(listener: (config: ServingConfig, previous: ServingConfig) => void): void;
 }
 
-/** Which namespaces ModelMesh serves right now (upstream's `modelMeshEnabled2`). */
-export interface ServedNamespaces {
+/** A namespace that started or stopped being served. */
+export interface ServedChange {
+  readonly namespace: string;
+  readonly served: boolean;
+}
+
+/** Which namespaces ModelMesh serves right now (upstream's `modelMeshEnabled2`), and when that changes. */
+export interface ServedNamespaces extends ChangeSource<ServedChange> {
   isServed(namespace: string): boolean;
   list(): readonly string[];
-  /** Called when a namespace starts or stops being served. */
-  onChange(listener: (namespace: string, served: boolean) => void): void;
 }
 
 export type EventType = "Normal" | "Warning";

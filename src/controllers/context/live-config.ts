@@ -56,7 +56,7 @@ export async function loadInitialConfig(client: KubeClient, namespace: string): 
   return { config: result.value.config, resourceVersion: configMap.metadata?.resourceVersion ?? "" };
 }
 
-type Listener = (config: ServingConfig, previous: ServingConfig) => void;
+type Listener = (config: ServingConfig) => void;
 
 export class LiveConfigSource implements ConfigSource {
   readonly #listeners: Listener[] = [];
@@ -127,7 +127,7 @@ export class LiveConfigSource implements ConfigSource {
     log.info("Updated model serving config");
     for (const listener of this.#listeners) {
       try {
-        listener(config, previous);
+        listener(config);
       } catch (error) {
         log.error({ err: error }, "config listener threw");
       }

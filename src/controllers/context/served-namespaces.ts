@@ -4,7 +4,7 @@ import { NAMESPACES } from "../../apis/resource-types.js";
 import type { Informer } from "../../controller-runtime/informer.js";
 import { createLogger } from "../../controller-runtime/logging.js";
 import type { Manager } from "../../controller-runtime/manager.js";
-import type { Scope, ServedNamespaces } from "./context.js";
+import type { Scope, ServedChange, ServedNamespaces } from "./context.js";
 
 const log = createLogger("servedNamespaces");
 
@@ -24,7 +24,7 @@ export function isNamespaceServed(namespace: V1Namespace | undefined, controller
   return label === "true";
 }
 
-type Listener = (namespace: string, served: boolean) => void;
+type Listener = (change: ServedChange) => void;
 
 class Listeners {
   readonly #listeners: Listener[] = [];
@@ -36,7 +36,7 @@ class Listeners {
   notify(namespace: string, served: boolean): void {
     for (const listener of this.#listeners) {
       try {
-        listener(namespace, served);
+        listener({ namespace, served });
       } catch (error) {
         log.error({ err: error, namespace, served }, "served-namespace listener threw");
       }

@@ -13,6 +13,7 @@ import { Etcd3 } from "etcd3";
 import { ENDPOINT_SLICES } from "../../apis/resource-types.js";
 import { OBJECTS, PORT_NAMES } from "../../builders/constants.js";
 import type { ServingConfig } from "../../config/serving-config.js";
+import type { ChangeSource } from "../../controller-runtime/controller.js";
 import type { Informer } from "../../controller-runtime/informer.js";
 import { createLogger, type Logger } from "../../controller-runtime/logging.js";
 import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
@@ -34,6 +35,7 @@ import {
 import { type NamedSecrets, namedSecrets } from "../caches/named-secrets.js";
 import { scopedInformer } from "../caches/scoped-informer.js";
 import type { ControllerContext } from "../context/context.js";
+import { CONTROLLER_NAMES } from "../names.js";
 import { LoadCompletion } from "./load-completion.js";
 import { MESSAGES, meshEndpointUnreachable } from "./status.js";
 
@@ -100,14 +102,14 @@ export interface MeshConnection {
   unreachable(): string | undefined;
 }
 
-export interface MeshConnectionHandlers {
+/** What the connections report to the model controller. */
+export type MeshEvent =
   /** A vmodel or registry record of a served namespace changed (or was found on a (re)sync). */
-  onModelEvent(key: ModelEventKey): void;
+  | { readonly kind: "model"; readonly key: ModelEventKey }
   /** A namespace's connection opened, changed, or its mesh became unreachable or reachable: its models need a look. */
-  onNamespaceChanged(namespace: string): void;
+  | { readonly kind: "namespace"; readonly namespace: string }
   /** A loading model's load ended (or needs another look): reconcile it by its key. */
-  onLoadEnded(key: string): void;
-}
+  | { readonly kind: "load-ended"; readonly key: string };
 
 /**
  * An outage is shown in the statuses once it has lasted this long: a blip (a rolling restart of one of the
@@ -173,8 +175,10 @@ interface EtcdState {
 
 export class MeshConnections {
   readonly #ctx: ControllerContext;
-  readonly #handlers: MeshConnectionHandlers;
-  readonly #log: Logger = createLogger("controllers.Predictor.mesh");
+  readonly #listeners: ((event: MeshEvent) => void)[] = [];
+  /** The events of every connection, in the order they happen. */
+  readonly events: ChangeSource<MeshEvent> = { onChange: (listener) => this.#listeners.push(listener) };
+  readonly #log: Logger = createLogger(`${CONTROLLER_NAMES.model.logger}.mesh`);
   readonly #secrets: NamedSecrets;
   readonly #connections = new Map<string, Connection>();
   readonly #sliceInformersWithHandler = new Set<Informer<V1EndpointSlice>>();
@@ -192,9 +196,8 @@ export class MeshConnections {
   #lastEpoch = 0;
 
   /** Declares the caches it reads; call before the manager starts. */
-  constructor(ctx: ControllerContext, handlers: MeshConnectionHandlers) {
+  constructor(ctx: ControllerContext) {
     this.#ctx = ctx;
-    this.#handlers = handlers;
     this.#settings = settingsOf(ctx.config.current());
     this.#etcdSecretName = ctx.etcdSecretName();
     this.#slices = this.#sliceInformer(this.#settings.serviceName);
@@ -209,7 +212,7 @@ export class MeshConnections {
       onUpdate: (_old, secret) => this.#onSecret(secret),
       onDelete: (secret) => this.#onSecret(secret),
     });
-    ctx.servedNamespaces.onChange((namespace, served) => {
+    ctx.servedNamespaces.onChange(({ namespace, served }) => {
       if (!this.#started) return;
       if (served) this.#open(namespace);
       else this.#close(namespace);
@@ -217,6 +220,10 @@ export class MeshConnections {
     ctx.config.onChange((config) => {
       if (this.#started) this.#onConfig(config);
     });
+  }
+
+  #emit(event: MeshEvent): void {
+    for (const listener of this.#listeners) listener(event);
   }
 
   /** Opens a connection for every served namespace; called when the controller starts reconciling. */
@@ -293,7 +300,7 @@ export class MeshConnections {
         this.#log.warn({ namespace, problem: now }, "ModelMesh of the namespace is not reachable");
         connection.outageTimer = setTimeout(() => {
           connection.outageTimer = undefined;
-          if (connection.unreachable() !== undefined) this.#handlers.onNamespaceChanged(namespace);
+          if (connection.unreachable() !== undefined) this.#emit({ kind: "namespace", namespace });
         }, OUTAGE_GRACE_MS);
       }
       return;
@@ -303,7 +310,7 @@ export class MeshConnections {
     if (before === undefined && !cameBack) return;
     connection.epoch = ++this.#lastEpoch;
     this.#log.info({ namespace, epoch: connection.epoch }, "ModelMesh of the namespace is reachable");
-    this.#handlers.onNamespaceChanged(namespace);
+    this.#emit({ kind: "namespace", namespace });
     void this.#sweepVModels(connection);
   }
 
@@ -332,7 +339,7 @@ export class MeshConnections {
       },
       "ModelMesh connection opened",
     );
-    this.#handlers.onNamespaceChanged(namespace);
+    this.#emit({ kind: "namespace", namespace });
   }
 
   /** The connection's gRPC client, or the problem that keeps it from having one. */
@@ -371,7 +378,7 @@ export class MeshConnections {
           { modelId, sync: true, lastUsedTime: BigInt(Date.now() - LOAD_WAIT_LAST_USED_AGE_MS) },
           { deadlineMs: LOAD_WAIT_DEADLINE_MS, signal },
         ),
-      enqueue: this.#handlers.onLoadEnded,
+      enqueue: (key) => this.#emit({ kind: "load-ended", key }),
       maxWaiters: () => connection.maxLoadWaiters(),
       log: this.#log.child({ namespace: connection.namespace }),
     });
@@ -409,14 +416,14 @@ export class MeshConnections {
       client: this.#etcd.client,
       servicePrefix,
       namespace: connection.namespace,
-      onEvent: (key) => this.#handlers.onModelEvent(key),
+      onEvent: (key) => this.#emit({ kind: "model", key }),
       // Calls that failed while ModelMesh's etcd was away would otherwise wait out their backoff.
       onResynced: () => {
         this.#log.info(
           { namespace: connection.namespace },
           "ModelMesh registry read again after an interruption; looking at the namespace's models",
         );
-        this.#handlers.onNamespaceChanged(connection.namespace);
+        this.#emit({ kind: "namespace", namespace: connection.namespace });
       },
     });
   }
@@ -430,7 +437,7 @@ export class MeshConnections {
       const records = await etcd.client.getAll().prefix(prefix).strings();
       for (const [key, value] of Object.entries(records)) {
         const event = vmodelEventKey(connection.namespace, key.slice(prefix.length), value);
-        if (event.ok) this.#handlers.onModelEvent(event.value);
+        if (event.ok) this.#emit({ kind: "model", key: event.value });
       }
     } catch (error) {
       this.#log.warn(
@@ -470,7 +477,7 @@ export class MeshConnections {
       return;
     }
     // Inference endpoints in the statuses follow the REST proxy and TLS settings.
-    for (const namespace of this.#connections.keys()) this.#handlers.onNamespaceChanged(namespace);
+    for (const namespace of this.#connections.keys()) this.#emit({ kind: "namespace", namespace });
   }
 
   #onSecret(secret: V1Secret): void {

@@ -1,5 +1,6 @@
 import type { V1Service } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { etcdSecretKeys } from "./index.js";
 import { otherServices, serviceAction } from "./reconciler.js";
 
 const service = (name: string, clusterIP?: string): V1Service => ({
@@ -28,5 +29,21 @@ describe("the namespace's Service", () => {
     const services = [service("modelmesh-serving"), service("old-name"), service("older")];
     expect(otherServices(services, "modelmesh-serving")).toEqual(["old-name", "older"]);
     expect(otherServices([service("modelmesh-serving")], "modelmesh-serving")).toEqual([]);
+  });
+});
+
+describe("the namespaces an etcd Secret event concerns", () => {
+  const secret = (name: string, namespace: string) => ({ metadata: { name, namespace } });
+  const served = () => ["model-serving", "team-a", "team-b"];
+  const keysOf = (name: string, namespace: string) =>
+    etcdSecretKeys(secret(name, namespace), "model-serving-etcd", "model-serving", served);
+
+  it("the controller namespace's Secret, the source of every copy: every served namespace", () => {
+    expect(keysOf("model-serving-etcd", "model-serving")).toEqual(served());
+  });
+
+  it("a copy: its own namespace; another Secret: none", () => {
+    expect(keysOf("model-serving-etcd", "team-a")).toEqual(["team-a"]);
+    expect(keysOf("other", "model-serving")).toEqual([]);
   });
 });
