@@ -1,7 +1,7 @@
 /**
  * The layering of src/, checked on every relative import of every non-test module: a module imports only from
  * its own layer or the layers below, folders of one layer import each other without cycles, and the controllers
- * do not import one another (what they share lives below them).
+ * do not import one another (what they share lives below them). Every module opens with its purpose.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -10,7 +10,9 @@ import { describe, expect, it } from "vitest";
 
 const SRC = path.dirname(fileURLToPath(import.meta.url));
 
-/** Folder (or file) of src/ → its layer; the longest matching entry decides. Lower layers know nothing above. */
+/**
+ * Folder (or file) of src/ → its layer; the longest matching entry decides. Lower layers know nothing above.
+ */
 const LAYERS: Record<string, number> = {
   lib: 0,
   apis: 1,
@@ -112,6 +114,13 @@ describe("the layers of src/", () => {
       .filter(({ from, to }) => INDEPENDENT.some((group) => group.includes(from) && group.includes(to)))
       .map(({ file, spec }) => `src/${file} imports ${spec}`);
     expect(sideways).toEqual([]);
+  });
+
+  it("every module opens with a comment saying what it is for", () => {
+    const silent = sourceFiles(SRC)
+      .filter((file) => !/^(#![^\n]*\n)?\/\*\*/.test(readFileSync(file, "utf8")))
+      .map((file) => `src/${path.relative(SRC, file)}`);
+    expect(silent).toEqual([]);
   });
 
   it("the check sees the imports (a broken pattern would pass vacuously)", () => {

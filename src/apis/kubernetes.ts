@@ -1,3 +1,7 @@
+/**
+ * zod schemas for the Kubernetes-defined parts of our kinds (containers, volumes, metadata), marked for CRD
+ * generation.
+ */
 import type {
   V1Affinity,
   V1Container,
@@ -53,7 +57,9 @@ export const ObjectMetaSchema = z
   .custom<V1ObjectMeta>((value) => isRecord(value), { message: "expected object metadata" })
   .meta({ [OBJECT_METADATA_KEY]: true });
 
-/** The Kubernetes definitions the CRDs embed; the OpenAPI fetch script collects these and their references. */
+/**
+ * The Kubernetes definitions the CRDs embed; the OpenAPI fetch script collects these and their references.
+ */
 export const EMBEDDED_KUBERNETES_DEFINITIONS = [
   "io.k8s.api.core.v1.Container",
   "io.k8s.api.core.v1.Volume",

@@ -1,4 +1,7 @@
-/** The built-in adapter container, bridging model-mesh and a known model server (reference §3.5). */
+/**
+ * The built-in adapter container, bridging model-mesh and a known model server (the built-in adapter part of
+ * upstream's `controllers/modelmesh/runtime.go addRuntimeToDeployment`).
+ */
 import type { V1Container, V1ObjectMeta, V1VolumeMount } from "@kubernetes/client-node";
 import {
   MAX_LOADING_CONCURRENCY_ANNOTATION,

@@ -1,4 +1,7 @@
-/** Runtime pods only schedule on the CPU architectures the upstream images are built for (reference §3.7). */
+/**
+ * Runtime pods only schedule on the CPU architectures the upstream images are built for (upstream's
+ * `controllers/modelmesh/runtime.go addPassThroughPodFieldsToDeployment`).
+ */
 import type { V1Affinity, V1NodeSelectorTerm } from "@kubernetes/client-node";
 
 const SUPPORTED_ARCHITECTURES = ["amd64", "arm64", "s390x"];

@@ -1,5 +1,5 @@
 /**
- * The Deployment of one multi-model runtime in one namespace (reference §3), as a pure function of the runtime,
+ * The Deployment of one multi-model runtime in one namespace (upstream's `controllers/modelmesh/modelmesh.go Deployment.Apply` over `config/internal/base/deployment.yaml.tmpl`), as a pure function of the runtime,
  * the configuration and the few facts the reconciler looks up (PVC names, the TLS secret's keys, replicas).
  */
 

@@ -1,5 +1,5 @@
 /**
- * The copy of the controller's etcd Secret in another served namespace (reference §2.1.2 step 4, §2.5.1): the
+ * The copy of the controller's etcd Secret in another served namespace (the copy step of upstream's `controllers/servingruntime_controller.go Reconcile`, and `pkg/mmesh/etcd_secret.go`): the
  * same connection with the root prefix `<root_prefix>/mm_ns/<namespace>`, so each namespace's model-mesh keeps
  * its registry apart. The JSON is re-encoded like Go's `json.Marshal` of upstream's `EtcdConfig`.
  */

@@ -1,4 +1,7 @@
-/** The HorizontalPodAutoscaler of a runtime with `serving.kserve.io/autoscalerClass: hpa` (reference §2.4). */
+/**
+ * The HorizontalPodAutoscaler of a runtime with `serving.kserve.io/autoscalerClass: hpa` (upstream's
+ * `controllers/hpa/hpa_reconciler.go createHPA`).
+ */
 import type { V2HorizontalPodAutoscaler } from "@kubernetes/client-node";
 import {
   AUTOSCALER_CLASS_ANNOTATION,

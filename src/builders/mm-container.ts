@@ -1,4 +1,7 @@
-/** The model-mesh (`mm`) container of a runtime pod (reference §3.4). */
+/**
+ * The model-mesh (`mm`) container of a runtime pod (the `mm` container of upstream's
+ * `config/internal/base/deployment.yaml.tmpl`, with `controllers/modelmesh/modelmesh.go addMMEnvVars`).
+ */
 import type { V1Container, V1ContainerPort, V1EnvVar, V1VolumeMount } from "@kubernetes/client-node";
 import { imageReference, type ServingConfig } from "../config/serving-config.js";
 import { fail, ok, type Result } from "../lib/result.js";

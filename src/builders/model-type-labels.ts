@@ -1,5 +1,5 @@
 /**
- * Placement labels (reference §1.6). A runtime advertises a set of labels; a model asks for a `|`-joined list of
+ * Placement labels (upstream's `controllers/modelmesh/model_type_labels.go GetServingRuntimeLabelSets`, `GetPredictorTypeLabel`). A runtime advertises a set of labels; a model asks for a `|`-joined list of
  * labels; model-mesh places the model only on pods whose `MM_LABELS` hold every label asked for.
  */
 import type { PredictorSpec } from "../apis/serving/v1alpha1/predictor.js";
@@ -79,7 +79,9 @@ export function runtimeSupportsPredictor(runtimeLabels: ReadonlySet<string>, typ
 
 /** What a model asks of the runtimes of its namespace. */
 export interface ModelDemand {
-  /** `undefined` when the model's spec cannot be read: it then counts for every runtime, so none scales down. */
+  /**
+   * `undefined` when the model's spec cannot be read: it then counts for every runtime, so none scales down.
+   */
   typeLabel: string | undefined;
   /** A PVC the model is stored on (`storage.parameters.type: pvc`). */
   pvcClaim: string | undefined;

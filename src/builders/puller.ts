@@ -1,4 +1,7 @@
-/** The standalone storage helper ("puller"): fetches models for runtimes without a built-in adapter (§3.5). */
+/**
+ * The standalone storage helper ("puller"): fetches models for runtimes without a built-in adapter
+ * (upstream's `controllers/modelmesh/puller.go addPullerSidecar`).
+ */
 import type { V1Container, V1VolumeMount } from "@kubernetes/client-node";
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
 import { imageReference, type ServingConfig } from "../config/serving-config.js";

@@ -1,5 +1,5 @@
 /**
- * How many pods a runtime gets (reference §2.1.4), as a pure decision. The caller keeps, per runtime, the time
+ * How many pods a runtime gets (upstream's `controllers/servingruntime_controller.go determineReplicasAndRequeueDuration`), as a pure decision. The caller keeps, per runtime, the time
  * it was last seen without models (`noModelsSince`) and feeds back what this returns.
  */
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
@@ -41,7 +41,7 @@ export interface ReplicaInputs {
   nowMs: number;
 }
 
-/** Whether any of the models' type labels (§1.6) is served by a runtime with these labels. */
+/** Whether any of the models' type labels (model-type-labels.ts) is served by a runtime with these labels. */
 export function runtimeInUse(runtimeLabels: ReadonlySet<string>, modelTypeLabels: Iterable<string>): boolean {
   for (const label of modelTypeLabels) if (runtimeSupportsPredictor(runtimeLabels, label)) return true;
   return false;

@@ -1,4 +1,7 @@
-/** The REST proxy container: KServe v2 REST in front of model-mesh's gRPC (reference §3.5). */
+/**
+ * The REST proxy container: KServe v2 REST in front of model-mesh's gRPC (upstream's
+ * `controllers/modelmesh/proxy.go addRESTProxyToDeployment`).
+ */
 import type { V1Container } from "@kubernetes/client-node";
 import { imageReference, type ServingConfig } from "../config/serving-config.js";
 import { CONTAINERS, ENV, PORT_NAMES } from "./constants.js";

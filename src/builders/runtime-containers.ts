@@ -1,4 +1,7 @@
-/** The runtime's own (model server) containers, passed through with the mounts and hooks ModelMesh needs (§3.5). */
+/**
+ * The runtime's own (model server) containers, passed through with the mounts and hooks ModelMesh needs
+ * (upstream's `controllers/modelmesh/runtime.go addRuntimeToDeployment`).
+ */
 import type { V1Container } from "@kubernetes/client-node";
 import { PATHS, PORTS } from "./constants.js";
 import { modelsDirMount, pvcMounts, socketMount } from "./volumes.js";
@@ -8,7 +11,9 @@ export interface RuntimeContainerInputs {
   socketDirectory: string | undefined;
 }
 
-/** Model-mesh's `/prestop` blocks until the models are unloaded, so the model server outlives it on shutdown. */
+/**
+ * Model-mesh's `/prestop` blocks until the models are unloaded, so the model server outlives it on shutdown.
+ */
 export function preStopHook(): V1Container["lifecycle"] {
   return { preStop: { httpGet: { path: PATHS.preStopPath, port: PORTS.preStop } } };
 }
@@ -24,7 +29,7 @@ export function buildRuntimeContainer(container: V1Container, inputs: RuntimeCon
   // The API server's default, spelled out: it is part of each port's key in the applied field set (decision 0170).
   if (result.ports !== undefined)
     result.ports = result.ports.map((port) => ({ ...port, protocol: port.protocol ?? "TCP" }));
-  // Each container gets its own list (upstream could share one list between containers: quirk 9.4.8).
+  // Each container gets its own list (upstream's `addRuntimeToDeployment` appended to one shared slice, so containers could share entries; decision 0032).
   result.volumeMounts = [
     modelsDirMount(),
     ...pvcMounts(inputs.pvcNames),

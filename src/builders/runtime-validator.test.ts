@@ -31,7 +31,7 @@ const HPA_BASE = {
   "serving.kserve.io/max-scale": "3",
 };
 
-describe("admitServingRuntime: autoscaling annotations (reference §5.1)", () => {
+describe("admitServingRuntime: autoscaling annotations (upstream servingruntime_webhook.go)", () => {
   it.each([
     { title: "hpa with cpu", annotations: HPA_BASE },
     { title: "hpa with memory", annotations: { ...HPA_BASE, "serving.kserve.io/metrics": "memory" } },
@@ -124,7 +124,7 @@ describe("admitServingRuntime: autoscaling annotations (reference §5.1)", () =>
   });
 });
 
-describe("validateRuntimeSpec (reference §5.2 and crash guards)", () => {
+describe("validateRuntimeSpec (upstream servingruntime_validator.go, and crash guards)", () => {
   const mlserver = {
     builtInAdapter: { serverType: "mlserver", runtimeManagementPort: 8001 },
     grpcEndpoint: "port:8085",

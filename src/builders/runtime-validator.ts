@@ -1,3 +1,4 @@
+/** Whether a (Cluster)ServingRuntime is admitted by the webhook, and valid for the reconciler to render. */
 import { z } from "zod";
 import {
   AUTOSCALER_CLASS_ANNOTATION,
@@ -87,7 +88,8 @@ function stringOf(value: unknown): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Autoscaling annotations (admission rules of reference §5.1)
+// Autoscaling annotations: the admission rules of upstream's
+// `apis/serving/v1alpha1/servingruntime_webhook.go`
 
 function checkAutoscalerClass(annotations: Record<string, string>): Result<void> {
   const autoscalerClass = annotations[AUTOSCALER_CLASS_ANNOTATION];
@@ -161,7 +163,8 @@ export function validateAutoscaling(annotations: Record<string, string>, replica
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Spec rules (reference §5.2) and the inputs that crashed the upstream controller
+// Spec rules (upstream's `controllers/servingruntime_validator.go validateServingRuntimeSpec`) and the inputs
+// that crashed the upstream controller
 
 function checkReservedName(name: string, reserved: Set<string>, what: string): Result<void> {
   if (reserved.has(name)) return fail(`${what} ${name} is reserved for internal use`);
@@ -249,7 +252,7 @@ function parseSpec(spec: unknown): Result<ServingRuntimeSpec> {
 }
 
 /**
- * The checks the runtime reconciler applies before rendering anything (reference §5.2, plus the inputs that
+ * The checks the runtime reconciler applies before rendering anything (upstream's `validateServingRuntimeSpec`, plus the inputs that
  * crashed upstream). A failure means: leave existing objects alone and report `Invalid runtime Spec: <message>`.
  */
 export function validateRuntimeSpec(

@@ -1,4 +1,7 @@
-/** The Prometheus Operator ServiceMonitor scraping the runtime pods' metrics port (reference §2.3.2). */
+/**
+ * The Prometheus Operator ServiceMonitor scraping the runtime pods' metrics port (upstream's
+ * `controllers/service_controller.go reconcileServiceMonitor`).
+ */
 
 import type { KubernetesObject, V1OwnerReference } from "@kubernetes/client-node";
 import { SERVICE_MONITOR_API_VERSION } from "../apis/resource-types.js";

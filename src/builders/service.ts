@@ -1,4 +1,7 @@
-/** The per-namespace Service `modelmesh-serving` in front of every runtime pod (reference §2.3.2). */
+/**
+ * The per-namespace Service `modelmesh-serving` in front of every runtime pod (upstream's
+ * `controllers/service_controller.go reconcileService`).
+ */
 import type { V1OwnerReference, V1Service, V1ServicePort } from "@kubernetes/client-node";
 import type { ServingConfig } from "../config/serving-config.js";
 import { controllerLabels, LABELS, PORT_NAMES } from "./constants.js";

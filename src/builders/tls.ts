@@ -1,4 +1,7 @@
-/** TLS for model-mesh and the REST proxy, from the secret named by config `tls.secretName` (reference §3.4). */
+/**
+ * TLS for model-mesh and the REST proxy, from the secret named by config `tls.secretName` (upstream's
+ * `controllers/modelmesh/tls.go configureMMDeploymentForTLSSecret`).
+ */
 import type { V1EnvVar } from "@kubernetes/client-node";
 import { ENV, PATHS } from "./constants.js";
 import { envVar } from "./env.js";

@@ -1,5 +1,5 @@
 /**
- * The `tc-config` ConfigMap (reference §2.1.3): model-mesh's type constraints, which pin each model type label
+ * The `tc-config` ConfigMap (upstream's `controllers/modelmesh/cluster_config.go calculateConstraintData`): model-mesh's type constraints, which pin each model type label
  * to the pods advertising it, plus the fixed data-plane API config telling model-mesh where the model id sits
  * in inference requests.
  */

@@ -1,4 +1,7 @@
-/** Pod volumes of a runtime Deployment and the mounts that use them (reference §3.6). */
+/**
+ * Pod volumes of a runtime Deployment and the mounts that use them (upstream's
+ * `controllers/modelmesh/runtime.go addVolumesToDeployment`, `calculateModelDirSize`).
+ */
 import type { V1Container, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
 import { formatBinaryQuantity, parseQuantity } from "../config/quantity.js";

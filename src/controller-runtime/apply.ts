@@ -1,3 +1,7 @@
+/**
+ * Server-side apply under the controller's one field manager, and the JSON equality and merge-patch diff it
+ * relies on.
+ */
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { ResourceType } from "../apis/resource-types.js";
 import { isRecord } from "../lib/is-record.js";
@@ -43,7 +47,10 @@ export function mergePatchDiff(from: unknown, to: unknown): Json | undefined {
   return patch;
 }
 
-/** Server-side apply under `FIELD_MANAGER`, forcing ownership: the controller is the authority on these fields. */
+/**
+ * Server-side apply under `FIELD_MANAGER`, forcing ownership: the controller is the authority on these
+ * fields.
+ */
 export function applyOwned<T extends KubernetesObject>(
   client: KubeClient,
   type: ResourceType,

@@ -1,3 +1,4 @@
+/** What the REST client needs to reach an API server: its address, TLS settings and credentials. */
 import type https from "node:https";
 
 /**

@@ -1,3 +1,7 @@
+/**
+ * A reconciler run by N workers over a keyed work queue fed by watched sources (controller-runtime's
+ * Controller).
+ */
 import { randomUUID } from "node:crypto";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { EventHandler } from "./informer.js";
@@ -39,13 +43,19 @@ export interface ControllerOptions {
 /** Maps an object event to the keys to reconcile; by default the object's own key. */
 export type KeyMapper<T> = (object: T) => readonly string[];
 
-/** Reports object events as an informer does (an `Informer`, `NamedSecrets`); with a store, its cached objects. */
+/**
+ * Reports object events as an informer does (an `Informer`, `NamedSecrets`); with a store, its cached
+ * objects.
+ */
 export interface ObjectSource<T extends KubernetesObject> {
   addEventHandler(handler: EventHandler<T>): void;
   readonly store?: Store<T>;
 }
 
-/** Reports each change as one value (the live config, the served namespaces, the models' demands, mesh events). */
+/**
+ * Reports each change as one value (the live config, the served namespaces, the models' demands, mesh
+ * events).
+ */
 export interface ChangeSource<C> {
   onChange(listener: (change: C) => void): void;
 }
@@ -61,7 +71,10 @@ export interface WatchOptions<T> {
   onUpdate?: "new" | "new-then-old" | "old-then-new";
   /** Whether an update is worth a look at all (default: every update). */
   updateMatters?: (before: T, after: T) => boolean;
-  /** Whether a restarted controller queues the keys of every cached object (default: when the source has a store). */
+  /**
+   * Whether a restarted controller queues the keys of every cached object (default: when the source has a
+   * store).
+   */
   requeueOnRestart?: boolean;
 }
 

@@ -1,3 +1,4 @@
+/** The /healthz, /readyz and /metrics HTTP servers (controller-runtime's probe and metrics endpoints). */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";

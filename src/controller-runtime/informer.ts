@@ -1,3 +1,6 @@
+/**
+ * A list-then-watch cache of one kind that resumes broken watches and relists on 410 (client-go's informer).
+ */
 import type { KubernetesListObject, KubernetesObject, V1ObjectMeta } from "@kubernetes/client-node";
 import type { ResourceType } from "../apis/resource-types.js";
 import { ownApplyEntry } from "./apply-change.js";
@@ -31,7 +34,9 @@ export function listWatchFor<T extends KubernetesObject>(
 }
 
 export interface EventHandler<T> {
-  /** `inInitialList` is true for objects from the informer's first list, so they can queue at low priority. */
+  /**
+   * `inInitialList` is true for objects from the informer's first list, so they can queue at low priority.
+   */
   onAdd?(object: T, inInitialList: boolean): void;
   onUpdate?(oldObject: T, newObject: T): void;
   onDelete?(object: T): void;

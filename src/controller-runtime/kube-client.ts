@@ -1,3 +1,4 @@
+/** A small REST client for the API server on Node's HTTP stack: reads, writes, apply, merge patch, watch. */
 import http from "node:http";
 import https from "node:https";
 import type { KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";

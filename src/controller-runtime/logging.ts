@@ -1,3 +1,4 @@
+/** Named JSON loggers with secret-bearing keys redacted; LOG_LEVEL or DEV_MODE_LOGGING set the level. */
 import pino, { type Logger } from "pino";
 
 export type { Logger };

@@ -1,3 +1,7 @@
+/**
+ * Runs caches, controllers, probes, metrics and leader election as one process (controller-runtime's
+ * Manager).
+ */
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import type { KubernetesObject } from "@kubernetes/client-node";
@@ -28,7 +32,9 @@ export interface ManagerOptions {
   metricsPort?: number;
   /** `/healthz` and `/readyz` port (upstream `:8081`); `undefined` serves no probes. */
   healthPort?: number;
-  /** Address both servers listen on unless `metricsHost` / `healthHost` say otherwise; default all interfaces. */
+  /**
+   * Address both servers listen on unless `metricsHost` / `healthHost` say otherwise; default all interfaces.
+   */
   bindHost?: string;
   metricsHost?: string;
   healthHost?: string;

@@ -1,3 +1,4 @@
+/** The controller's Prometheus metrics, under the names and labels of controller-runtime and client-go. */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** The `result` label values of `controller_runtime_reconcile_total`. */

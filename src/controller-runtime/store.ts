@@ -1,3 +1,4 @@
+/** The in-memory objects of an informer, by key, with secondary indexes. */
 import type { KubernetesObject } from "@kubernetes/client-node";
 
 /** Values under which an object is found in an index (for example the runtime a model names). */

@@ -1,7 +1,10 @@
+/** A keyed, de-duplicating work queue with per-key backoff and two priorities (client-go's workqueue). */
 import type { RuntimeMetrics } from "./metrics.js";
 import { defaultControllerRateLimiter, type RateLimiter } from "./rate-limiter.js";
 
-/** Live events go before the keys of an informer's initial list, so a restart does not delay fresh changes. */
+/**
+ * Live events go before the keys of an informer's initial list, so a restart does not delay fresh changes.
+ */
 export type Priority = "high" | "low";
 
 export interface WorkQueueOptions {
@@ -21,7 +24,10 @@ export class WorkQueue {
   readonly #metrics: RuntimeMetrics | undefined;
   /** Keys waiting to be handed out, with their priority: the truth the FIFOs below are checked against. */
   readonly #waiting = new Map<string, Priority>();
-  /** Arrival order per priority; may hold stale entries (a promoted key, a key already taken) that are skipped. */
+  /**
+   * Arrival order per priority; may hold stale entries (a promoted key, a key already taken) that are
+   * skipped.
+   */
   readonly #fifo: Record<Priority, Fifo> = { high: new Fifo(), low: new Fifo() };
   /** Keys that need processing, whether they wait in `#ready` or behind their own in-flight run. */
   readonly #dirty = new Map<string, Priority>();
@@ -140,7 +146,9 @@ export class WorkQueue {
     return [...new Set([...this.#dirty.keys(), ...this.#waiting.keys(), ...this.#delayed.keys()])];
   }
 
-  /** Stops handing out keys: waiting workers get `undefined`, new adds are ignored, pending delays cancelled. */
+  /**
+   * Stops handing out keys: waiting workers get `undefined`, new adds are ignored, pending delays cancelled.
+   */
   shutDown(): void {
     if (this.#shuttingDown) return;
     this.#shuttingDown = true;

@@ -1,8 +1,12 @@
+/**
+ * Concrete model ids (`<name>__<source>-<hash>`) and the ModelInfo sent to ModelMesh, Go-identical to
+ * upstream's.
+ */
 import { createHash } from "node:crypto";
 import { type GoJsonValue, goJsonMarshal, goStringMap, goStruct } from "../lib/go-json.js";
 
 /**
- * The parts of a Predictor spec (reference §1.2) that the model id and the ModelInfo are built from. Written as a
+ * The parts of a Predictor spec (upstream's `PredictorSpec`, `apis/serving/v1alpha1/predictor_types.go`) that the model id and the ModelInfo are built from. Written as a
  * structural type so both Predictors and the spec synthesised from an InferenceService fit. `null` is accepted
  * wherever the API server may send it and means "absent", as it does for Go's pointers.
  */
@@ -102,7 +106,10 @@ export function specHash(spec: ModelSpecLike): string {
   return createHash("sha1").update(goPredictorSpecJson(spec), "utf8").digest("hex").slice(0, 10);
 }
 
-/** Concrete model id `<name>__<source>-<hash>`: any spec change gives a new model, which ModelMesh transitions to. */
+/**
+ * Concrete model id `<name>__<source>-<hash>`: any spec change gives a new model, which ModelMesh transitions
+ * to.
+ */
 export function concreteModelId(name: string, source: string, spec: ModelSpecLike): string {
   return `${name}__${source}-${specHash(spec)}`;
 }
@@ -142,7 +149,9 @@ export function parseSourceNamespace(value: string): SourceNamespace {
   return { source: value.slice(0, split), namespace: value.slice(split + 1) };
 }
 
-/** The inverse of {@link parseSourceNamespace}; Predictors get the plain namespace so each object has one key. */
+/**
+ * The inverse of {@link parseSourceNamespace}; Predictors get the plain namespace so each object has one key.
+ */
 export function formatSourceNamespace(source: string, namespace: string): string {
   return source === PREDICTOR_SOURCE ? namespace : `${source}_${namespace}`;
 }
@@ -155,7 +164,7 @@ export interface ModelLocation {
 }
 
 /**
- * Storage fields with the deprecated fallbacks (§2.2.3): `storage.path` else `spec.path`, `storage.key` else the
+ * Storage fields with the deprecated fallbacks (upstream's `extractModelFields` in `controllers/predictor_controller.go`): `storage.path` else `spec.path`, `storage.key` else the
  * s3 secret key, `storage.parameters` else the s3 bucket. Without `storage` nothing is sent but the model type.
  */
 export function modelLocation(spec: ModelSpecLike): ModelLocation {

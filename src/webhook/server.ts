@@ -1,3 +1,4 @@
+/** The admission webhook server: validates ServingRuntimes and ClusterServingRuntimes over HTTPS. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -27,7 +28,9 @@ export interface WebhookServerOptions {
 
 export interface WebhookServer {
   readonly port: number;
-  /** Swaps the serving certificate (for example after cert-manager renews it) without dropping the listener. */
+  /**
+   * Swaps the serving certificate (for example after cert-manager renews it) without dropping the listener.
+   */
   updateCertificate(certPem: string, keyPem: string): void;
   close(): Promise<void>;
 }

@@ -122,7 +122,7 @@ describe("valid resources apply unchanged", () => {
     },
   );
 
-  it("covers every model format of the reference", () => {
+  it("has one Predictor per model format of upstream's examples", () => {
     const formats = predictors.map(
       (p) => (p as unknown as { spec: { modelType: { name: string } } }).spec.modelType.name,
     );
@@ -204,7 +204,9 @@ describe("valid resources apply unchanged", () => {
 });
 
 describe("status subresources take what the controller writes", () => {
-  /** Writes `status` through the object's status subresource; resolves with the status the API server stored. */
+  /**
+   * Writes `status` through the object's status subresource; resolves with the status the API server stored.
+   */
   const writeStatus = async (plural: string, name: string, status: unknown, version = "v1alpha1") => {
     const target = { group: "serving.kserve.io", version, namespace, plural, name };
     const live = (await custom.getNamespacedCustomObject(target)) as Record<string, unknown>;
@@ -243,7 +245,7 @@ describe("status subresources take what the controller writes", () => {
     expect(refused.message).toContain('status.transitionStatus: Unsupported value: "Done"');
   });
 
-  it("InferenceService: the ModelMesh status shape (reference 1.5)", async () => {
+  it("InferenceService: the ModelMesh status shape (upstream `InferenceServiceRegistry.UpdateStatus`)", async () => {
     const status = {
       modelStatus: {
         transitionStatus: "UpToDate",

@@ -1,3 +1,6 @@
+/**
+ * The CustomResourceDefinitions this project ships, generated from the zod schemas (`npm run generate:crds`).
+ */
 import { stringify } from "yaml";
 import type { z } from "zod";
 import {

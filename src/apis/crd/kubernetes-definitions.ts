@@ -1,3 +1,4 @@
+/** Kubernetes' own OpenAPI definitions, inlined into the CRD schemas where a zod schema names one. */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { isRecord } from "../../lib/is-record.js";
@@ -153,7 +154,10 @@ function inlineDefinition(
   return structural(openapi, definition, listMapKeys, [...trail, name]);
 }
 
-/** The structural schema of a Kubernetes definition (for example `io.k8s.api.core.v1.Container`), fully inlined. */
+/**
+ * The structural schema of a Kubernetes definition (for example `io.k8s.api.core.v1.Container`), fully
+ * inlined.
+ */
 export function embedKubernetesDefinition(openapi: KubernetesOpenApi, name: string): JsonSchema {
   return inlineDefinition(openapi, name, NO_KEYS, []);
 }

@@ -1,3 +1,7 @@
+/**
+ * A ModelMesh InferenceService as the internal predictor spec, and which InferenceServices belong to
+ * ModelMesh.
+ */
 import { z } from "zod";
 import { isRecord } from "../../lib/is-record.js";
 import { fail, ok, type Result } from "../../lib/result.js";
@@ -46,7 +50,10 @@ function namesOf(isvc: unknown): { name: string; namespacedName: string } {
   return { name, namespacedName: `${namespace}/${name}` };
 }
 
-/** Only InferenceServices annotated `serving.kserve.io/deploymentMode: ModelMesh` (exactly) belong to ModelMesh. */
+/**
+ * Only InferenceServices annotated `serving.kserve.io/deploymentMode: ModelMesh` (exactly) belong to
+ * ModelMesh.
+ */
 export function isModelMeshInferenceService(isvc: InferenceService): boolean {
   return annotationsOf(isvc)[DEPLOYMENT_MODE_ANNOTATION] === DEPLOYMENT_MODE_MODEL_MESH;
 }
@@ -132,7 +139,7 @@ function buildStorage(
 }
 
 /**
- * Converts a ModelMesh InferenceService into the internal predictor spec (reference §1.4): the new form
+ * Converts a ModelMesh InferenceService into the internal predictor spec (upstream's `pkg/predictor_source/inferenceservice_registry.go BuildBasePredictorFromInferenceService`): the new form
  * (`spec.predictor.model`) or the old framework form, plus storage from `storageUri` or `storage.path`.
  * Any input, however malformed, yields a result rather than an exception.
  */

@@ -1,3 +1,4 @@
+/** client-go credential plugins (kubeconfig `exec`): run without a terminal, cached until they expire. */
 import { spawn } from "node:child_process";
 import type { Credentials } from "./resolved-access.js";
 

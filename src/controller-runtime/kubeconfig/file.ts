@@ -1,3 +1,4 @@
+/** Reads a kubeconfig file and resolves its current context. */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";

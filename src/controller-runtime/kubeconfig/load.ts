@@ -1,3 +1,7 @@
+/**
+ * Finds the API server as controller-runtime does: --kubeconfig, $KUBECONFIG, the service account,
+ * ~/.kube/config.
+ */
 import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";

@@ -1,3 +1,6 @@
+/**
+ * One API server and the credentials to reach it, resolved from a kubeconfig or the pod's service account.
+ */
 import { readFileSync } from "node:fs";
 import type https from "node:https";
 import type { ClusterAccess } from "../cluster-access.js";
@@ -20,7 +23,9 @@ export interface Credentials {
 
 export type CredentialSource = () => Credentials | Promise<Credentials>;
 
-/** One API server and how to authenticate to it, as resolved from a kubeconfig or the pod's service account. */
+/**
+ * One API server and how to authenticate to it, as resolved from a kubeconfig or the pod's service account.
+ */
 export class ResolvedClusterAccess implements ClusterAccess {
   readonly server: string;
   readonly #tls: ServerTls;

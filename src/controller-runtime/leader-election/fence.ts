@@ -1,3 +1,4 @@
+/** A KubeClient that refuses writes while this process does not hold a valid leader lock. */
 import type { ClusterAccess } from "../cluster-access.js";
 import { KubeClient, type KubeRequest } from "../kube-client.js";
 import type { RuntimeMetrics } from "../metrics.js";

@@ -1,3 +1,4 @@
+/** operator-lib's leader-for-life lock: a ConfigMap owned by the leader's Pod. */
 import type { V1ConfigMap, V1OwnerReference, V1Pod } from "@kubernetes/client-node";
 import { CONFIG_MAPS, PODS } from "../../apis/resource-types.js";
 import { sleep } from "../backoff.js";
@@ -8,7 +9,9 @@ import type { LeaderLock, LeadershipCallbacks } from "./lease.js";
 
 export interface LeaderForLifeOptions {
   client: KubeClient;
-  /** The namespace of the lock and of this process's Pod (an owner must live in its dependent's namespace). */
+  /**
+   * The namespace of the lock and of this process's Pod (an owner must live in its dependent's namespace).
+   */
   namespace: string;
   /** Lock ConfigMap name; upstream uses `modelmesh-controller-leader-for-life-lock`. */
   name: string;

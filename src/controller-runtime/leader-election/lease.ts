@@ -1,3 +1,4 @@
+/** Leader election on a coordination.k8s.io Lease, as client-go's LeaderElector. */
 import type { V1Lease, V1LeaseSpec } from "@kubernetes/client-node";
 import { LEASES } from "../../apis/resource-types.js";
 import { sleep } from "../backoff.js";
@@ -72,7 +73,9 @@ export class LeaderElector implements LeaderLock {
   /** When the lease another candidate holds expires, by this process's clock (0 when unknown). */
   #heldUntil = 0;
   #leading = false;
-  /** Until when (monotonic clock) the last successful acquisition or renewal entitles this process to lead. */
+  /**
+   * Until when (monotonic clock) the last successful acquisition or renewal entitles this process to lead.
+   */
   #validUntil = 0;
   #loop: Promise<void> | undefined;
 

@@ -1,10 +1,13 @@
+/** The shared caches of the controllers, limited to the namespaces this process serves. */
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { ResourceType } from "../../apis/resource-types.js";
 import type { Informer } from "../../controller-runtime/informer.js";
 import type { InformerRequest } from "../../controller-runtime/manager.js";
 import type { ControllerContext } from "../context/context.js";
 
-/** The namespace caches are limited to: the controller's own in namespace scope, every one in cluster scope. */
+/**
+ * The namespace caches are limited to: the controller's own in namespace scope, every one in cluster scope.
+ */
 export function watchedNamespace(
   ctx: Pick<ControllerContext, "scope" | "controllerNamespace">,
 ): string | undefined {

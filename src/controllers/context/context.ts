@@ -1,3 +1,7 @@
+/**
+ * What every controller of the process shares: manager, scope, live config, served namespaces, Events,
+ * features.
+ */
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { ServingConfig } from "../../config/serving-config.js";
 import type { ChangeSource } from "../../controller-runtime/controller.js";

@@ -102,7 +102,7 @@ export function parseModelKey(key: string): ModelKey {
 }
 
 /**
- * Upstream's `validatePredictor` (§2.2.4), checked only when `storage` is set; the messages are upstream's.
+ * Upstream's `validatePredictor` (`controllers/predictor_controller.go`), checked only when `storage` is set; the messages are upstream's.
  * Returns the first problem.
  */
 export function specProblem(spec: PredictorSpec): string | undefined {

@@ -1,5 +1,5 @@
 /**
- * ModelMesh's answer about a vmodel, mapped onto the Predictor status (reference §2.2.5). Pure: the same inputs
+ * ModelMesh's answer about a vmodel, mapped onto the Predictor status (upstream's `controllers/predictor_controller.go updatePredictorStatusFromVModel` and `decodeModelState`). Pure: the same inputs
  * give the same status, `now` included, so every rule is table-tested. InferenceServices get the same status,
  * then translated by `inference-service-status.ts`.
  */
@@ -151,7 +151,10 @@ export function isWaitingForRuntime(status: Pick<PredictorStatus, "lastFailureIn
   return status.lastFailureInfo?.reason === "RuntimeUnhealthy";
 }
 
-/** §2.2.4: ask model-mesh to load the target now, rather than on the first request. */
+/**
+ * Upstream's `loadNow` rule in `ReconcilePredictor`: ask model-mesh to load the target now, not on the first
+ * request.
+ */
 export function shouldLoadNow(status: PredictorStatus, deleting: boolean): boolean {
   if (deleting) return false;
   const active = status.activeModelState;
@@ -180,7 +183,9 @@ function countCopies(info: ModelStatusInfo | undefined): { total: number; failed
   };
 }
 
-/** The previous failure time when it is recent enough, so a failure seen again does not rewrite the status. */
+/**
+ * The previous failure time when it is recent enough, so a failure seen again does not rewrite the status.
+ */
 function failureTime(previous: FailureInfo | undefined, now: Date): string {
   const before = previous?.time === undefined ? Number.NaN : Date.parse(previous.time);
   if (previous?.time !== undefined && now.getTime() - before < FAILURE_TIME_REUSE_MS) return previous.time;
@@ -248,7 +253,9 @@ export function mergeVModelStatus(
   return next;
 }
 
-/** Copies of the active model (unless it failed for another reason than its load) and of a distinct target. */
+/**
+ * Copies of the active model (unless it failed for another reason than its load) and of a distinct target.
+ */
 function copiesOf(
   active: DecodedModelState,
   activeInfo: VModelStatusInfo["activeModelStatus"],

@@ -1,9 +1,9 @@
-import type { ModelDemand } from "../../builders/model-type-labels.js";
 /**
  * The distinct demands of each namespace's models, with how many models ask each. A runtime's Deployment depends
  * only on this set (any model it serves → in use; the PVCs they read), so a runtime needs a reconcile only when a
  * demand appears in or leaves its namespace, not on every one of thousands of model events.
  */
+import type { ModelDemand } from "../../builders/model-type-labels.js";
 
 /** Reported when the first model asks `demand` in `namespace`, or the last one stops asking it. */
 export interface DemandChange {

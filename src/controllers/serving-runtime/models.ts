@@ -1,5 +1,5 @@
 /**
- * What the models of a namespace ask of its runtimes: the type label each one needs (§1.6) and the PVC it
+ * What the models of a namespace ask of its runtimes: the type label each one needs (builders/model-type-labels.ts) and the PVC it
  * reads from. Scale-to-zero, PVC mounts and the model → runtime event mapping all read this.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";

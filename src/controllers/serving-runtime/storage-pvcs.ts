@@ -1,4 +1,7 @@
-/** PVC names a runtime mounts because the namespace's storage Secret names them (reference §2.1.5). */
+/**
+ * PVC names a runtime mounts because the namespace's storage Secret names them (upstream's
+ * `controllers/servingruntime_controller.go getPVCs`).
+ */
 import { isRecord } from "../../lib/is-record.js";
 import { fail, ok, type Result } from "../../lib/result.js";
 

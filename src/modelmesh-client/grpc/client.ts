@@ -1,3 +1,7 @@
+/**
+ * The ModelMesh gRPC client: model-mesh's management calls with their deadlines, and the channel's
+ * reachability.
+ */
 import { rootCertificates } from "node:tls";
 import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import {
@@ -85,7 +89,10 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A failed ModelMesh call; `noEndpoints` means no ModelMesh pod is ready (upstream: "produced zero addresses"). */
+/**
+ * A failed ModelMesh call; `noEndpoints` means no ModelMesh pod is ready (upstream: "produced zero
+ * addresses").
+ */
 export class ModelMeshCallError extends Error {
   override readonly name = "ModelMeshCallError";
 

@@ -1,3 +1,4 @@
+/** A grpc-js resolver that dials the ready addresses of the ModelMesh Service's EndpointSlices. */
 import { type ChannelOptions, experimental, status } from "@grpc/grpc-js";
 import { type MeshAddress, sameAddresses } from "./endpoint-slices.js";
 

@@ -1,3 +1,4 @@
+/** The ready addresses of a port of the ModelMesh Service, read from its EndpointSlices. */
 import type { V1EndpointSlice } from "@kubernetes/client-node";
 
 /** Label that ties an EndpointSlice to its Service. */

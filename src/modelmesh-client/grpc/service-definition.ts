@@ -1,3 +1,4 @@
+/** The grpc-js service definition of mmesh.ModelMesh, from the generated protobuf descriptor. */
 import {
   type DescMessage,
   type DescService,

@@ -1,3 +1,6 @@
+/**
+ * How to reach ModelMesh's etcd and its namespace's key prefix, from the controller namespace's etcd Secret.
+ */
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { rootCertificates } from "node:tls";
 import type { IOptions } from "etcd3";
@@ -5,7 +8,10 @@ import { MODEL_MESH, OBJECTS } from "../../builders/constants.js";
 import { type EtcdConfig, namespaceRootPrefix, parseEtcdConfig } from "../../builders/etcd-secret.js";
 import { fail, ok, type Result } from "../../lib/result.js";
 
-/** How to reach ModelMesh's etcd, read from the etcd Secret of the controller namespace (reference §2.5.1). */
+/**
+ * How to reach ModelMesh's etcd, read from the etcd Secret of the controller namespace (upstream's
+ * `pkg/mmesh/modelmesh_events.go ModelMeshEventStream.connectToEtcd`).
+ */
 export interface EtcdConnection {
   /** Options for the `etcd3` client; secrets are inside, never log them. */
   readonly options: IOptions;

@@ -1,3 +1,4 @@
+/** Watches one etcd key range from a consistent read, reading it again whenever the watch breaks. */
 import type { Etcd3, IKeyValue, Watcher } from "etcd3";
 import type { Logger } from "../../controller-runtime/logging.js";
 

@@ -1,3 +1,4 @@
+/** Follows ModelMesh's vmodel and registry tables of a namespace in etcd, as reconcile keys. */
 import type { Etcd3 } from "etcd3";
 import { createLogger, type Logger } from "../../controller-runtime/logging.js";
 import { isRecord } from "../../lib/is-record.js";
@@ -20,7 +21,9 @@ function isJsonObject(value: LosslessJson): value is { [key: string]: LosslessJs
   return isRecord(value);
 }
 
-/** The vmodel record's owner (`o`); an empty owner means a Predictor, as model-mesh's default owner is `ksp`. */
+/**
+ * The vmodel record's owner (`o`); an empty owner means a Predictor, as model-mesh's default owner is `ksp`.
+ */
 export function vmodelEventKey(
   namespace: string,
   vmodelId: string,
