@@ -16,13 +16,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { DEPLOYMENTS, INFERENCE_SERVICES, NAMESPACES } from "../src/apis/resource-types.js";
+import { DEPLOYMENTS, INFERENCE_SERVICES } from "../src/apis/resource-types.js";
 import type { SetVModelRequest } from "../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
-import {
-  type ControllerProcess,
-  DEFAULT_CONTROLLER_COMMAND,
-  startControllerProcess,
-} from "../test/support/bench/controller-process.js";
 import {
   BUILT_IN_RUNTIMES,
   createInferenceServices,
@@ -42,6 +37,12 @@ import {
   startScaleCluster,
   USERS,
 } from "../test/support/bench/scale-cluster.js";
+import {
+  type ControllerCommand,
+  type ControllerProcess,
+  startControllerProcess,
+} from "../test/support/controller/process.js";
+import { createExactNamespace } from "../test/support/kube/namespaces.js";
 import { formatCounts, type WriteCounts } from "../test/support/security/api-writes.js";
 
 const { values } = parseArgs({
@@ -57,7 +58,11 @@ const N = Number(values.n);
 const PARALLELISM = Number(values.parallelism);
 const SPEC_CHANGES = Math.min(N, Number(values["spec-changes"]));
 const TIMEOUT_MS = Number(values["timeout-s"]) * 1000;
-const COMMAND = values["controller-cmd"] ?? DEFAULT_CONTROLLER_COMMAND;
+/** Our controller as the image runs it (built, `npm run bench:scale` builds first), or the given command line. */
+const COMMAND: ControllerCommand =
+  values["controller-cmd"] === undefined ? "built" : { shell: values["controller-cmd"] };
+const DESCRIBED =
+  typeof COMMAND === "object" ? COMMAND.shell : "dist/src/cli/main.js run (node --optimize-for-size)";
 const BENCH_NAMESPACES = ["bench-a", "bench-b"];
 const FLOOR_NAMESPACES = ["floor-a", "floor-b"];
 const QUIET_MS = 3000;
@@ -130,7 +135,7 @@ async function quiet(cluster: ScaleCluster, user: string): Promise<void> {
 async function measureFloor(cluster: ScaleCluster, count: number): Promise<number> {
   const models = planModels(count, { namespaces: FLOOR_NAMESPACES, prefix: "floor" });
   for (const name of FLOOR_NAMESPACES) {
-    await cluster.client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    await createExactNamespace(cluster.client, name);
   }
   const result = await createInferenceServices(cluster.client, models, {
     parallelism: PARALLELISM,
@@ -186,7 +191,7 @@ async function reconcileCounts(controller: ControllerProcess): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  say(`scale benchmark: n=${N}, parallelism=${PARALLELISM}, controller: ${COMMAND}`);
+  say(`scale benchmark: n=${N}, parallelism=${PARALLELISM}, controller: ${DESCRIBED}`);
   const setVModels = new SetVModelLog();
   const cluster = await startScaleCluster({
     namespaces: BENCH_NAMESPACES,
@@ -200,10 +205,12 @@ async function main(): Promise<void> {
     const controller = await startControllerProcess({
       command: COMMAND,
       kubeconfig: cluster.kubeconfigs.controller,
-      namespace: CONTROLLER_NAMESPACE,
-      etcdSecretName: ETCD_SECRET_NAME,
       logFile: path.join(logDir, `controller-${run}.log`),
-      env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
+      env: {
+        NAMESPACE: CONTROLLER_NAMESPACE,
+        ETCD_SECRET_NAME,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+      },
     });
     controllers.push(controller);
     return controller;
@@ -215,7 +222,7 @@ async function main(): Promise<void> {
 
     say("starting the controller; waiting for the runtime Deployments...");
     let controller = await startController(1);
-    await controller.ready();
+    await controller.waitFor(60_000);
     await waitForRuntimes(cluster);
 
     say(`creating ${N} InferenceServices...`);

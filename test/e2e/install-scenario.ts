@@ -4,12 +4,13 @@
  * ServiceAccount, every sample and example model reaches Loaded through the emulator, failures and invalid
  * runtimes are reported as Warning Events, and the API server never refused the controller anything.
  */
+
 import type { KubernetesObject, V1ConfigMap } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONFIG_MAPS, PREDICTORS } from "../../src/apis/resource-types.js";
-import { eventually } from "../support/controller/in-process.js";
+import { eventually } from "../support/async/eventually.js";
+import { refusals } from "../support/controller/log.js";
 import type { InstallMethod, Scope } from "../support/e2e/control-plane.js";
-import { refusals } from "../support/e2e/controller-process.js";
 import { events, modelStatuses, runtimeDeployments } from "../support/e2e/observe.js";
 import { type Scenario, SECOND_NAMESPACE, startScenario } from "../support/e2e/scenario.js";
 
@@ -170,8 +171,8 @@ export function describeInstall(method: InstallMethod, scope: Scope): void {
     });
 
     it("was never refused anything by the API server: the install grants every call it makes", () => {
-      const log = scenario.controller.log();
-      expect(scenario.controller.process.isRunning()).toBe(true);
+      const log = scenario.controller.output();
+      expect(scenario.controller.isRunning()).toBe(true);
       expect(log).toContain("Applying model mesh deployment");
       expect(refusals(log)).toEqual([]);
     });

@@ -3,10 +3,11 @@
  * stored by the real API server and read the way upstream's resolver reads them: the ready addresses of the
  * subsets whose port is named (or numbered) "8033".
  */
+
 import { CoreV1Api, type V1Endpoints } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { publishUpstreamEndpoints, UPSTREAM_RESOLVER_PORT } from "../support/bench/upstream-endpoints.js";
-import { suiteNamespace } from "../support/kube/suite-namespace.js";
+import { suiteNamespace } from "../support/kube/namespaces.js";
 
 const { kubeConfig, namespace } = suiteNamespace("bench-endpoints");
 /** A documentation address: the API server refuses loopback ones in Endpoints, as in EndpointSlices. */

@@ -8,22 +8,25 @@ import type { V1ConfigMap, V1Pod } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { CONFIG_MAPS, PODS, SECRETS } from "../../src/apis/resource-types.js";
 import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
+import { eventually } from "../support/async/eventually.js";
 import { freePort } from "../support/control-plane/index.js";
-import {
-  createNamespace,
-  etcdSecret,
-  eventually,
-  loadKubeConfig,
-  testClient,
-} from "../support/controller/in-process.js";
-import { RunProcess } from "../support/controller/run-process.js";
+import { type ControllerProcess, startControllerProcess } from "../support/controller/process.js";
+import { etcdSecret } from "../support/controller/user-config.js";
+import { loadKubeConfig, testClient } from "../support/kube/clients.js";
 import { installCrds } from "../support/kube/crds.js";
+import { createNamespace } from "../support/kube/namespaces.js";
 
 const kubeconfigPath = inject("kubeconfigPath");
 const LOCK = "modelmesh-controller-leader-for-life-lock";
 
-function run(args: string[], env: Record<string, string>): RunProcess {
-  return new RunProcess(kubeconfigPath, args, env);
+/** `run` with exactly these flags (listening where they say), as a user starts it. */
+function run(args: string[], env: Record<string, string>): Promise<ControllerProcess> {
+  return startControllerProcess({
+    kubeconfig: kubeconfigPath,
+    listen: "as-given",
+    args: ["run", ...args],
+    env: { LOG_LEVEL: "info", ...env },
+  });
 }
 
 let client: KubeClient;
@@ -45,7 +48,7 @@ describe("modelmesh-serving run --leader-elect-type=life", () => {
       spec: { containers: [{ name: "manager", image: "modelmesh-controller:test" }] },
     });
     const metricsPort = await freePort();
-    const controller = run(
+    const controller = await run(
       [
         `--metrics-addr=127.0.0.1:${metricsPort}`,
         "--health-probe-bind-address=0",
@@ -75,24 +78,24 @@ describe("modelmesh-serving run --leader-elect-type=life", () => {
     } finally {
       controller.signal("SIGTERM");
     }
-    expect(await controller.exited, controller.output).toBe(0);
+    expect(await controller.exited, controller.output()).toBe(0);
     expect(await client.get(CONFIG_MAPS, LOCK, namespace)).toBeUndefined();
   });
 
   it("exits 1 when the pod's namespace is not the controller's", async () => {
-    const controller = run(["--enable-leader-election", "--leader-elect-type=life"], {
+    const controller = await run(["--enable-leader-election", "--leader-elect-type=life"], {
       NAMESPACE: namespace,
       POD_NAME: "modelmesh-controller-5d8f7c9b6-x2x9z",
       POD_NAMESPACE: "elsewhere",
     });
     expect(await controller.exited).toBe(1);
-    expect(controller.output).toContain("must be the controller namespace");
+    expect(controller.output()).toContain("must be the controller namespace");
   });
 
   it("exits 1 with upstream's message for an unknown lock type", async () => {
-    const controller = run(["--enable-leader-election", "--leader-elect-type=configmaps"], {});
+    const controller = await run(["--enable-leader-election", "--leader-elect-type=configmaps"], {});
     expect(await controller.exited).toBe(1);
-    expect(controller.output).toContain(
+    expect(controller.output()).toContain(
       "Invalid value for leader-elect-type: 'configmaps'. Use 'lease' or 'life'",
     );
   });

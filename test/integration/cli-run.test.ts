@@ -2,6 +2,7 @@
  * `modelmesh-serving run` as a process on the shared control plane (namespace scope): probes, metrics, the
  * webhook, reconciling, draining on SIGTERM; a fatal invalid configuration at start; certificate reload.
  */
+
 import { mkdtempSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import os from "node:os";
@@ -20,18 +21,14 @@ import { defaultServingConfig } from "../../src/config/serving-config.js";
 import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import { WebhookRunnable } from "../../src/webhook/runnable.js";
 import { VALIDATE_SERVING_RUNTIME_PATH } from "../../src/webhook/server.js";
+import { eventually } from "../support/async/eventually.js";
 import { createCertificateAuthority, freePort } from "../support/control-plane/index.js";
-import {
-  createNamespace,
-  customRuntime,
-  etcdSecret,
-  eventually,
-  loadKubeConfig,
-  testClient,
-  userConfigMap,
-} from "../support/controller/in-process.js";
-import { RunProcess } from "../support/controller/run-process.js";
+import { type ControllerProcess, startControllerProcess } from "../support/controller/process.js";
+import { etcdSecret, userConfigMap } from "../support/controller/user-config.js";
+import { loadKubeConfig, testClient } from "../support/kube/clients.js";
 import { installCrds } from "../support/kube/crds.js";
+import { createNamespace } from "../support/kube/namespaces.js";
+import { customRuntime } from "../support/runtimes/custom-runtime.js";
 
 const kubeconfigPath = inject("kubeconfigPath");
 
@@ -91,7 +88,7 @@ beforeAll(async () => {
 
 describe("modelmesh-serving run", () => {
   let namespace: string;
-  let controller: RunProcess;
+  let controller: ControllerProcess;
   let ports: { metrics: number; health: number; webhook: number };
   let caPem: string;
 
@@ -105,9 +102,11 @@ describe("modelmesh-serving run", () => {
     writeFileSync(path.join(certDir, "tls.crt"), serving.certPem);
     writeFileSync(path.join(certDir, "tls.key"), serving.keyPem);
     ports = { metrics: await freePort(), health: await freePort(), webhook: await freePort() };
-    controller = new RunProcess(
-      kubeconfigPath,
-      [
+    controller = await startControllerProcess({
+      kubeconfig: kubeconfigPath,
+      listen: "as-given",
+      args: [
+        "run",
         "--metrics-addr",
         `127.0.0.1:${ports.metrics}`,
         "--health-probe-bind-address",
@@ -124,8 +123,13 @@ describe("modelmesh-serving run", () => {
         "--leader-elect-retry-period-sec",
         "1",
       ],
-      { NAMESPACE: namespace, NAMESPACE_SCOPE: "true", POD_NAME: "modelmesh-controller-abc-xyz" },
-    );
+      env: {
+        LOG_LEVEL: "info",
+        NAMESPACE: namespace,
+        NAMESPACE_SCOPE: "true",
+        POD_NAME: "modelmesh-controller-abc-xyz",
+      },
+    });
   });
 
   afterAll(async () => {
@@ -207,7 +211,7 @@ describe("modelmesh-serving run", () => {
   it("drains and exits 0 on SIGTERM", async () => {
     controller.signal("SIGTERM");
     expect(await controller.exited).toBe(0);
-    expect(controller.output).toContain("shutting down");
+    expect(controller.output()).toContain("shutting down");
   });
 });
 
@@ -215,16 +219,22 @@ describe("modelmesh-serving run with an invalid user configuration", () => {
   it("refuses to start and says why", async () => {
     const namespace = await createNamespace(client, "ctl-bad");
     await client.create(CONFIG_MAPS, userConfigMap(namespace, "podsPerRuntime: many\n"));
-    const controller = new RunProcess(
-      kubeconfigPath,
-      ["--metrics-addr", "0", "--health-probe-bind-address", "0", "--webhook-cert-dir", "/nonexistent"],
-      {
-        NAMESPACE: namespace,
-        NAMESPACE_SCOPE: "true",
-      },
-    );
+    const controller = await startControllerProcess({
+      kubeconfig: kubeconfigPath,
+      listen: "as-given",
+      args: [
+        "run",
+        "--metrics-addr",
+        "0",
+        "--health-probe-bind-address",
+        "0",
+        "--webhook-cert-dir",
+        "/nonexistent",
+      ],
+      env: { LOG_LEVEL: "info", NAMESPACE: namespace, NAMESPACE_SCOPE: "true" },
+    });
     expect(await controller.exited).toBe(1);
-    expect(controller.output).toContain(
+    expect(controller.output()).toContain(
       `Error loading user config from configmap ${namespace}/model-serving-config: Invalid config for 'podsPerRuntime'`,
     );
     await client.delete(NAMESPACES, namespace);

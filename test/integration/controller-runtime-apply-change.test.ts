@@ -23,7 +23,7 @@ import { applyOwned } from "../../src/controller-runtime/apply.js";
 import { whatApplyWouldChange } from "../../src/controller-runtime/apply-change.js";
 import { stripForCache } from "../../src/controller-runtime/informer.js";
 import { REPO_ROOT } from "../support/control-plane/index.js";
-import { suiteNamespace } from "../support/kube/suite-namespace.js";
+import { suiteNamespace } from "../support/kube/namespaces.js";
 
 const GOLDEN_DIR = path.join(REPO_ROOT, "src/builders/__golden__");
 const TYPES: Record<string, ResourceType> = {

@@ -6,16 +6,12 @@ import { Informer, listWatchFor } from "../../src/controller-runtime/informer.js
 import type { KubeApiError } from "../../src/controller-runtime/kube-client.js";
 import { StatusWriter } from "../../src/controller-runtime/status-writer.js";
 import { eventually, uniqueName } from "../support/controller-runtime/support.js";
-import { suiteNamespace } from "../support/kube/suite-namespace.js";
+import { suiteNamespace } from "../support/kube/namespaces.js";
+import { CUSTOM_RESOURCE_DEFINITIONS } from "../support/kube/resource-types.js";
 
 type Widget = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 
-const CRD: ResourceType = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  plural: "customresourcedefinitions",
-  namespaced: false,
-};
+const CRD = CUSTOM_RESOURCE_DEFINITIONS;
 const group = `${uniqueName("t")}.runtime-test.example.com`;
 const WIDGET: ResourceType = {
   apiVersion: `${group}/v1`,

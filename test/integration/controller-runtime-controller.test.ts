@@ -5,7 +5,7 @@ import { Informer, listWatchFor } from "../../src/controller-runtime/informer.js
 import { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
 import { CONFIG_MAP, configMap, eventually, inParallel } from "../support/controller-runtime/support.js";
-import { suiteNamespace } from "../support/kube/suite-namespace.js";
+import { suiteNamespace } from "../support/kube/namespaces.js";
 
 type ConfigMap = KubernetesObject & { data?: Record<string, string> };
 

@@ -2,7 +2,7 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { Informer, listWatchFor } from "../../src/controller-runtime/informer.js";
 import { CONFIG_MAP, configMap, inParallel } from "../support/controller-runtime/support.js";
-import { suiteNamespace } from "../support/kube/suite-namespace.js";
+import { suiteNamespace } from "../support/kube/namespaces.js";
 
 const { client, namespace } = suiteNamespace("runtime-paging");
 

@@ -2,6 +2,7 @@
  * The controller's REST client on our own kubeconfig loader against the real API server: client certificates,
  * tokens (inline, file, exec plugin) and the in-cluster service account, each proven by a SelfSubjectReview.
  */
+
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,7 +14,9 @@ import { KubeApiError, KubeClient } from "../../src/controller-runtime/kube-clie
 import { loadClusterAccess } from "../../src/controller-runtime/kubeconfig/load.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
 import { kubeconfigForUser } from "../support/control-plane/index.js";
-import { createNamespace, loadKubeConfig, testClient } from "../support/controller/in-process.js";
+import { loadKubeConfig, testClient } from "../support/kube/clients.js";
+import { createNamespace } from "../support/kube/namespaces.js";
+import { SERVICE_ACCOUNTS } from "../support/kube/resource-types.js";
 
 const adminKubeconfig = inject("kubeconfigPath");
 const admin = testClient(loadKubeConfig(adminKubeconfig));
@@ -56,10 +59,11 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), "mms-kube-config-it-"));
   writeFileSync(path.join(dir, "ca.crt"), caPem);
   namespace = await createNamespace(admin, "kube-config");
-  await admin.create(
-    { apiVersion: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true },
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "reader", namespace } },
-  );
+  await admin.create(SERVICE_ACCOUNTS, {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: "reader", namespace },
+  });
   const request = await admin.request<{ status: { token: string } }>({
     method: "POST",
     path: `/api/v1/namespaces/${namespace}/serviceaccounts/reader/token`,

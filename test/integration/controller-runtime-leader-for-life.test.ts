@@ -17,11 +17,10 @@ import { LeaderForLife } from "../../src/controller-runtime/leader-election/for-
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
 import { kubeconfigForUser, REPO_ROOT } from "../support/control-plane/index.js";
 import { CONFIG_MAP, eventually } from "../support/controller-runtime/support.js";
-import { suiteNamespace } from "../support/kube/suite-namespace.js";
+import { suiteNamespace } from "../support/kube/namespaces.js";
+import { RBAC_KINDS } from "../support/kube/resource-types.js";
 
 const LOCK = "modelmesh-controller-leader-for-life-lock";
-
-const RBAC_GROUPS = { Role: "roles", RoleBinding: "rolebindings" } as const;
 
 const { client, namespace } = suiteNamespace("runtime-life");
 /** The controller's ServiceAccount, with nothing but the leader-election Role of config/rbac. */
@@ -34,12 +33,10 @@ beforeAll(async () => {
   );
   for (const document of parseAllDocuments(manifests)) {
     const object = document.toJS() as KubernetesObject & { subjects?: Array<Record<string, string>> };
-    const plural = RBAC_GROUPS[object.kind as keyof typeof RBAC_GROUPS];
+    const type = RBAC_KINDS[object.kind ?? ""];
+    if (type === undefined) throw new Error(`unexpected ${object.kind} in the leader-election Role`);
     for (const subject of object.subjects ?? []) subject.namespace = namespace;
-    await client.create(
-      { apiVersion: "rbac.authorization.k8s.io/v1", kind: object.kind ?? "", plural, namespaced: true },
-      { ...object, metadata: { ...object.metadata, namespace } },
-    );
+    await client.create(type, { ...object, metadata: { ...object.metadata, namespace } });
   }
   const controllerKubeConfig = new KubeConfig();
   controllerKubeConfig.loadFromFile(

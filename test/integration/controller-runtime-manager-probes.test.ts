@@ -5,7 +5,7 @@ import { LEASES } from "../../src/apis/resource-types.js";
 import { Controller } from "../../src/controller-runtime/controller.js";
 import { Manager } from "../../src/controller-runtime/manager.js";
 import { CONFIG_MAP, configMap, eventually } from "../support/controller-runtime/support.js";
-import { suiteNamespace } from "../support/kube/suite-namespace.js";
+import { suiteNamespace } from "../support/kube/namespaces.js";
 
 const { kubeConfig, client, namespace } = suiteNamespace("runtime-probes");
 

@@ -4,6 +4,7 @@
  * ServingRuntime hiding it, owner references, the etcd Secret copy, the ServiceMonitor, namespaces that stop
  * being served, and the headless switch.
  */
+
 import type {
   KubernetesObject,
   V1Deployment,
@@ -25,20 +26,18 @@ import {
 } from "../../src/apis/resource-types.js";
 import { buildNamespaceEtcdSecret } from "../../src/builders/etcd-secret.js";
 import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
+import { eventually } from "../support/async/eventually.js";
 import { type ControlPlane, startControlPlane } from "../support/control-plane/index.js";
-import {
-  type CoreEvent,
-  controllerServiceAccountKubeConfig,
-  createNamespace,
-  customRuntime,
-  etcdSecret,
-  eventually,
-  type RunningController,
-  startController,
-  testClient,
-  userConfigMap,
-} from "../support/controller/in-process.js";
+import type { InProcessController } from "../support/controller/in-process.js";
+import { startInProcessController } from "../support/controller/in-process.js";
+import { controllerServiceAccountKubeConfig } from "../support/controller/service-account.js";
+import { etcdSecret, userConfigMap } from "../support/controller/user-config.js";
+import type { CoreEvent } from "../support/kube/clients.js";
+import { testClient } from "../support/kube/clients.js";
 import { installCrds } from "../support/kube/crds.js";
+import { createNamespace } from "../support/kube/namespaces.js";
+import { CUSTOM_RESOURCE_DEFINITIONS } from "../support/kube/resource-types.js";
+import { customRuntime } from "../support/runtimes/custom-runtime.js";
 
 const SERVICE_MONITOR_CRD = {
   apiVersion: "apiextensions.k8s.io/v1",
@@ -63,16 +62,10 @@ const SERVICE_MONITOR_CRD = {
     ],
   },
 };
-const CRDS = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  plural: "customresourcedefinitions",
-  namespaced: false,
-};
 
 let plane: ControlPlane;
 let client: KubeClient;
-let controller: RunningController;
+let controller: InProcessController;
 let controllerNamespace: string;
 let served: string;
 let unserved: string;
@@ -86,7 +79,7 @@ beforeAll(async () => {
   plane = await startControlPlane();
   client = testClient(plane.kubeConfig);
   await installCrds(plane.kubeconfigPath);
-  await client.create(CRDS, SERVICE_MONITOR_CRD as KubernetesObject);
+  await client.create(CUSTOM_RESOURCE_DEFINITIONS, SERVICE_MONITOR_CRD as KubernetesObject);
   await eventually(
     async () => ((await client.list(SERVICE_MONITORS, {})) ? true : undefined),
     "the ServiceMonitor API",
@@ -103,7 +96,7 @@ beforeAll(async () => {
     "cluster",
     controllerNamespace,
   );
-  controller = await startController({ kubeConfig, scope: "cluster", controllerNamespace });
+  controller = await startInProcessController({ kubeConfig, scope: "cluster", controllerNamespace });
 }, 180_000);
 
 afterAll(async () => {

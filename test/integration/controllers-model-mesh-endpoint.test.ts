@@ -2,12 +2,13 @@
  * The config key `modelMeshEndpoint` (decision 0130): the emulator's namespace has no EndpointSlice naming it, so
  * the model controller reaches it only through the override, set, changed and removed while it runs.
  */
+
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CONFIG_MAPS, CORE_EVENTS, PREDICTORS } from "../../src/apis/resource-types.js";
 import type { PredictorSpec, PredictorStatus } from "../../src/apis/serving/v1alpha1/predictor.js";
 import { concreteModelId } from "../../src/modelmesh-client/model-id.js";
-import { userConfigMap } from "../support/controller/in-process.js";
+import { userConfigMap } from "../support/controller/user-config.js";
 import { type ModelHarness, startModelHarness } from "../support/models/mesh-harness.js";
 import { summary } from "../support/models/statuses.js";
 

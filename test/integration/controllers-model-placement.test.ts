@@ -5,20 +5,19 @@
  * assertions stop at placement (the registry record's type and instance, the failure reason), short of load
  * completion.
  */
+
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CONFIG_MAPS, DEPLOYMENTS, PREDICTORS, SERVING_RUNTIMES } from "../../src/apis/resource-types.js";
 import type { PredictorSpec, PredictorStatus } from "../../src/apis/serving/v1alpha1/predictor.js";
 import { MESSAGES } from "../../src/controllers/model/status.js";
 import { concreteModelId } from "../../src/modelmesh-client/model-id.js";
-import {
-  customRuntime,
-  eventually,
-  type RunningController,
-  startController,
-  userConfigMap,
-} from "../support/controller/in-process.js";
+import { eventually } from "../support/async/eventually.js";
+import type { InProcessController } from "../support/controller/in-process.js";
+import { startInProcessController } from "../support/controller/in-process.js";
+import { userConfigMap } from "../support/controller/user-config.js";
 import { type ModelHarness, SERVICE, startModelHarness } from "../support/models/mesh-harness.js";
+import { customRuntime } from "../support/runtimes/custom-runtime.js";
 
 type Predictor = KubernetesObject & { spec: PredictorSpec; status?: PredictorStatus };
 
@@ -36,7 +35,7 @@ const runtime = (name: string, namespace: string, format: string, multiModel = t
 
 describe("placement through the whole controller", () => {
   let h: ModelHarness;
-  let controller: RunningController;
+  let controller: InProcessController;
   /** The emulator's instance id of each runtime's Deployment. */
   const instanceOf = new Map<string, string>();
 
@@ -77,7 +76,7 @@ describe("placement through the whole controller", () => {
     ]) {
       await h.client.create(SERVING_RUNTIMES, object);
     }
-    controller = await startController({
+    controller = await startInProcessController({
       kubeConfig: h.kubeConfig,
       scope: "namespace",
       controllerNamespace: h.namespace,

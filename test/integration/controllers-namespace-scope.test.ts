@@ -3,6 +3,7 @@
  * tc-config, one Deployment per multi-model ServingRuntime, scale-to-zero driven by model events, apply
  * semantics, HPA and external scaling, live and invalid configuration, invalid runtimes.
  */
+
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type {
@@ -29,23 +30,19 @@ import { buildModelMeshService } from "../../src/builders/service.js";
 import { buildTypeConstraintsConfigMap } from "../../src/builders/type-constraints.js";
 import { defaultServingConfig } from "../../src/config/serving-config.js";
 import type { KubeClient } from "../../src/controller-runtime/kube-client.js";
+import { eventually } from "../support/async/eventually.js";
 import { controlPlaneBinaries } from "../support/control-plane/index.js";
-import {
-  type CoreEvent,
-  controllerServiceAccountKubeConfig,
-  createNamespace,
-  customRuntime,
-  etcdSecret,
-  eventually,
-  loadKubeConfig,
-  predictor,
-  type RunningController,
-  startController,
-  testClient,
-  userConfigMap,
-} from "../support/controller/in-process.js";
+import type { InProcessController } from "../support/controller/in-process.js";
+import { startInProcessController } from "../support/controller/in-process.js";
+import { controllerServiceAccountKubeConfig } from "../support/controller/service-account.js";
+import { etcdSecret, userConfigMap } from "../support/controller/user-config.js";
+import type { CoreEvent } from "../support/kube/clients.js";
+import { loadKubeConfig, testClient } from "../support/kube/clients.js";
 import { installCrds } from "../support/kube/crds.js";
+import { createNamespace } from "../support/kube/namespaces.js";
 import { type MetricLabels, metricSum } from "../support/metrics/metric-sum.js";
+import { predictor } from "../support/models/predictors.js";
+import { customRuntime } from "../support/runtimes/custom-runtime.js";
 
 const execFileAsync = promisify(execFile);
 const kubeconfigPath = inject("kubeconfigPath");
@@ -54,7 +51,7 @@ const BASE_CONFIG = "scaleToZero:\n  gracePeriodSeconds: 3\n";
 
 let client: KubeClient;
 let namespace: string;
-let controller: RunningController;
+let controller: InProcessController;
 let controllerKubeConfig: KubeConfig;
 
 const deployment = (name: string) =>
@@ -102,7 +99,7 @@ beforeAll(async () => {
     "namespace",
     namespace,
   );
-  controller = await startController({
+  controller = await startInProcessController({
     kubeConfig: controllerKubeConfig,
     scope: "namespace",
     controllerNamespace: namespace,
@@ -495,7 +492,7 @@ describe("restart", () => {
 
   const restart = async () => {
     await controller.stop();
-    controller = await startController({
+    controller = await startInProcessController({
       kubeConfig: controllerKubeConfig,
       scope: "namespace",
       controllerNamespace: namespace,
@@ -547,7 +544,7 @@ describe("restart", () => {
     await controller.stop();
     // The model controller's finalizer keeps it (deleting) until that controller runs again: it no longer counts.
     await client.delete(PREDICTORS, "model-3", namespace);
-    controller = await startController({
+    controller = await startInProcessController({
       kubeConfig: controllerKubeConfig,
       scope: "namespace",
       controllerNamespace: namespace,

@@ -22,14 +22,14 @@ import {
 } from "../../src/apis/resource-types.js";
 import { parseUserConfig } from "../../src/config/parse-user-config.js";
 import { KubeApiError } from "../../src/controller-runtime/kube-client.js";
-import { eventually } from "../support/controller/in-process.js";
+import { eventually } from "../support/async/eventually.js";
+import { crashLines } from "../support/controller/log.js";
 import {
   inferenceService,
   predictor,
   servingRuntime,
   userConfigYaml,
 } from "../support/resilience/arbitraries.js";
-import { crashLines } from "../support/resilience/controller-process.js";
 import { envCount, recordFigures } from "../support/resilience/figures.js";
 import { inParallel } from "../support/resilience/load.js";
 import { MeshCluster } from "../support/resilience/mesh-cluster.js";

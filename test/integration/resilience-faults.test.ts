@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INFERENCE_SERVICES } from "../../src/apis/resource-types.js";
-import { crashLines } from "../support/resilience/controller-process.js";
+import { crashLines } from "../support/controller/log.js";
 import { envCount, recordFigures } from "../support/resilience/figures.js";
 import {
   createInferenceServices,
@@ -220,8 +220,8 @@ describe(`faults during a load of ${N} InferenceServices`, () => {
 
   it("no controller process crashed or wrote a crash line", () => {
     for (const controller of cluster.controllers) {
-      expect(controller.crashed(), controller.options.logFile).toBe(false);
-      expect(crashLines(controller.logLines()), controller.options.logFile).toEqual([]);
+      expect(controller.crashed(), controller.logFile).toBe(false);
+      expect(crashLines(controller.logLines()), controller.logFile).toEqual([]);
     }
   });
 });

@@ -19,13 +19,10 @@ import {
   SERVICES,
   SERVING_RUNTIMES,
 } from "../../src/apis/resource-types.js";
-import {
-  customRuntime,
-  eventually,
-  loadKubeConfig,
-  testClient,
-  userConfigMap,
-} from "../support/controller/in-process.js";
+import { eventually } from "../support/async/eventually.js";
+import { userConfigMap } from "../support/controller/user-config.js";
+import { loadKubeConfig, testClient } from "../support/kube/clients.js";
+import { createExactNamespace, namespaceObject } from "../support/kube/namespaces.js";
 import { recordFigures } from "../support/resilience/figures.js";
 import {
   createInferenceServices,
@@ -34,6 +31,7 @@ import {
   loadPlan,
 } from "../support/resilience/load.js";
 import { ETCD_SECRET, MeshCluster, RUNTIME, STORAGE_SECRET } from "../support/resilience/mesh-cluster.js";
+import { customRuntime } from "../support/runtimes/custom-runtime.js";
 import {
   AUDIT_EVERYTHING,
   type AuditEntry,
@@ -49,7 +47,7 @@ const TLS_SECRET = "mm-tls";
 
 function bystanderObjects(namespace: string): Array<[typeof SECRETS, KubernetesObject]> {
   return [
-    [NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } }],
+    [NAMESPACES, namespaceObject(namespace)],
     [
       SECRETS,
       {
@@ -173,10 +171,10 @@ describe("namespace scope, audited", () => {
   });
 
   it("serves its webhook with TLS 1.2 or newer only", async () => {
-    const port = cluster.controllers[0]?.options.webhookPort;
+    const port = cluster.controllers[0]?.ports?.webhook;
     // The webhook stopped with the controller above: start another to probe it.
     const probe = await cluster.startController("tls-probe");
-    const probePort = probe.options.webhookPort ?? port ?? 0;
+    const probePort = probe.ports?.webhook ?? port ?? 0;
     const handshake = (options: tls.ConnectionOptions, target: number) =>
       new Promise<string>((resolve) => {
         const socket = tls.connect(
@@ -220,11 +218,7 @@ describe("cluster scope, audited: unlabelled namespaces are left alone", () => {
   beforeAll(async () => {
     cluster = await MeshCluster.start({ scope: "cluster", auditPolicy: AUDIT_EVERYTHING });
     for (const [type, object] of bystanderObjects(UNLABELLED)) await cluster.client.create(type, object);
-    await cluster.client.create(NAMESPACES, {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name: LABELLED, labels: { "modelmesh-enabled": "true" } },
-    });
+    await createExactNamespace(cluster.client, LABELLED, { "modelmesh-enabled": "true" });
     await cluster.client.create(SERVING_RUNTIMES, customRuntime("ServingRuntime", "rt-labelled", LABELLED));
     await cluster.startController();
     const items = loadPlan("cs", 20);
@@ -313,11 +307,7 @@ describe("cluster scope, audited: Secrets are read while their namespace is serv
       auditPolicy: AUDIT_EVERYTHING,
     });
     user = `system:serviceaccount:${cluster.namespace}:modelmesh-controller`;
-    await cluster.client.create(NAMESPACES, {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name: TOGGLED },
-    });
+    await createExactNamespace(cluster.client, TOGGLED);
     await cluster.client.create(SECRETS, {
       apiVersion: "v1",
       kind: "Secret",

@@ -6,6 +6,7 @@
  * controller creates as ready. The API server writes an audit log of every write, so
  * each client's writes can be counted (`AuditLog`). Each client runs as its own user.
  */
+
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -20,6 +21,7 @@ import { etcdSecret, userConfigMap } from "../controller/user-config.js";
 import { exposeEmulator, ModelMeshEmulator, publishEmulatorEndpoints } from "../emulator/index.js";
 import { meshEtcdClient } from "../etcd/client.js";
 import { kubectl } from "../install/install.js";
+import { namespaceObject } from "../kube/namespaces.js";
 import type { Relay } from "../network/test-host.js";
 import { simulateRuntimePods } from "../sandbox/pod-simulator.js";
 import { AuditLog, WRITES_AUDIT_POLICY } from "../security/api-writes.js";
@@ -102,12 +104,8 @@ export async function startScaleCluster(options: ScaleClusterOptions): Promise<S
     await kubectl(plane, ["apply", "--server-side", "-f", path.join(REPO_ROOT, "crds")]);
     await kubectl(plane, ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
     const objects = [
-      { apiVersion: "v1", kind: "Namespace", metadata: { name: CONTROLLER_NAMESPACE } },
-      ...options.namespaces.map((name) => ({
-        apiVersion: "v1",
-        kind: "Namespace",
-        metadata: { name, labels: { "modelmesh-enabled": "true" } },
-      })),
+      namespaceObject(CONTROLLER_NAMESPACE),
+      ...options.namespaces.map((name) => namespaceObject(name, { "modelmesh-enabled": "true" })),
       etcdSecret(CONTROLLER_NAMESPACE, { endpoints: plane.etcdEndpoint, rootPrefix: ROOT_PREFIX }),
       // Runtimes stay up while empty, so a run measures models rather than scale-up from zero.
       userConfigMap(CONTROLLER_NAMESPACE, "scaleToZero:\n  enabled: false\n"),

@@ -5,38 +5,23 @@
  * service-account groups, which RBAC treats exactly as the ServiceAccount's token), so any permission the install
  * lacks fails the run. Only the listen addresses differ: loopback, free ports.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { AppsV1Api, type V1EnvVar } from "@kubernetes/client-node";
-import { type ControlPlane, kubeconfigForUser } from "../control-plane/index.js";
-import { type RunningProcess, sleep } from "../control-plane/processes.js";
-import { startLocalController } from "../controller/process.js";
+import type { V1Deployment, V1EnvVar } from "@kubernetes/client-node";
+import { DEPLOYMENTS } from "../../../src/apis/resource-types.js";
+import { KubeClient } from "../../../src/controller-runtime/kube-client.js";
+import { createMetricsRegistry } from "../../../src/controller-runtime/metrics.js";
+import type { ControlPlane } from "../control-plane/index.js";
+import { type ControllerProcess, startControllerProcess } from "../controller/process.js";
+import { serviceAccountKubeconfig } from "../controller/service-account.js";
 import { writeLoopbackWebhookCertificate } from "../controller/webhook.js";
 import { kubectl } from "../install/install.js";
 import { WEBHOOK_CONFIGURATION } from "./control-plane.js";
 
 export const CONTROLLER_DEPLOYMENT = "modelmesh-controller";
 const POD_NAME = "modelmesh-controller-e2e";
-
-export interface ControllerProcess {
-  readonly process: RunningProcess;
-  readonly logFile: string;
-  readonly metricsUrl: string;
-  readonly metricsPort: number;
-  /** The controller's log so far. */
-  log(): string;
-  stop(): Promise<void>;
-}
-
-/** The identity of the install's ServiceAccount, as the API server sees a pod using its token. */
-export async function serviceAccountKubeconfig(plane: ControlPlane, namespace: string): Promise<string> {
-  return kubeconfigForUser(
-    plane.kubeconfigPath,
-    `system:serviceaccount:${namespace}:${CONTROLLER_DEPLOYMENT}`,
-    ["system:serviceaccounts", `system:serviceaccounts:${namespace}`, "system:authenticated"],
-  );
-}
 
 /** What the kubelet would resolve: plain values and the two downward-API fields the manifest uses. */
 function resolveEnv(env: readonly V1EnvVar[], namespace: string): Record<string, string> {
@@ -78,65 +63,29 @@ async function routeWebhookTo(plane: ControlPlane, port: number, caPem: string):
 }
 
 /** Starts the controller of the install in `namespace` and returns once it is ready and its webhook routed. */
-export async function startControllerProcess(
+export async function startInstalledController(
   plane: ControlPlane,
   namespace: string,
 ): Promise<ControllerProcess> {
-  const deployment = await plane.kubeConfig
-    .makeApiClient(AppsV1Api)
-    .readNamespacedDeployment({ name: CONTROLLER_DEPLOYMENT, namespace });
-  const manager = deployment.spec?.template.spec?.containers.find((c) => c.name === "manager");
+  const client = new KubeClient(plane.kubeConfig, createMetricsRegistry().metrics);
+  const deployment = await client.get<V1Deployment>(DEPLOYMENTS, CONTROLLER_DEPLOYMENT, namespace);
+  const manager = deployment?.spec?.template.spec?.containers.find((c) => c.name === "manager");
   if (manager === undefined) throw new Error("the installed controller Deployment has no manager container");
   const dir = mkdtempSync(path.join(tmpdir(), "mms-e2e-controller-"));
   const caPem = await writeLoopbackWebhookCertificate(
     path.join(path.dirname(plane.kubeconfigPath), "pki"),
     dir,
   );
-  const logFile = path.join(dir, "controller.log");
-  const controller = await startLocalController({
+  const controller = await startControllerProcess({
     args: manager.args ?? [],
-    kubeconfig: await serviceAccountKubeconfig(plane, namespace),
+    kubeconfig: await serviceAccountKubeconfig(plane.kubeconfigPath, namespace),
     webhookCertDir: dir,
-    logFile,
-    detached: false,
-    env: { ...process.env, ...resolveEnv(manager.env ?? [], namespace), LOG_LEVEL: "info" },
+    logFile: path.join(dir, "controller.log"),
+    env: { ...resolveEnv(manager.env ?? [], namespace), LOG_LEVEL: "info" },
   });
-  const log = () => readFileSync(logFile, "utf8");
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (!controller.process.isRunning()) throw new Error(`the controller exited during start-up:\n${log()}`);
-    if (await controller.ready()) break;
-    if (Date.now() > deadline) throw new Error(`the controller was not ready after 90 s:\n${log()}`);
-    await sleep(250);
-  }
-  await routeWebhookTo(plane, controller.ports.webhook, caPem);
-  const metricsPort = controller.ports.metrics;
-  return {
-    process: controller.process,
-    logFile,
-    metricsPort,
-    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
-    log,
-    stop: () => controller.process.stop(),
-  };
-}
-
-/** The distinct refusals (403, a permission the install lacks) in the controller's log, by their message. */
-export function refusals(log: string): string[] {
-  const messages = log.split("\n").flatMap((line) => {
-    let entry: { msg?: string; err?: { message?: string; statusCode?: number; reason?: string } };
-    try {
-      entry = JSON.parse(line);
-    } catch {
-      return /\b403\b|forbidden/i.test(line) ? [line] : [];
-    }
-    // Judge the error a line carries, not every number in it (a resourceVersion may well read 403).
-    const err = entry.err;
-    const refused =
-      err?.statusCode === 403 ||
-      err?.reason === "Forbidden" ||
-      /forbidden/i.test(`${err?.message ?? ""} ${entry.msg ?? ""}`);
-    return refused ? [err?.message ?? entry.msg ?? line] : [];
+  await controller.waitReady(90_000).catch((error: Error) => {
+    throw new Error(`${error.message}:\n${controller.output()}`);
   });
-  return [...new Set(messages)];
+  if (controller.ports !== undefined) await routeWebhookTo(plane, controller.ports.webhook, caPem);
+  return controller;
 }

@@ -1,4 +1,5 @@
 /** What the e2e suites read back from the API server: model states, runtime Deployments, Events. */
+
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
 import {
   CORE_EVENTS,
@@ -8,8 +9,8 @@ import {
 } from "../../../src/apis/resource-types.js";
 import { LABELS } from "../../../src/builders/constants.js";
 import type { KubeClient } from "../../../src/controller-runtime/kube-client.js";
-import type { CoreEvent } from "../controller/in-process.js";
 import type { InstalledObject } from "../install/install.js";
+import type { CoreEvent } from "../kube/clients.js";
 
 interface ModelStatusView {
   activeModelState?: string;

@@ -4,9 +4,11 @@
  * then what a user applies: the etcd Secret, `config/samples` and `config/example-isvcs` in the controller
  * namespace, and in cluster scope a second, labelled namespace whose model uses a ClusterServingRuntime.
  */
+
 import { KubeClient } from "../../../src/controller-runtime/kube-client.js";
 import { createMetricsRegistry } from "../../../src/controller-runtime/metrics.js";
 import type { ControlPlane } from "../control-plane/index.js";
+import type { ControllerProcess } from "../controller/process.js";
 import { ETCD_SECRET_NAME } from "../controller/user-config.js";
 import {
   asYamlStream,
@@ -19,8 +21,9 @@ import {
   kustomize,
   type Scope,
 } from "../install/install.js";
+import { namespaceObject } from "../kube/namespaces.js";
 import { startE2eControlPlane } from "./control-plane.js";
-import { type ControllerProcess, startControllerProcess } from "./controller-process.js";
+import { startInstalledController } from "./controller-process.js";
 import { createEtcdSecret, ModelStore, type ServedMesh, startMesh } from "./mesh.js";
 
 /** The labelled namespace a cluster-scope install also serves. */
@@ -49,11 +52,7 @@ const isModel = (o: InstalledObject) => o.kind === "Predictor" || o.kind === "In
 
 function secondNamespaceObjects(storageSecret: InstalledObject | undefined): InstalledObject[] {
   return [
-    {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name: SECOND_NAMESPACE, labels: { "modelmesh-enabled": "true" } },
-    } as InstalledObject,
+    namespaceObject(SECOND_NAMESPACE, { "modelmesh-enabled": "true" }) as InstalledObject,
     ...(storageSecret ? inNamespace([storageSecret], SECOND_NAMESPACE) : []),
     {
       apiVersion: "serving.kserve.io/v1alpha1",
@@ -115,7 +114,7 @@ export async function startScenario(method: InstallMethod, scope: Scope): Promis
       stops.push(() => mesh.stop());
     }
     // Started after the meshes so that it stops before them: a mesh's gRPC server waits for its clients to go.
-    const controller = await startControllerProcess(plane, namespace);
+    const controller = await startInstalledController(plane, namespace);
     stops.push(() => controller.stop());
     await kubectl(
       plane,

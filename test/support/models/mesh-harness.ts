@@ -19,12 +19,9 @@ import type { ResourceType } from "../../../src/apis/resource-types.js";
 import { INFERENCE_SERVICES, PREDICTORS } from "../../../src/apis/resource-types.js";
 import { CONTAINERS, controllerLabels, ENV, LABELS } from "../../../src/builders/constants.js";
 import { KubeClient } from "../../../src/controller-runtime/kube-client.js";
-import {
-  createControllerContext,
-  type ProcessContext,
-} from "../../../src/controllers/context/create-context.js";
-import { setupModelController } from "../../../src/controllers/model/index.js";
+import type { ProcessContext } from "../../../src/controllers/context/create-context.js";
 import { meshServicePrefix } from "../../../src/modelmesh-client/registry/etcd-connection.js";
+import { type InProcessController, startInProcessController } from "../controller/in-process.js";
 import { etcdSecret } from "../controller/user-config.js";
 import { exposeEmulator, ModelMeshEmulator } from "../emulator/index.js";
 import { meshEtcdClient } from "../etcd/client.js";
@@ -181,6 +178,7 @@ export async function startModelHarness(options: {
     return text === null ? undefined : (JSON.parse(text) as Record<string, unknown>);
   };
 
+  let controller: InProcessController | undefined;
   const harness: ModelHarness = {
     kubeConfig,
     client,
@@ -193,19 +191,20 @@ export async function startModelHarness(options: {
     apps,
     context: undefined,
     async startController() {
-      const context = await createControllerContext({
+      controller = await startInProcessController({
         kubeConfig,
         scope: "namespace",
         controllerNamespace: namespace,
-        controllerDeploymentName: "modelmesh-controller",
         features: { inferenceServices: true, clusterServingRuntimes: false, serviceMonitors: false },
+        controllers: "model",
+        // The process's default, so these suites see Events exactly as a running controller writes them.
+        eventRepeatIntervalMs: 10_000,
       });
-      setupModelController(context);
-      await context.manager.start();
-      harness.context = context;
+      harness.context = controller.ctx;
     },
     async stopController() {
-      await harness.context?.manager.stop();
+      await controller?.stop();
+      controller = undefined;
       harness.context = undefined;
     },
     async addRuntime(runtime, labels) {

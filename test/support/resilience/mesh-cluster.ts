@@ -11,11 +11,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { KubeConfig, KubernetesObject, V1Deployment } from "@kubernetes/client-node";
 import { stringify } from "yaml";
-import type { ResourceType } from "../../../src/apis/resource-types.js";
 import {
   DEPLOYMENTS,
   INFERENCE_SERVICES,
-  NAMESPACES,
   SECRETS,
   SERVING_RUNTIMES,
 } from "../../../src/apis/resource-types.js";
@@ -23,26 +21,19 @@ import { LABELS } from "../../../src/builders/constants.js";
 import type { KubeClient } from "../../../src/controller-runtime/kube-client.js";
 import { meshServicePrefix } from "../../../src/modelmesh-client/registry/etcd-connection.js";
 import { REGISTRY_TABLE, VMODELS_TABLE } from "../../../src/modelmesh-client/registry/registry-watcher.js";
-import {
-  type ControlPlane,
-  controlPlaneBinaries,
-  freePort,
-  kubeconfigForUser,
-  startControlPlane,
-} from "../control-plane/index.js";
-import {
-  controllerServiceAccountKubeConfig,
-  customRuntime,
-  loadKubeConfig,
-  testClient,
-} from "../controller/in-process.js";
+import { type ControlPlane, controlPlaneBinaries, startControlPlane } from "../control-plane/index.js";
+import { type ControllerProcess, startControllerProcess } from "../controller/process.js";
+import { installControllerRbac, serviceAccountKubeconfig } from "../controller/service-account.js";
 import { localWebhookConfiguration } from "../controller/webhook.js";
 import { exposeEmulator, ModelMeshEmulator, publishEmulatorEndpoints } from "../emulator/index.js";
 import { MeshEtcd } from "../etcd/mesh-etcd.js";
+import { loadKubeConfig, testClient } from "../kube/clients.js";
 import { installCrds } from "../kube/crds.js";
+import { createExactNamespace } from "../kube/namespaces.js";
+import { VALIDATING_WEBHOOK_CONFIGURATIONS } from "../kube/resource-types.js";
 import type { Relay } from "../network/test-host.js";
+import { customRuntime } from "../runtimes/custom-runtime.js";
 import { simulateRuntimePods } from "../sandbox/pod-simulator.js";
-import { ControllerProcess, type ControllerProcessOptions } from "./controller-process.js";
 import { type ExpectedState, GOOD_MODEL_PATH, MODEL_FORMAT } from "./load.js";
 
 export const SERVICE = "modelmesh-serving";
@@ -135,7 +126,7 @@ export class MeshCluster {
       const client = testClient(kubeConfig);
       const namespace = options.namespace ?? "modelmesh-serving";
       const scope = options.scope ?? "namespace";
-      await client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
+      await createExactNamespace(client, namespace);
       const rootPrefix = "modelmesh-serving";
       await client.create(SECRETS, {
         apiVersion: "v1",
@@ -160,12 +151,8 @@ export class MeshCluster {
           }),
         },
       } as KubernetesObject);
-      await controllerServiceAccountKubeConfig(client, plane.kubeconfigPath, scope, namespace);
-      const controllerKubeconfigPath = await kubeconfigForUser(
-        plane.kubeconfigPath,
-        `system:serviceaccount:${namespace}:modelmesh-controller`,
-        ["system:serviceaccounts", `system:serviceaccounts:${namespace}`, "system:authenticated"],
-      );
+      await installControllerRbac(client, scope, namespace);
+      const controllerKubeconfigPath = await serviceAccountKubeconfig(plane.kubeconfigPath, namespace);
       const workDir = mkdtempSync(path.join(tmpdir(), "mms-resilience-"));
       mkdirSync(path.join(workDir, "models", GOOD_MODEL_PATH), { recursive: true });
       const cluster = new MeshCluster(
@@ -252,24 +239,32 @@ export class MeshCluster {
   }
 
   /** Starts a controller process (as the ServiceAccount) and, the first time, registers its webhook. */
+  /**
+   * Starts a controller process as the ServiceAccount, with leader election at the install's timings (15 s lease,
+   * 10 s renew deadline, 2 s retry: the defaults), and points the webhook configuration at the latest one.
+   */
   async startController(
     name = `controller-${this.controllers.length}`,
-    extra: Partial<ControllerProcessOptions> = {},
+    extra: { logLevel?: string } = {},
   ): Promise<ControllerProcess> {
-    const webhookPort = this.options.webhook ? await freePort() : undefined;
     const certDir = this.options.webhook ? await this.#webhookCertificates() : undefined;
-    const controller = await ControllerProcess.start({
-      kubeconfigPath: this.controllerKubeconfigPath,
-      namespace: this.namespace,
-      scope: this.scope,
+    const controller = await startControllerProcess({
+      args: ["run", "--enable-leader-election"],
+      kubeconfig: this.controllerKubeconfigPath,
       logFile: path.join(this.workDir, `${name}.log`),
       ...(certDir !== undefined && { webhookCertDir: certDir }),
-      ...(webhookPort !== undefined && { webhookPort }),
-      env: { ETCD_SECRET_NAME: ETCD_SECRET, POD_NAME: `modelmesh-controller-5d8c-${name}` },
-      ...extra,
+      env: {
+        NAMESPACE: this.namespace,
+        NAMESPACE_SCOPE: this.scope === "namespace" ? "true" : "false",
+        LOG_LEVEL: extra.logLevel ?? "info",
+        ETCD_SECRET_NAME: ETCD_SECRET,
+        POD_NAME: `modelmesh-controller-5d8c-${name}`,
+      },
     });
+    await controller.waitReady(90_000, "healthz");
     this.controllers.push(controller);
-    if (webhookPort !== undefined) await this.#registerWebhook(webhookPort);
+    if (this.options.webhook && controller.ports !== undefined)
+      await this.#registerWebhook(controller.ports.webhook);
     return controller;
   }
 
@@ -285,7 +280,7 @@ export class MeshCluster {
   /** Points the webhook configuration at this port (the latest controller started serves it). */
   async #registerWebhook(port: number): Promise<void> {
     const webhook = localWebhookConfiguration(port, this.plane.caCertPem);
-    await this.client.apply(WEBHOOK_CONFIGURATIONS, webhook, {
+    await this.client.apply(VALIDATING_WEBHOOK_CONFIGURATIONS, webhook, {
       fieldManager: "resilience-tests",
       force: true,
     });
@@ -430,7 +425,7 @@ export class MeshCluster {
   /** Fails on a controller that exited unasked: losing the Lease makes it step down, never exit. */
   superviseControllers(): void {
     for (const controller of this.controllers) {
-      if (controller.crashed()) throw new Error(`a controller crashed; see ${controller.options.logFile}`);
+      if (controller.crashed()) throw new Error(`a controller crashed; see ${controller.logFile}`);
     }
   }
 
@@ -477,13 +472,6 @@ export function describeCensus(census: ModelCensus | undefined): string {
     `bad vmodels ${few(census.badVModels)}`,
   ].join("; ");
 }
-
-const WEBHOOK_CONFIGURATIONS: ResourceType = {
-  apiVersion: "admissionregistration.k8s.io/v1",
-  kind: "ValidatingWebhookConfiguration",
-  plural: "validatingwebhookconfigurations",
-  namespaced: false,
-};
 
 /** For suites that write YAML documents through kubectl. */
 export function yamlDocuments(objects: readonly unknown[]): string {
