@@ -1,6 +1,6 @@
 import type { CoreV1Event, KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { CORE_EVENTS, ENDPOINT_SLICES, PREDICTORS } from "../../src/apis/resource-types.js";
+import { CORE_EVENTS, DEPLOYMENTS, ENDPOINT_SLICES, PREDICTORS } from "../../src/apis/resource-types.js";
 import type { PredictorSpec, PredictorStatus } from "../../src/apis/serving/v1alpha1/predictor.js";
 import { VMODEL_FINALIZER } from "../../src/controllers/model/index.js";
 import { concreteModelId } from "../../src/modelmesh-client/model-id.js";
@@ -228,7 +228,7 @@ describe("model controller: Predictors against the ModelMesh emulator", () => {
 
   it("deleting the runtime makes the status stop claiming available", async () => {
     const from = h.predictors.of("boost").length;
-    await h.apps.deleteNamespacedDeployment({ name: `${SERVICE}-xgb-1.x`, namespace: h.namespace });
+    await h.client.delete(DEPLOYMENTS, `${SERVICE}-xgb-1.x`, h.namespace);
     await until("boost", "Standby//UpToDate/unavailable/NoSupportingRuntime");
     expect(seen("boost", from - 1)).toEqual([LOADED, "Standby//UpToDate/unavailable/NoSupportingRuntime"]);
   });

@@ -20,21 +20,24 @@
  *   missing path fails in the puller (`UNKNOWN: Failed to pull model from storage due to error: …`). Both are
  *   compared as `<load failure>`, with and without model-mesh's `io.grpc.StatusRuntimeException: ` prefix.
  */
+
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { CONFIG_MAPS, DEPLOYMENTS, NAMESPACES } from "../../src/apis/resource-types.js";
 import { OBJECTS } from "../../src/builders/constants.js";
 import { missingModelMessage } from "../support/emulator/failure-messages.js";
 import { ModelMeshEmulator } from "../support/emulator/index.js";
 import { MeshCaller } from "../support/emulator/mesh-caller.js";
 import { meshEtcdClient } from "../support/etcd/client.js";
+import { loadKubeConfig, testClient } from "../support/kube/clients.js";
+import { createExactNamespace } from "../support/kube/namespaces.js";
 import { compare, type ObservedWrite } from "../support/mesh-conformance/compare.js";
 import { readRecording } from "../support/mesh-conformance/recording.js";
 import { replay } from "../support/mesh-conformance/replay.js";
-import { runtimeDeployment } from "../support/models/mesh-harness.js";
+import { runtimeDeployment, setReadyReplicas } from "../support/models/mesh-harness.js";
 
 const SCENARIOS = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S10"];
 const SCALE = 1 / 6;
@@ -66,33 +69,25 @@ const RECORDED_LOAD_FAILURE =
 const MISSING_PATH = "sklearn/missing/model.joblib";
 
 describe("the ModelMesh emulator replays the recordings of the real model-mesh", () => {
-  const kubeConfig = new KubeConfig();
+  const kubeConfig = loadKubeConfig(inject("kubeconfigPath"));
+  const client = testClient(kubeConfig);
   const namespace = `mesh-conformance-${Math.random().toString(36).slice(2, 8)}`;
   const modelsDir = mkdtempSync(path.join(tmpdir(), "mesh-conformance-"));
   let etcd: Etcd3;
 
   beforeAll(async () => {
-    kubeConfig.loadFromFile(inject("kubeconfigPath"));
-    const core = kubeConfig.makeApiClient(CoreV1Api);
-    const apps = kubeConfig.makeApiClient(AppsV1Api);
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
-    await core.createNamespacedConfigMap({
-      namespace,
-      body: {
-        metadata: { name: OBJECTS.typeConstraintsConfigMap },
-        data: { [OBJECTS.typeConstraintsKey]: JSON.stringify(TYPE_CONSTRAINTS) },
-      },
+    await createExactNamespace(client, namespace);
+    await client.create(CONFIG_MAPS, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: OBJECTS.typeConstraintsConfigMap, namespace },
+      data: { [OBJECTS.typeConstraintsKey]: JSON.stringify(TYPE_CONSTRAINTS) },
     });
-    const deployment = await apps.createNamespacedDeployment({
-      namespace,
-      body: runtimeDeployment(namespace, "mlserver-1.x", RECORDED_LABELS),
-    });
-    deployment.status = { replicas: 1, readyReplicas: 1, availableReplicas: 1, updatedReplicas: 1 };
-    await apps.replaceNamespacedDeploymentStatus({
-      name: deployment.metadata?.name ?? "",
-      namespace,
-      body: deployment,
-    });
+    const deployment = await client.create(
+      DEPLOYMENTS,
+      runtimeDeployment(namespace, "mlserver-1.x", RECORDED_LABELS),
+    );
+    await setReadyReplicas(client, namespace, deployment.metadata?.name ?? "", 1);
     for (const model of ["sklearn/iris/model.joblib", "sklearn/iris-v2/model.joblib"]) {
       mkdirSync(path.dirname(path.join(modelsDir, model)), { recursive: true });
       writeFileSync(path.join(modelsDir, model), "an iris model");
@@ -103,10 +98,7 @@ describe("the ModelMesh emulator replays the recordings of the real model-mesh",
   afterAll(async () => {
     await etcd?.delete().prefix(`${namespace}/`);
     etcd?.close();
-    await kubeConfig
-      .makeApiClient(CoreV1Api)
-      .deleteNamespace({ name: namespace })
-      .catch(() => undefined);
+    await client.delete(NAMESPACES, namespace).catch(() => undefined);
     rmSync(modelsDir, { recursive: true, force: true });
   });
 

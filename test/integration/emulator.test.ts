@@ -1,16 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  AppsV1Api,
-  CoreV1Api,
-  DiscoveryV1Api,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
+import type { V1EndpointSlice } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { DEPLOYMENTS, ENDPOINT_SLICES, NAMESPACES } from "../../src/apis/resource-types.js";
 import {
   ModelStatusInfo_ModelStatus as ModelStatus,
   VModelStatusInfo_VModelStatus as VModelStatus,
@@ -21,7 +15,9 @@ import { readyAddresses, SERVICE_NAME_LABEL } from "../../src/modelmesh-client/g
 import { type ModelEventKey, RegistryWatcher } from "../../src/modelmesh-client/registry/registry-watcher.js";
 import { exposeEmulator, ModelMeshEmulator } from "../support/emulator/index.js";
 import { MeshCaller, type MeshReply } from "../support/emulator/mesh-caller.js";
-import { runtimeDeployment } from "../support/models/mesh-harness.js";
+import { loadKubeConfig, testClient } from "../support/kube/clients.js";
+import { createExactNamespace } from "../support/kube/namespaces.js";
+import { runtimeDeployment, setReadyReplicas } from "../support/models/mesh-harness.js";
 import type { Relay } from "../support/network/test-host.js";
 
 const SERVICE = "modelmesh-serving";
@@ -29,8 +25,8 @@ const namespace = `mesh-emu-${Math.random().toString(36).slice(2, 8)}`;
 const servicePrefix = `emulator-test/mm_ns/${namespace}/mm/${SERVICE}`;
 
 describe("ModelMesh emulator behind the real resolution path", () => {
-  const kubeConfig = new KubeConfig();
-  let apps: AppsV1Api;
+  const kubeConfig = loadKubeConfig(inject("kubeconfigPath"));
+  const client = testClient(kubeConfig);
   let etcd: Etcd3;
   let emulator: ModelMeshEmulator;
   let relay: Relay | undefined;
@@ -40,12 +36,8 @@ describe("ModelMesh emulator behind the real resolution path", () => {
   const events: ModelEventKey[] = [];
   const modelsDir = mkdtempSync(path.join(tmpdir(), "mesh-models-"));
 
-  async function setReady(runtime: string, ready: number) {
-    const name = `${SERVICE}-${runtime}`;
-    const current = await apps.readNamespacedDeploymentStatus({ name, namespace });
-    current.status = { replicas: 1, readyReplicas: ready, availableReplicas: ready, updatedReplicas: 1 };
-    await apps.replaceNamespacedDeploymentStatus({ name, namespace, body: current });
-  }
+  const setReady = (runtime: string, ready: number) =>
+    setReadyReplicas(client, namespace, `${SERVICE}-${runtime}`, ready);
 
   const status = (vModelId: string, owner = "ksp") => mesh.getVModelStatus({ vModelId, owner });
   const record = async (table: string, id: string) => {
@@ -69,18 +61,16 @@ describe("ModelMesh emulator behind the real resolution path", () => {
     });
 
   beforeAll(async () => {
-    kubeConfig.loadFromFile(inject("kubeconfigPath"));
-    apps = kubeConfig.makeApiClient(AppsV1Api);
-    await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
-    await apps.createNamespacedDeployment({
-      namespace,
-      body: runtimeDeployment(namespace, "mlserver-1.x", [
+    await createExactNamespace(client, namespace);
+    await client.create(
+      DEPLOYMENTS,
+      runtimeDeployment(namespace, "mlserver-1.x", [
         "mt:sklearn",
         "mt:sklearn:0",
         "pv:grpc-v2",
         "rt:mlserver-1.x",
       ]),
-    });
+    );
     mkdirSync(path.join(modelsDir, "sklearn/mnist-svm.joblib"), { recursive: true });
     mkdirSync(path.join(modelsDir, "sklearn/mnist-v2"), { recursive: true });
 
@@ -97,9 +87,10 @@ describe("ModelMesh emulator behind the real resolution path", () => {
     relay = await exposeEmulator(kubeConfig, emulator, { namespace });
 
     // What the controller does: ready addresses of the Service's EndpointSlices feed the client.
-    const slices = await kubeConfig
-      .makeApiClient(DiscoveryV1Api)
-      .listNamespacedEndpointSlice({ namespace, labelSelector: `${SERVICE_NAME_LABEL}=${SERVICE}` });
+    const slices = await client.list<V1EndpointSlice>(ENDPOINT_SLICES, {
+      namespace,
+      labelSelector: `${SERVICE_NAME_LABEL}=${SERVICE}`,
+    });
     const endpoints = new EndpointSource();
     endpoints.set(readyAddresses(slices.items, "grpc"));
     mesh = new ModelMeshClient({ serviceName: SERVICE, namespace, port: 8033, endpoints });
@@ -115,10 +106,7 @@ describe("ModelMesh emulator behind the real resolution path", () => {
     await emulator?.stop();
     await etcd?.delete().prefix(`emulator-test/mm_ns/${namespace}`);
     etcd?.close();
-    await kubeConfig
-      .makeApiClient(CoreV1Api)
-      .deleteNamespace({ name: namespace })
-      .catch(() => undefined);
+    await client.delete(NAMESPACES, namespace).catch(() => undefined);
     rmSync(modelsDir, { recursive: true, force: true });
   });
 
@@ -353,7 +341,7 @@ describe("ModelMesh emulator behind the real resolution path", () => {
       image: "kserve/modelmesh-runtime-adapter:test",
       env: [{ name: "LOADING_CONCURRENCY", value: "2" }],
     });
-    await apps.createNamespacedDeployment({ namespace, body });
+    await client.create(DEPLOYMENTS, body);
     await setReady("triton-2.x", 1);
     await emulator.waitForInstances((instances) =>
       instances.some((i) => i.deployment === `${SERVICE}-triton-2.x` && i.ready),
@@ -397,13 +385,10 @@ describe("ModelMesh emulator behind the real resolution path", () => {
   it("moves copies to the new instance when a rollout changes the runtime's pods", async () => {
     const before = instanceId();
     const activeId = (await status("iris")).activeModelId;
-    await apps.patchNamespacedDeployment(
-      {
-        name: `${SERVICE}-mlserver-1.x`,
-        namespace,
-        body: { spec: { template: { metadata: { annotations: { rollout: "2" } } } } },
-      },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    await client.mergePatch(
+      DEPLOYMENTS,
+      { namespace, name: `${SERVICE}-mlserver-1.x` },
+      { spec: { template: { metadata: { annotations: { rollout: "2" } } } } },
     );
     await emulator.waitForInstances((instances) =>
       instances.some((i) => i.deployment === `${SERVICE}-mlserver-1.x` && i.id !== before),

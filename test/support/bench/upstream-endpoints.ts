@@ -6,7 +6,9 @@
  * the port named "8033" because the relay's port number is not 8033, and flips it with the slice, so that
  * `--controller-cmd` can measure upstream's manager too.
  */
-import { CoreV1Api, type KubeConfig, type V1Endpoints } from "@kubernetes/client-node";
+import type { KubeConfig, V1Endpoints } from "@kubernetes/client-node";
+import { createOrReplace, testClient } from "../kube/clients.js";
+import { ENDPOINTS } from "../kube/resource-types.js";
 
 /** The target port upstream's resolver looks for, by name or number. */
 export const UPSTREAM_RESOLVER_PORT = "8033";
@@ -41,15 +43,5 @@ export async function publishUpstreamEndpoints(
   kubeConfig: KubeConfig,
   options: UpstreamEndpointsOptions,
 ): Promise<void> {
-  const api = kubeConfig.makeApiClient(CoreV1Api);
-  const body = upstreamEndpoints(options);
-  const name = body.metadata?.name ?? "";
-  try {
-    const existing = await api.readNamespacedEndpoints({ name, namespace: options.namespace });
-    body.metadata = { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion };
-    await api.replaceNamespacedEndpoints({ name, namespace: options.namespace, body });
-  } catch (error) {
-    if ((error as { code?: number }).code !== 404) throw error;
-    await api.createNamespacedEndpoints({ namespace: options.namespace, body });
-  }
+  await createOrReplace(testClient(kubeConfig), ENDPOINTS, upstreamEndpoints(options));
 }

@@ -4,10 +4,11 @@
  * simulator that marks runtime Deployments ready (no kubelet here). The model store is a local directory in which
  * the models' storage paths exist.
  */
+
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { CoreV1Api } from "@kubernetes/client-node";
+import { SECRETS } from "../../../src/apis/resource-types.js";
 import { convertInferenceService } from "../../../src/apis/serving/inference-service-conversion.js";
 import type { InferenceService } from "../../../src/apis/serving/v1beta1/inference-service.js";
 import { modelLocation } from "../../../src/modelmesh-client/model-id.js";
@@ -17,6 +18,7 @@ import { etcdSecret } from "../controller/user-config.js";
 import { exposeEmulator, ModelMeshEmulator } from "../emulator/index.js";
 import { meshEtcdClient } from "../etcd/client.js";
 import type { InstalledObject } from "../install/install.js";
+import { testClient } from "../kube/clients.js";
 import type { Relay } from "../network/test-host.js";
 import { simulateRuntimePods } from "../sandbox/pod-simulator.js";
 
@@ -49,10 +51,10 @@ export class ModelStore {
 
 /** The etcd Secret a user creates in the controller namespace, pointing at the plane's etcd. */
 export async function createEtcdSecret(plane: ControlPlane, namespace: string): Promise<void> {
-  await plane.kubeConfig.makeApiClient(CoreV1Api).createNamespacedSecret({
-    namespace,
-    body: etcdSecret(namespace, { endpoints: plane.etcdEndpoint, rootPrefix: ROOT_PREFIX }),
-  });
+  await testClient(plane.kubeConfig).create(
+    SECRETS,
+    etcdSecret(namespace, { endpoints: plane.etcdEndpoint, rootPrefix: ROOT_PREFIX }),
+  );
 }
 
 export interface ServedMesh {

@@ -8,8 +8,11 @@
  * adapters' own default for MLServer, OVMS and TorchServe). Type constraints come from `tc-config` as model-mesh
  * reads them, or follow the same rules from the runtimes' labels when it is absent.
  */
-import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment } from "@kubernetes/client-node";
+import type { KubeConfig, V1ConfigMap, V1Deployment } from "@kubernetes/client-node";
+import { CONFIG_MAPS, DEPLOYMENTS } from "../../../src/apis/resource-types.js";
 import { CONTAINERS, ENV, LABELS, OBJECTS } from "../../../src/builders/constants.js";
+import type { KubeClient } from "../../../src/controller-runtime/kube-client.js";
+import { testClient } from "../kube/clients.js";
 import { noRunningInstancesMessage } from "./failure-messages.js";
 import { instanceIdOf, podName, podTemplateHash } from "./pod-names.js";
 
@@ -81,20 +84,18 @@ export function derivedRequirements(instances: readonly EmulatedInstance[]): (mo
 }
 
 export class RuntimeDirectory {
-  private readonly apps: AppsV1Api;
-  private readonly core: CoreV1Api;
+  private readonly client: KubeClient;
 
   constructor(
     kubeConfig: KubeConfig,
     private readonly namespace: string,
     private readonly serviceName: string,
   ) {
-    this.apps = kubeConfig.makeApiClient(AppsV1Api);
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.client = testClient(kubeConfig);
   }
 
   async view(): Promise<ClusterView> {
-    const deployments = await this.apps.listNamespacedDeployment({
+    const deployments = await this.client.list<V1Deployment>(DEPLOYMENTS, {
       namespace: this.namespace,
       labelSelector: `${LABELS.modelMeshService}=${this.serviceName}`,
     });
@@ -107,20 +108,17 @@ export class RuntimeDirectory {
   }
 
   private async configuredConstraints(): Promise<Record<string, { required?: string[] }> | undefined> {
-    try {
-      const map = await this.core.readNamespacedConfigMap({
-        namespace: this.namespace,
-        name: OBJECTS.typeConstraintsConfigMap,
-      });
-      const encoded = map.binaryData?.[OBJECTS.typeConstraintsKey];
-      const text = encoded
-        ? Buffer.from(encoded, "base64").toString("utf8")
-        : map.data?.[OBJECTS.typeConstraintsKey];
-      return text ? (JSON.parse(text) as Record<string, { required?: string[] }>) : undefined;
-    } catch (error) {
-      if ((error as { code?: number }).code === 404) return undefined;
-      throw error;
-    }
+    const map = await this.client.get<V1ConfigMap>(
+      CONFIG_MAPS,
+      OBJECTS.typeConstraintsConfigMap,
+      this.namespace,
+    );
+    if (map === undefined) return undefined;
+    const encoded = map.binaryData?.[OBJECTS.typeConstraintsKey];
+    const text = encoded
+      ? Buffer.from(encoded, "base64").toString("utf8")
+      : map.data?.[OBJECTS.typeConstraintsKey];
+    return text ? (JSON.parse(text) as Record<string, { required?: string[] }>) : undefined;
   }
 }
 

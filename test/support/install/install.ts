@@ -4,14 +4,17 @@
  * Deployment cannot run without a kubelet, so the whole install is also checked with a server-side dry run.
  * The install suites and the end-to-end fixtures share it, with the kubectl and helm they run.
  */
+
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { ApiextensionsV1Api, type KubernetesObject, type V1PolicyRule } from "@kubernetes/client-node";
+import type { KubernetesObject, V1CustomResourceDefinition, V1PolicyRule } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { type ControlPlane, controlPlaneBinaries, REPO_ROOT } from "../control-plane/index.js";
+import { testClient } from "../kube/clients.js";
+import { CUSTOM_RESOURCE_DEFINITIONS } from "../kube/resource-types.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -128,9 +131,9 @@ export function wildcards(rules: readonly V1PolicyRule[]): string[] {
 
 /** Waits until every CRD serves its API (a just-created CRD has no conditions yet, which `kubectl wait` rejects). */
 export async function crdsEstablished(plane: ControlPlane): Promise<void> {
-  const extensions = plane.kubeConfig.makeApiClient(ApiextensionsV1Api);
+  const client = testClient(plane.kubeConfig);
   for (let attempt = 0; attempt < 300; attempt++) {
-    const { items } = await extensions.listCustomResourceDefinition();
+    const { items } = await client.list<V1CustomResourceDefinition>(CUSTOM_RESOURCE_DEFINITIONS);
     const established = (crd: (typeof items)[number]) =>
       crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") ?? false;
     if (items.every(established)) return;

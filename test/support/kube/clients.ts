@@ -2,7 +2,8 @@
  * How tests talk to the API server: the project's own `KubeClient` (decision 0198), made from a kubeconfig
  * file through client-node's `KubeConfig`, which supplies the credentials.
  */
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import type { ResourceType } from "../../../src/apis/resource-types.js";
 import { KubeClient } from "../../../src/controller-runtime/kube-client.js";
 import { createMetricsRegistry } from "../../../src/controller-runtime/metrics.js";
 
@@ -28,4 +29,18 @@ export interface CoreEvent {
   count?: number;
   source?: { component?: string; host?: string };
   involvedObject?: { kind?: string; name?: string; namespace?: string };
+}
+
+/** Creates the object, or replaces it (taking the live resourceVersion) when it exists. */
+export async function createOrReplace<T extends KubernetesObject>(
+  client: KubeClient,
+  type: ResourceType,
+  object: T,
+): Promise<T> {
+  const existing = await client.get(type, object.metadata?.name ?? "", object.metadata?.namespace);
+  if (existing === undefined) return client.create(type, object);
+  return client.replace(type, {
+    ...object,
+    metadata: { ...object.metadata, resourceVersion: existing.metadata?.resourceVersion },
+  });
 }

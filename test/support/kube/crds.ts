@@ -1,24 +1,19 @@
 /** Helpers for the API integration suites: install the generated CRDs, apply YAML documents, read refusals. */
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import {
-  ApiException,
-  ApiextensionsV1Api,
-  CoreV1Api,
-  KubeConfig,
-  type KubernetesObject,
-  KubernetesObjectApi,
-  type V1CustomResourceDefinition,
-} from "@kubernetes/client-node";
+import type { KubernetesObject, V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
-import { controlPlaneBinaries } from "../control-plane/index.js";
+import type { ResourceType } from "../../../src/apis/resource-types.js";
+import * as KINDS from "../../../src/apis/resource-types.js";
+import { KubeApiError, type KubeClient } from "../../../src/controller-runtime/kube-client.js";
+import { controlPlaneBinaries, REPO_ROOT } from "../control-plane/index.js";
+import { loadKubeConfig, testClient } from "./clients.js";
+import { CUSTOM_RESOURCE_DEFINITIONS } from "./resource-types.js";
 
 const execFileAsync = promisify(execFile);
 
-export const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
 const FIELD_MANAGER = "api-integration-tests";
 
 export function readYamlDocuments(file: string): KubernetesObject[] {
@@ -32,7 +27,7 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Applies crds/ with kubectl (server-side, idempotent), the way users install the CRDs, and waits until the API
- * server serves every CRD in it. (The typed client would drop the `x-kubernetes-*` keywords while serialising.)
+ * server serves every CRD in it.
  */
 export async function installCrds(kubeConfigPath: string): Promise<V1CustomResourceDefinition[]> {
   const { kubectl } = await controlPlaneBinaries();
@@ -48,15 +43,13 @@ export async function installCrds(kubeConfigPath: string): Promise<V1CustomResou
     "-f",
     directory,
   ]);
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(kubeConfigPath);
-  const extensions = kubeConfig.makeApiClient(ApiextensionsV1Api);
+  const client = testClient(loadKubeConfig(kubeConfigPath));
   const installed: V1CustomResourceDefinition[] = [];
   for (const file of files) {
     const name = readYamlDocuments(file)[0]?.metadata?.name ?? "";
     for (let attempt = 0; ; attempt++) {
-      const live = await extensions.readCustomResourceDefinition({ name });
-      if (live.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) {
+      const live = await client.get<V1CustomResourceDefinition>(CUSTOM_RESOURCE_DEFINITIONS, name);
+      if (live?.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) {
         installed.push(live);
         break;
       }
@@ -67,23 +60,23 @@ export async function installCrds(kubeConfigPath: string): Promise<V1CustomResou
   return installed;
 }
 
-export async function createTestNamespace(kubeConfig: KubeConfig, prefix: string): Promise<string> {
-  const name = `${prefix}-${randomBytes(3).toString("hex")}`;
-  await kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
-  return name;
+/** The controller's kind of an object, by its `kind` (the serving kinds and the core ones the suites write). */
+export function resourceTypeOf(object: KubernetesObject): ResourceType {
+  const type = Object.values(KINDS).find(
+    (candidate): candidate is ResourceType =>
+      typeof candidate === "object" && candidate !== null && (candidate as ResourceType).kind === object.kind,
+  );
+  if (type === undefined) throw new Error(`no resource type for kind ${object.kind}`);
+  return type;
 }
 
 /** Creates an object, retrying while discovery of a just-established CRD catches up (404). */
-export async function createObject<T extends KubernetesObject>(
-  kubeConfig: KubeConfig,
-  object: T,
-): Promise<T> {
-  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+export async function createObject<T extends KubernetesObject>(client: KubeClient, object: T): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return (await objects.create(object)) as T;
+      return await client.create(resourceTypeOf(object), object);
     } catch (error) {
-      if (!(error instanceof ApiException) || error.code !== 404 || attempt > 50) throw error;
+      if (!(error instanceof KubeApiError) || error.statusCode !== 404 || attempt > 50) throw error;
       await delay(100);
     }
   }
@@ -94,10 +87,8 @@ export async function refusal(call: Promise<unknown>): Promise<{ code: number; m
   try {
     await call;
   } catch (error) {
-    if (!(error instanceof ApiException)) throw error;
-    const body: unknown = typeof error.body === "string" ? JSON.parse(error.body) : error.body;
-    const message = (body as { message?: unknown } | undefined)?.message;
-    return { code: error.code, message: typeof message === "string" ? message : String(error.body) };
+    if (!(error instanceof KubeApiError)) throw error;
+    return { code: error.statusCode, message: error.message };
   }
   throw new Error("the API server accepted the request");
 }

@@ -41,6 +41,28 @@ export const VALIDATING_WEBHOOK_CONFIGURATIONS: ResourceType = {
   namespaced: false,
 };
 
+/** core/v1 Endpoints: what upstream's controller resolves ModelMesh from (this one reads EndpointSlices). */
+export const ENDPOINTS: ResourceType = {
+  apiVersion: "v1",
+  kind: "Endpoints",
+  plural: "endpoints",
+  namespaced: true,
+};
+
+export const SUBJECT_ACCESS_REVIEWS: ResourceType = {
+  apiVersion: "authorization.k8s.io/v1",
+  kind: "SubjectAccessReview",
+  plural: "subjectaccessreviews",
+  namespaced: false,
+};
+/** cert-manager's Certificate, which the install's webhook certificate is. */
+export const CERTIFICATES: ResourceType = {
+  apiVersion: "cert-manager.io/v1",
+  kind: "Certificate",
+  plural: "certificates",
+  namespaced: true,
+};
+
 /** The RBAC kinds of the install's manifests, by kind. */
 export const RBAC_KINDS: Readonly<Record<string, ResourceType>> = {
   ServiceAccount: SERVICE_ACCOUNTS,

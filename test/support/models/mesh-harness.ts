@@ -7,28 +7,44 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  AppsV1Api,
-  CoreV1Api,
-  KubeConfig,
-  type KubernetesObject,
-  type V1Deployment,
-} from "@kubernetes/client-node";
+import type { KubeConfig, KubernetesObject, V1Deployment } from "@kubernetes/client-node";
 import type { Etcd3 } from "etcd3";
 import type { ResourceType } from "../../../src/apis/resource-types.js";
-import { INFERENCE_SERVICES, PREDICTORS } from "../../../src/apis/resource-types.js";
+import {
+  DEPLOYMENTS,
+  INFERENCE_SERVICES,
+  NAMESPACES,
+  PREDICTORS,
+  SECRETS,
+} from "../../../src/apis/resource-types.js";
 import { CONTAINERS, controllerLabels, ENV, LABELS } from "../../../src/builders/constants.js";
-import { KubeClient } from "../../../src/controller-runtime/kube-client.js";
+import type { KubeClient } from "../../../src/controller-runtime/kube-client.js";
 import type { ProcessContext } from "../../../src/controllers/context/create-context.js";
 import { meshServicePrefix } from "../../../src/modelmesh-client/registry/etcd-connection.js";
 import { type InProcessController, startInProcessController } from "../controller/in-process.js";
 import { etcdSecret } from "../controller/user-config.js";
 import { exposeEmulator, ModelMeshEmulator } from "../emulator/index.js";
 import { meshEtcdClient } from "../etcd/client.js";
-import { createTestNamespace, installCrds } from "../kube/crds.js";
+import { loadKubeConfig, testClient } from "../kube/clients.js";
+import { installCrds } from "../kube/crds.js";
+import { createNamespace } from "../kube/namespaces.js";
 import type { Relay } from "../network/test-host.js";
 
 export const SERVICE = "modelmesh-serving";
+
+/** What a kubelet would report once `readyReplicas` of the runtime Deployment's one replica are ready. */
+export async function setReadyReplicas(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  readyReplicas: number,
+): Promise<void> {
+  await client.mergePatch(
+    DEPLOYMENTS,
+    { namespace, name, subresource: "status" },
+    { status: { replicas: 1, readyReplicas, availableReplicas: readyReplicas, updatedReplicas: 1 } },
+  );
+}
 
 export function runtimeDeployment(
   namespace: string,
@@ -119,7 +135,6 @@ export interface ModelHarness {
   readonly emulator: ModelMeshEmulator;
   readonly predictors: StatusRecorder;
   readonly inferenceServices: StatusRecorder;
-  readonly apps: AppsV1Api;
   context: ProcessContext | undefined;
   startController(): Promise<void>;
   stopController(): Promise<void>;
@@ -140,17 +155,11 @@ export async function startModelHarness(options: {
   exposeThroughService?: boolean;
 }): Promise<ModelHarness> {
   await installCrds(options.kubeconfigPath);
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(options.kubeconfigPath);
-  const client = new KubeClient(kubeConfig);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const apps = kubeConfig.makeApiClient(AppsV1Api);
-  const namespace = await createTestNamespace(kubeConfig, "model");
+  const kubeConfig = loadKubeConfig(options.kubeconfigPath);
+  const client = testClient(kubeConfig);
+  const namespace = await createNamespace(client, "model");
   const rootPrefix = `model-it-${namespace}`;
-  await core.createNamespacedSecret({
-    namespace,
-    body: etcdSecret(namespace, { endpoints: options.etcdEndpoint, rootPrefix }),
-  });
+  await client.create(SECRETS, etcdSecret(namespace, { endpoints: options.etcdEndpoint, rootPrefix }));
   const modelsDir = mkdtempSync(path.join(tmpdir(), "model-it-"));
   for (const modelPath of options.modelPaths) mkdirSync(path.join(modelsDir, modelPath), { recursive: true });
   const etcd = meshEtcdClient(options.etcdEndpoint);
@@ -188,7 +197,6 @@ export async function startModelHarness(options: {
     emulator,
     predictors,
     inferenceServices,
-    apps,
     context: undefined,
     async startController() {
       controller = await startInProcessController({
@@ -208,16 +216,11 @@ export async function startModelHarness(options: {
       harness.context = undefined;
     },
     async addRuntime(runtime, labels) {
-      await apps.createNamespacedDeployment({
-        namespace,
-        body: runtimeDeployment(namespace, runtime, labels),
-      });
+      await client.create(DEPLOYMENTS, runtimeDeployment(namespace, runtime, labels));
     },
     async setReady(runtime, readyReplicas) {
       const name = `${SERVICE}-${runtime}`;
-      const current = await apps.readNamespacedDeploymentStatus({ name, namespace });
-      current.status = { replicas: 1, readyReplicas, availableReplicas: readyReplicas, updatedReplicas: 1 };
-      await apps.replaceNamespacedDeploymentStatus({ name, namespace, body: current });
+      await setReadyReplicas(client, namespace, name, readyReplicas);
       // Like model-mesh, the emulator sees runtime pods a moment after the API server; tests start from its view.
       await emulator.waitForInstances((instances) =>
         instances.some((i) => i.deployment === name && i.ready === readyReplicas > 0),
@@ -242,7 +245,7 @@ export async function startModelHarness(options: {
             .catch(() => undefined);
         }
       }
-      await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+      await client.delete(NAMESPACES, namespace).catch(() => undefined);
       rmSync(modelsDir, { recursive: true, force: true });
     },
   };
