@@ -2,12 +2,8 @@ import type { KubernetesObject, V1ValidatingWebhookConfiguration } from "@kubern
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SERVING_RUNTIMES } from "../../src/apis/resource-types.js";
 import type { ServingRuntime } from "../../src/apis/serving/v1alpha1/serving-runtime.js";
-import {
-  startWebhookServer,
-  VALIDATE_SERVING_RUNTIME_PATH,
-  type WebhookServer,
-} from "../../src/webhook/server.js";
-import { createCertificateAuthority } from "../support/control-plane/index.js";
+import { VALIDATE_SERVING_RUNTIME_PATH, type WebhookServer } from "../../src/webhook/server.js";
+import { startTestWebhookServer } from "../support/controller/webhook.js";
 import { loadKubeConfig, testClient } from "../support/kube/clients.js";
 import { createObject, installCrds, readYamlDocuments, refusal } from "../support/kube/crds.js";
 import { createNamespace } from "../support/kube/namespaces.js";
@@ -63,16 +59,9 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 beforeAll(async () => {
   await installCrds(inject("kubeconfigPath"));
   namespace = await createNamespace(client, "api-webhook");
-  const ca = await createCertificateAuthority("api-webhook-test-ca");
-  const serving = await ca.issue({ commonName: "127.0.0.1", ipAddresses: ["127.0.0.1"], usage: "server" });
-  server = await startWebhookServer({
-    certPem: serving.certPem,
-    keyPem: serving.keyPem,
-    port: 0,
-    host: "127.0.0.1",
-    builtInServerTypes: () => BUILT_IN_SERVER_TYPES,
-  });
-  await client.create(VALIDATING_WEBHOOK_CONFIGURATIONS, webhookConfiguration(server.port, ca.certPem));
+  const started = await startTestWebhookServer(BUILT_IN_SERVER_TYPES);
+  server = started.server;
+  await client.create(VALIDATING_WEBHOOK_CONFIGURATIONS, webhookConfiguration(server.port, started.caPem));
   // The API server picks up new webhook configurations asynchronously: wait until ours answers.
   const probe = runtime("webhook-probe", { containers: [{ name: "mm" }] });
   for (let attempt = 0; ; attempt++) {

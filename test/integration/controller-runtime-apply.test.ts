@@ -5,8 +5,9 @@ import { applyOwned, FIELD_MANAGER } from "../../src/controller-runtime/apply.js
 import { Informer, listWatchFor } from "../../src/controller-runtime/informer.js";
 import type { KubeApiError } from "../../src/controller-runtime/kube-client.js";
 import { StatusWriter } from "../../src/controller-runtime/status-writer.js";
-import { eventually, uniqueName } from "../support/controller-runtime/support.js";
-import { suiteNamespace } from "../support/kube/namespaces.js";
+import { eventually } from "../support/async/eventually.js";
+import { testCrd } from "../support/kube/crds.js";
+import { suiteNamespace, uniqueName } from "../support/kube/namespaces.js";
 import { CUSTOM_RESOURCE_DEFINITIONS } from "../support/kube/resource-types.js";
 
 type Widget = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
@@ -23,33 +24,22 @@ const WIDGET: ResourceType = {
 const { client, namespace } = suiteNamespace("runtime-apply");
 
 beforeAll(async () => {
-  await client.create(CRD, {
-    apiVersion: CRD.apiVersion,
-    kind: CRD.kind,
-    metadata: { name: `widgets.${group}` },
-    spec: {
+  await client.create(
+    CRD,
+    testCrd({
       group,
-      scope: "Namespaced",
-      names: { plural: "widgets", singular: "widget", kind: "Widget", listKind: "WidgetList" },
-      versions: [
-        {
-          name: "v1",
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          schema: {
-            openAPIV3Schema: {
-              type: "object",
-              properties: {
-                spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
-                status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
-              },
-            },
-          },
+      kind: "Widget",
+      plural: "widgets",
+      statusSubresource: true,
+      schema: {
+        type: "object",
+        properties: {
+          spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+          status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
         },
-      ],
-    },
-  } as KubernetesObject);
+      },
+    }),
+  );
   await eventually(() => client.list(WIDGET, { namespace }), "the Widget CRD to be served", 30_000);
 });
 

@@ -1,10 +1,13 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { CONFIG_MAPS } from "../../src/apis/resource-types.js";
 import { Controller } from "../../src/controller-runtime/controller.js";
 import { Informer, listWatchFor } from "../../src/controller-runtime/informer.js";
 import { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
-import { CONFIG_MAP, configMap, eventually, inParallel } from "../support/controller-runtime/support.js";
+import { forEachBounded } from "../support/async/bounded-parallelism.js";
+import { eventually } from "../support/async/eventually.js";
+import { configMap } from "../support/controller-runtime/support.js";
 import { suiteNamespace } from "../support/kube/namespaces.js";
 
 type ConfigMap = KubernetesObject & { data?: Record<string, string> };
@@ -15,8 +18,8 @@ describe("controller over a real API server", () => {
   it("reconciles 1,000 objects: no key lost, the last state seen, never one key twice at once", async () => {
     const { registry, metrics } = createMetricsRegistry();
     const informer = new Informer<ConfigMap>({
-      type: CONFIG_MAP,
-      listWatcher: listWatchFor(new KubeClient(kubeConfig, metrics), CONFIG_MAP),
+      type: CONFIG_MAPS,
+      listWatcher: listWatchFor(new KubeClient(kubeConfig, metrics), CONFIG_MAPS),
       namespace,
       labelSelector: "suite=thousand",
     });
@@ -45,11 +48,11 @@ describe("controller over a real API server", () => {
     controller.start();
 
     const names = Array.from({ length: 1000 }, (_, i) => `cm-${String(i).padStart(4, "0")}`);
-    await inParallel(names, 16, (name) =>
-      client.create(CONFIG_MAP, configMap(namespace, name, { version: "1" }, { suite: "thousand" })),
+    await forEachBounded(names, 16, (name) =>
+      client.create(CONFIG_MAPS, configMap(namespace, name, { version: "1" }, { suite: "thousand" })),
     );
-    await inParallel(names, 16, (name) =>
-      client.mergePatch(CONFIG_MAP, { namespace, name }, { data: { version: "2" } }),
+    await forEachBounded(names, 16, (name) =>
+      client.mergePatch(CONFIG_MAPS, { namespace, name }, { data: { version: "2" } }),
     );
     await eventually(
       () => names.every((name) => lastSeen.get(`${namespace}/${name}`) === "2"),
@@ -73,8 +76,8 @@ describe("controller over a real API server", () => {
   it("retries a throwing reconciler with growing backoff until it succeeds", async () => {
     const { metrics } = createMetricsRegistry();
     const informer = new Informer<ConfigMap>({
-      type: CONFIG_MAP,
-      listWatcher: listWatchFor(new KubeClient(kubeConfig, metrics), CONFIG_MAP),
+      type: CONFIG_MAPS,
+      listWatcher: listWatchFor(new KubeClient(kubeConfig, metrics), CONFIG_MAPS),
       namespace,
       fieldSelector: "metadata.name=flaky",
     });
@@ -93,7 +96,7 @@ describe("controller over a real API server", () => {
     informer.start();
     expect(await informer.waitForSync(30_000)).toBe(true);
     controller.start();
-    await client.create(CONFIG_MAP, configMap(namespace, "flaky", { a: "b" }));
+    await client.create(CONFIG_MAPS, configMap(namespace, "flaky", { a: "b" }));
     await eventually(() => attempts.length >= 7, "seven attempts", 30_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
     await controller.stop();

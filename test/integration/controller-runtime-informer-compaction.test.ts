@@ -1,20 +1,20 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONFIG_MAPS } from "../../src/apis/resource-types.js";
 import { Informer, listWatchFor } from "../../src/controller-runtime/informer.js";
 import { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
+import { forEachBounded } from "../support/async/bounded-parallelism.js";
+import { eventually } from "../support/async/eventually.js";
 import { type ControlPlane, startControlPlane } from "../support/control-plane/index.js";
 import {
-  CONFIG_MAP,
   configMap,
-  createNamespace,
-  eventually,
   handlerView,
-  inParallel,
   listedVersions,
   partitionable,
 } from "../support/controller-runtime/support.js";
+import { createNamespace } from "../support/kube/namespaces.js";
 
 // This suite compacts etcd; without the watch cache a watch from a compacted revision reaches etcd and fails
 // with 410 Gone deterministically.
@@ -42,15 +42,17 @@ describe("informer after etcd compaction", () => {
   it("gets 410 Gone resuming from a compacted resourceVersion, relists and reports what changed", async () => {
     const namespace = await createNamespace(client, "runtime-compaction");
     const names = Array.from({ length: 20 }, (_, i) => `cm-${i}`);
-    await inParallel(names, 8, (name) => client.create(CONFIG_MAP, configMap(namespace, name, { v: "1" })));
+    await forEachBounded(names, 8, (name) =>
+      client.create(CONFIG_MAPS, configMap(namespace, name, { v: "1" })),
+    );
 
     const link = partitionable(
       listWatchFor<KubernetesObject>(
         new KubeClient(plane.kubeConfig, createMetricsRegistry().metrics),
-        CONFIG_MAP,
+        CONFIG_MAPS,
       ),
     );
-    const informer = new Informer({ type: CONFIG_MAP, listWatcher: link.listWatcher, namespace });
+    const informer = new Informer({ type: CONFIG_MAPS, listWatcher: link.listWatcher, namespace });
     const { deleted, handler, matches } = handlerView();
     informer.addEventHandler(handler);
     informer.start();
@@ -59,11 +61,13 @@ describe("informer after etcd compaction", () => {
 
     link.cut();
     const added = Array.from({ length: 10 }, (_, i) => `added-${i}`);
-    await inParallel(added, 8, (name) => client.create(CONFIG_MAP, configMap(namespace, name, { v: "1" })));
-    await inParallel(names.slice(0, 5), 5, (name) =>
-      client.mergePatch(CONFIG_MAP, { namespace, name }, { data: { v: "2" } }),
+    await forEachBounded(added, 8, (name) =>
+      client.create(CONFIG_MAPS, configMap(namespace, name, { v: "1" })),
     );
-    await inParallel(names.slice(5, 10), 5, (name) => client.delete(CONFIG_MAP, name, namespace));
+    await forEachBounded(names.slice(0, 5), 5, (name) =>
+      client.mergePatch(CONFIG_MAPS, { namespace, name }, { data: { v: "2" } }),
+    );
+    await forEachBounded(names.slice(5, 10), 5, (name) => client.delete(CONFIG_MAPS, name, namespace));
     await compactEtcd();
     expect(informer.listCount).toBe(1);
     link.heal();

@@ -1,17 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONFIG_MAPS } from "../../src/apis/resource-types.js";
 import { Informer, listWatchFor } from "../../src/controller-runtime/informer.js";
 import { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
+import { forEachBounded } from "../support/async/bounded-parallelism.js";
+import { eventually } from "../support/async/eventually.js";
 import { type ControlPlane, startControlPlane } from "../support/control-plane/index.js";
-import {
-  CONFIG_MAP,
-  configMap,
-  createNamespace,
-  eventually,
-  handlerView,
-  inParallel,
-  listedVersions,
-} from "../support/controller-runtime/support.js";
+import { configMap, handlerView, listedVersions } from "../support/controller-runtime/support.js";
+import { createNamespace } from "../support/kube/namespaces.js";
 
 // This suite restarts kube-apiserver, so it runs its own control plane.
 let plane: ControlPlane;
@@ -30,13 +26,15 @@ describe("informer across a kube-apiserver restart", () => {
   it("resumes the broken watch and misses no create, update or delete", async () => {
     const namespace = await createNamespace(client, "runtime-restart");
     const names = Array.from({ length: 60 }, (_, i) => `before-${i}`);
-    await inParallel(names, 8, (name) => client.create(CONFIG_MAP, configMap(namespace, name, { v: "1" })));
+    await forEachBounded(names, 8, (name) =>
+      client.create(CONFIG_MAPS, configMap(namespace, name, { v: "1" })),
+    );
 
     const informer = new Informer({
-      type: CONFIG_MAP,
+      type: CONFIG_MAPS,
       listWatcher: listWatchFor(
         new KubeClient(plane.kubeConfig, createMetricsRegistry().metrics),
-        CONFIG_MAP,
+        CONFIG_MAPS,
       ),
       namespace,
     });
@@ -49,11 +47,13 @@ describe("informer across a kube-apiserver restart", () => {
     await plane.restartApiServer();
 
     const added = Array.from({ length: 40 }, (_, i) => `after-${i}`);
-    await inParallel(added, 8, (name) => client.create(CONFIG_MAP, configMap(namespace, name, { v: "1" })));
-    await inParallel(names.slice(0, 20), 8, (name) =>
-      client.mergePatch(CONFIG_MAP, { namespace, name }, { data: { v: "2" } }),
+    await forEachBounded(added, 8, (name) =>
+      client.create(CONFIG_MAPS, configMap(namespace, name, { v: "1" })),
     );
-    await inParallel(names.slice(20, 30), 8, (name) => client.delete(CONFIG_MAP, name, namespace));
+    await forEachBounded(names.slice(0, 20), 8, (name) =>
+      client.mergePatch(CONFIG_MAPS, { namespace, name }, { data: { v: "2" } }),
+    );
+    await forEachBounded(names.slice(20, 30), 8, (name) => client.delete(CONFIG_MAPS, name, namespace));
 
     const expected = await listedVersions(client, namespace);
     expect(expected.size).toBe(90);

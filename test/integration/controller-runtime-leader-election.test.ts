@@ -4,7 +4,7 @@ import { LEASES } from "../../src/apis/resource-types.js";
 import { resourcePath } from "../../src/controller-runtime/kube-client.js";
 import { LeaderElector } from "../../src/controller-runtime/leader-election/lease.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
-import { eventually } from "../support/controller-runtime/support.js";
+import { eventually } from "../support/async/eventually.js";
 import { suiteNamespace } from "../support/kube/namespaces.js";
 
 // Short timings keep these cases fast; the default 15/10/2 s are exercised by controller-runtime-manager.test.ts.

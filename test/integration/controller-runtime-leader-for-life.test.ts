@@ -11,12 +11,12 @@ import type { KubernetesObject, V1ConfigMap, V1Pod } from "@kubernetes/client-no
 import { KubeConfig } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { PODS } from "../../src/apis/resource-types.js";
+import { CONFIG_MAPS, PODS } from "../../src/apis/resource-types.js";
 import { KubeClient, resourcePath } from "../../src/controller-runtime/kube-client.js";
 import { LeaderForLife } from "../../src/controller-runtime/leader-election/for-life.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
+import { eventually } from "../support/async/eventually.js";
 import { kubeconfigForUser, REPO_ROOT } from "../support/control-plane/index.js";
-import { CONFIG_MAP, eventually } from "../support/controller-runtime/support.js";
 import { suiteNamespace } from "../support/kube/namespaces.js";
 import { RBAC_KINDS } from "../support/kube/resource-types.js";
 
@@ -80,7 +80,7 @@ function candidate(podName: string) {
 }
 
 async function lockOwner(): Promise<string | undefined> {
-  const lock = await client.get<V1ConfigMap>(CONFIG_MAP, LOCK, namespace);
+  const lock = await client.get<V1ConfigMap>(CONFIG_MAPS, LOCK, namespace);
   return lock?.metadata?.ownerReferences?.map((ref) => `${ref.kind}/${ref.name}`).join(",");
 }
 
@@ -93,7 +93,7 @@ describe("LeaderForLife", () => {
     const a = candidate("controller-a");
     await eventually(() => a.lock.isLeader(), "a to lead", 10_000);
     expect(await lockOwner()).toBe("Pod/controller-a");
-    const lock = await client.get<V1ConfigMap>(CONFIG_MAP, LOCK, namespace);
+    const lock = await client.get<V1ConfigMap>(CONFIG_MAPS, LOCK, namespace);
     expect(lock?.metadata?.ownerReferences?.[0]?.uid).toBe(podA.metadata?.uid);
     expect(await a.registry.metrics()).toContain(`leader_election_master_status{name="${LOCK}"} 1`);
 
@@ -129,7 +129,7 @@ describe("LeaderForLife", () => {
     // A leader for life never steps down on its own; a graceful stop deletes the lock.
     expect([a.events, b.events, c.events]).toEqual([["started"], ["started"], ["started"]]);
     await c.lock.stop();
-    expect(await client.get(CONFIG_MAP, LOCK, namespace)).toBeUndefined();
+    expect(await client.get(CONFIG_MAPS, LOCK, namespace)).toBeUndefined();
     await Promise.all([a.lock.stop(), aAgain.lock.stop(), b.lock.stop()]);
   });
 });

@@ -3,16 +3,20 @@
  * until it leads again, then reconciles with fresh queues — without the process exiting. A private control
  * plane (the shared one must not go away), audited, so the writes are judged from the API server's side.
  */
+
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CONFIG_MAPS } from "../../src/apis/resource-types.js";
 import { Controller } from "../../src/controller-runtime/controller.js";
 import { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import { Manager } from "../../src/controller-runtime/manager.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
+import { eventually } from "../support/async/eventually.js";
 import { ControlPlane } from "../support/control-plane/index.js";
-import { CONFIG_MAP, configMap, createNamespace, eventually } from "../support/controller-runtime/support.js";
+import { configMap } from "../support/controller-runtime/support.js";
+import { createNamespace } from "../support/kube/namespaces.js";
 import { AUDIT_EVERYTHING } from "../support/security/audit.js";
 
 const timings = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 250 };
@@ -62,7 +66,7 @@ describe("a leader cut off from the API server", () => {
       kubeConfig,
       leaderElection: { namespace, name: "step-down-lock", identity: "solo", ...timings },
     });
-    const configMaps = manager.informer<ConfigMap>(CONFIG_MAP, { namespace });
+    const configMaps = manager.informer<ConfigMap>(CONFIG_MAPS, { namespace });
     const controller = new Controller({
       name: "observer",
       metrics: manager.metrics,
@@ -72,7 +76,7 @@ describe("a leader cut off from the API server", () => {
           const value = cached?.data?.value;
           if (cached === undefined || cached.metadata?.annotations?.[OBSERVED] === value) return;
           await manager.client.mergePatch(
-            CONFIG_MAP,
+            CONFIG_MAPS,
             { namespace, name: cached.metadata?.name },
             { metadata: { annotations: { [OBSERVED]: value } } },
           );
@@ -88,9 +92,9 @@ describe("a leader cut off from the API server", () => {
     }, 5);
     try {
       await manager.start();
-      await admin.create(CONFIG_MAP, configMap(namespace, "settings", { value: "1" }));
+      await admin.create(CONFIG_MAPS, configMap(namespace, "settings", { value: "1" }));
       const observed = async () =>
-        (await admin.get<ConfigMap>(CONFIG_MAP, "settings", namespace))?.metadata?.annotations?.[OBSERVED];
+        (await admin.get<ConfigMap>(CONFIG_MAPS, "settings", namespace))?.metadata?.annotations?.[OBSERVED];
       await eventually(async () => (await observed()) === "1", "the first value to be observed", 15_000);
 
       const outageAt = Date.now();
@@ -98,7 +102,7 @@ describe("a leader cut off from the API server", () => {
       const backAt = Date.now();
       // The test proves nothing unless the API server stayed away past the renew deadline.
       expect(backAt - outageAt).toBeGreaterThan(timings.renewDeadlineMs);
-      await admin.mergePatch(CONFIG_MAP, { namespace, name: "settings" }, { data: { value: "2" } });
+      await admin.mergePatch(CONFIG_MAPS, { namespace, name: "settings" }, { data: { value: "2" } });
       await eventually(async () => (await observed()) === "2", "the change to be observed", 30_000);
       expect(manager.isLeader()).toBe(true);
 

@@ -1,10 +1,11 @@
 import type { KubernetesObject, V1Lease } from "@kubernetes/client-node";
 import { KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { LEASES } from "../../src/apis/resource-types.js";
+import { CONFIG_MAPS, LEASES } from "../../src/apis/resource-types.js";
 import { Controller } from "../../src/controller-runtime/controller.js";
 import { Manager } from "../../src/controller-runtime/manager.js";
-import { CONFIG_MAP, configMap, eventually } from "../support/controller-runtime/support.js";
+import { eventually } from "../support/async/eventually.js";
+import { configMap } from "../support/controller-runtime/support.js";
 import { suiteNamespace } from "../support/kube/namespaces.js";
 
 const { kubeConfig, client, namespace } = suiteNamespace("runtime-probes");
@@ -18,7 +19,7 @@ describe("manager in process", () => {
       bindHost: "127.0.0.1",
       leaderElection: { namespace, name: "probes-lock", identity: "probes" },
     });
-    const configMaps = manager.informer<KubernetesObject>(CONFIG_MAP, { namespace });
+    const configMaps = manager.informer<KubernetesObject>(CONFIG_MAPS, { namespace });
     const reconciled: string[] = [];
     const controller = new Controller({
       name: "probes",
@@ -41,7 +42,7 @@ describe("manager in process", () => {
     await started;
     expect(await probe("/readyz")).toBe(200);
 
-    await client.create(CONFIG_MAP, configMap(namespace, "probe-me", { a: "1" }));
+    await client.create(CONFIG_MAPS, configMap(namespace, "probe-me", { a: "1" }));
     await eventually(() => reconciled.includes(`${namespace}/probe-me`), "the reconcile", 20_000);
 
     const metrics = await fetch(`http://127.0.0.1:${manager.ports.metrics}/metrics`).then((r) => r.text());
@@ -71,7 +72,7 @@ describe("manager in process", () => {
 
   it("serves every controller-runtime and workqueue series at 0 for a controller that has done nothing", async () => {
     const manager = new Manager({ kubeConfig, metricsPort: 0, bindHost: "127.0.0.1" });
-    const nothing = manager.informer<KubernetesObject>(CONFIG_MAP, {
+    const nothing = manager.informer<KubernetesObject>(CONFIG_MAPS, {
       namespace,
       labelSelector: "runtime-test=matches-nothing",
     });
@@ -124,7 +125,7 @@ describe("manager in process", () => {
       currentContext: "nowhere",
     });
     const manager = new Manager({ kubeConfig: unreachable, cacheSyncTimeoutMs: 1_500 });
-    manager.informer(CONFIG_MAP);
+    manager.informer(CONFIG_MAPS);
     await expect(manager.start()).rejects.toThrow(
       /timed out after 1500 ms waiting for caches to sync: ConfigMap/,
     );

@@ -4,18 +4,13 @@ import { fileURLToPath } from "node:url";
 import type { KubernetesObject, V1Lease } from "@kubernetes/client-node";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { LEASES } from "../../src/apis/resource-types.js";
+import { CONFIG_MAPS, LEASES, NAMESPACES } from "../../src/apis/resource-types.js";
 import { KubeClient } from "../../src/controller-runtime/kube-client.js";
 import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
-import {
-  CONFIG_MAP,
-  configMap,
-  createNamespace,
-  eventually,
-  inParallel,
-  NAMESPACE,
-  RECONCILED_BY,
-} from "../support/controller-runtime/support.js";
+import { forEachBounded } from "../support/async/bounded-parallelism.js";
+import { eventually } from "../support/async/eventually.js";
+import { configMap, RECONCILED_BY } from "../support/controller-runtime/support.js";
+import { createNamespace } from "../support/kube/namespaces.js";
 
 const FIXTURE = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -88,7 +83,7 @@ const children: ManagerProcess[] = [];
 function startManager(identity: string, extra: Record<string, string> = {}): ManagerProcess {
   const child = new ManagerProcess({
     KUBECONFIG_PATH: inject("kubeconfigPath"),
-    NAMESPACE: namespace,
+    NAMESPACES: namespace,
     IDENTITY: identity,
     LEASE_NAME: "runtime-test-lock",
     ...extra,
@@ -101,7 +96,7 @@ async function stamps(names: readonly string[]): Promise<(string | undefined)[]>
   return Promise.all(
     names.map(
       async (name) =>
-        (await client.get<KubernetesObject>(CONFIG_MAP, name, namespace))?.metadata?.annotations?.[
+        (await client.get<KubernetesObject>(CONFIG_MAPS, name, namespace))?.metadata?.annotations?.[
           RECONCILED_BY
         ],
     ),
@@ -109,8 +104,8 @@ async function stamps(names: readonly string[]): Promise<(string | undefined)[]>
 }
 
 function createConfigMaps(names: readonly string[]) {
-  return inParallel(names, 8, (name) =>
-    client.create(CONFIG_MAP, configMap(namespace, name, { a: "1" }, { "runtime-test": "manager" })),
+  return forEachBounded(names, 8, (name) =>
+    client.create(CONFIG_MAPS, configMap(namespace, name, { a: "1" }, { "runtime-test": "manager" })),
   );
 }
 
@@ -128,7 +123,7 @@ afterEach(async () => {
     if (child.running) child.kill("SIGKILL");
     await child.exited;
   }
-  await client.delete(NAMESPACE, namespace);
+  await client.delete(NAMESPACES, namespace);
 });
 
 describe("manager processes", () => {

@@ -34,34 +34,16 @@ import { controllerServiceAccountKubeConfig } from "../support/controller/servic
 import { etcdSecret, userConfigMap } from "../support/controller/user-config.js";
 import type { CoreEvent } from "../support/kube/clients.js";
 import { testClient } from "../support/kube/clients.js";
-import { installCrds } from "../support/kube/crds.js";
+import { installCrds, testCrd } from "../support/kube/crds.js";
 import { createNamespace } from "../support/kube/namespaces.js";
 import { CUSTOM_RESOURCE_DEFINITIONS } from "../support/kube/resource-types.js";
 import { customRuntime } from "../support/runtimes/custom-runtime.js";
 
-const SERVICE_MONITOR_CRD = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "servicemonitors.monitoring.coreos.com" },
-  spec: {
-    group: "monitoring.coreos.com",
-    scope: "Namespaced",
-    names: {
-      kind: "ServiceMonitor",
-      plural: "servicemonitors",
-      singular: "servicemonitor",
-      listKind: "ServiceMonitorList",
-    },
-    versions: [
-      {
-        name: "v1",
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
-      },
-    ],
-  },
-};
+const SERVICE_MONITOR_CRD = testCrd({
+  group: "monitoring.coreos.com",
+  kind: "ServiceMonitor",
+  plural: "servicemonitors",
+});
 
 let plane: ControlPlane;
 let client: KubeClient;
@@ -79,7 +61,7 @@ beforeAll(async () => {
   plane = await startControlPlane();
   client = testClient(plane.kubeConfig);
   await installCrds(plane.kubeconfigPath);
-  await client.create(CUSTOM_RESOURCE_DEFINITIONS, SERVICE_MONITOR_CRD as KubernetesObject);
+  await client.create(CUSTOM_RESOURCE_DEFINITIONS, SERVICE_MONITOR_CRD);
   await eventually(
     async () => ((await client.list(SERVICE_MONITORS, {})) ? true : undefined),
     "the ServiceMonitor API",

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { INFERENCE_SERVICES, PREDICTORS } from "../../src/apis/resource-types.js";
 import type { InferenceServiceStatus } from "../../src/apis/serving/v1beta1/inference-service.js";
 import { VMODEL_FINALIZER } from "../../src/controllers/model/index.js";
-import { type ModelHarness, SERVICE, startModelHarness } from "../support/models/mesh-harness.js";
+import { SERVICE_NAME } from "../support/controller/user-config.js";
+import { type ModelHarness, startModelHarness } from "../support/models/mesh-harness.js";
 import { isvcSequence } from "../support/models/statuses.js";
 
 type Isvc = KubernetesObject & { spec: unknown; status?: InferenceServiceStatus };
@@ -31,7 +32,7 @@ describe("model controller: InferenceServices against the ModelMesh emulator", (
       .poll(() => isvcSequence(h.inferenceServices.of(name)).at(-1), { timeout: 5_000, interval: 20 })
       .toBe(expected);
   };
-  const grpc = () => `grpc://${SERVICE}.${h.namespace}:8033`;
+  const grpc = () => `grpc://${SERVICE_NAME}.${h.namespace}:8033`;
 
   beforeAll(async () => {
     h = await startModelHarness({
@@ -73,7 +74,7 @@ describe("model controller: InferenceServices against the ModelMesh emulator", (
     expect(isvc?.status).toMatchObject({
       url: grpc(),
       components: {
-        predictor: { url: grpc(), grpcUrl: grpc(), restUrl: `http://${SERVICE}.${h.namespace}:8008` },
+        predictor: { url: grpc(), grpcUrl: grpc(), restUrl: `http://${SERVICE_NAME}.${h.namespace}:8008` },
       },
       modelStatus: {
         transitionStatus: "UpToDate",

@@ -15,8 +15,9 @@ import { concreteModelId } from "../../src/modelmesh-client/model-id.js";
 import { eventually } from "../support/async/eventually.js";
 import type { InProcessController } from "../support/controller/in-process.js";
 import { startInProcessController } from "../support/controller/in-process.js";
-import { userConfigMap } from "../support/controller/user-config.js";
-import { type ModelHarness, SERVICE, startModelHarness } from "../support/models/mesh-harness.js";
+import { SERVICE_NAME, userConfigMap } from "../support/controller/user-config.js";
+import { type ModelHarness, startModelHarness } from "../support/models/mesh-harness.js";
+import { predictorWithSpec } from "../support/models/predictors.js";
 import { customRuntime } from "../support/runtimes/custom-runtime.js";
 
 type Predictor = KubernetesObject & { spec: PredictorSpec; status?: PredictorStatus };
@@ -40,15 +41,10 @@ describe("placement through the whole controller", () => {
   const instanceOf = new Map<string, string>();
 
   const create = (name: string, predictorSpec: PredictorSpec) =>
-    h.client.create<Predictor>(PREDICTORS, {
-      apiVersion: PREDICTORS.apiVersion,
-      kind: PREDICTORS.kind,
-      metadata: { name, namespace: h.namespace },
-      spec: predictorSpec,
-    });
+    h.client.create(PREDICTORS, predictorWithSpec(name, h.namespace, predictorSpec));
   const get = (name: string) => h.client.get<Predictor>(PREDICTORS, name, h.namespace);
   const deployment = (runtimeName: string) =>
-    h.client.get<V1Deployment>(DEPLOYMENTS, `${SERVICE}-${runtimeName}`, h.namespace);
+    h.client.get<V1Deployment>(DEPLOYMENTS, `${SERVICE_NAME}-${runtimeName}`, h.namespace);
   /** The registry record of a concrete model once model-mesh has placed it: its type and where it went. */
   const placement = (modelId: string) =>
     eventually(
@@ -87,7 +83,7 @@ describe("placement through the whole controller", () => {
       // No kubelet runs here: the runtime's pods are reported ready by hand.
       await h.setReady(name, 1);
       await h.emulator.waitForInstances((instances) => {
-        const instance = instances.find((i) => i.deployment === `${SERVICE}-${name}`);
+        const instance = instances.find((i) => i.deployment === `${SERVICE_NAME}-${name}`);
         if (instance !== undefined) instanceOf.set(name, instance.id);
         return instance?.ready === true;
       });

@@ -4,8 +4,10 @@ import { CORE_EVENTS, DEPLOYMENTS, ENDPOINT_SLICES, PREDICTORS } from "../../src
 import type { PredictorSpec, PredictorStatus } from "../../src/apis/serving/v1alpha1/predictor.js";
 import { VMODEL_FINALIZER } from "../../src/controllers/model/index.js";
 import { concreteModelId } from "../../src/modelmesh-client/model-id.js";
+import { SERVICE_NAME } from "../support/controller/user-config.js";
 import { metricSum } from "../support/metrics/metric-sum.js";
-import { type ModelHarness, SERVICE, startModelHarness } from "../support/models/mesh-harness.js";
+import { type ModelHarness, startModelHarness } from "../support/models/mesh-harness.js";
+import { predictorWithSpec } from "../support/models/predictors.js";
 import { sequence, summary } from "../support/models/statuses.js";
 
 type Predictor = KubernetesObject & { spec: PredictorSpec; status?: PredictorStatus };
@@ -24,12 +26,7 @@ describe("model controller: Predictors against the ModelMesh emulator", () => {
     ...extra,
   });
   const create = (name: string, predictorSpec: PredictorSpec) =>
-    h.client.create<Predictor>(PREDICTORS, {
-      apiVersion: PREDICTORS.apiVersion,
-      kind: PREDICTORS.kind,
-      metadata: { name, namespace: h.namespace },
-      spec: predictorSpec,
-    });
+    h.client.create(PREDICTORS, predictorWithSpec(name, h.namespace, predictorSpec));
   const get = (name: string) => h.client.get<Predictor>(PREDICTORS, name, h.namespace);
   const update = (name: string, predictorSpec: PredictorSpec) =>
     h.client.mergePatch(PREDICTORS, { namespace: h.namespace, name }, { spec: predictorSpec });
@@ -70,8 +67,8 @@ describe("model controller: Predictors against the ModelMesh emulator", () => {
     expect(iris?.status).toMatchObject({
       totalCopies: 1,
       failedCopies: 0,
-      grpcEndpoint: `grpc://${SERVICE}.${h.namespace}:8033`,
-      httpEndpoint: `http://${SERVICE}.${h.namespace}:8008`,
+      grpcEndpoint: `grpc://${SERVICE_NAME}.${h.namespace}:8033`,
+      httpEndpoint: `http://${SERVICE_NAME}.${h.namespace}:8008`,
     });
     expect(iris?.status?.lastFailureInfo).toBeUndefined();
     expect(await h.vmodel("iris")).toEqual({
@@ -228,7 +225,7 @@ describe("model controller: Predictors against the ModelMesh emulator", () => {
 
   it("deleting the runtime makes the status stop claiming available", async () => {
     const from = h.predictors.of("boost").length;
-    await h.client.delete(DEPLOYMENTS, `${SERVICE}-xgb-1.x`, h.namespace);
+    await h.client.delete(DEPLOYMENTS, `${SERVICE_NAME}-xgb-1.x`, h.namespace);
     await until("boost", "Standby//UpToDate/unavailable/NoSupportingRuntime");
     expect(seen("boost", from - 1)).toEqual([LOADED, "Standby//UpToDate/unavailable/NoSupportingRuntime"]);
   });

@@ -28,6 +28,7 @@ import type { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CONFIG_MAPS, DEPLOYMENTS, NAMESPACES } from "../../src/apis/resource-types.js";
 import { OBJECTS } from "../../src/builders/constants.js";
+import { SERVICE_NAME } from "../support/controller/user-config.js";
 import { missingModelMessage } from "../support/emulator/failure-messages.js";
 import { ModelMeshEmulator } from "../support/emulator/index.js";
 import { MeshCaller } from "../support/emulator/mesh-caller.js";
@@ -45,7 +46,6 @@ const SCALE = 1 / 6;
 const LOAD_MS = 500;
 /** Timestamps may be off by this much from the recorded instant (scheduling on a busy machine). */
 const TOLERANCE_MS = 150;
-const SERVICE = "modelmesh-serving";
 /** `MM_LABELS` of the recorded instance. */
 const RECORDED_LABELS = [
   "mt:lightgbm",
@@ -104,7 +104,7 @@ describe("the ModelMesh emulator replays the recordings of the real model-mesh",
 
   it.each(SCENARIOS)("%s", async (scenario) => {
     const recording = readRecording(scenario);
-    const servicePrefix = `${namespace}/${scenario}/mm/${SERVICE}`;
+    const servicePrefix = `${namespace}/${scenario}/mm/${SERVICE_NAME}`;
     const writes: ObservedWrite[] = [];
     const watcher = await etcd.watch().prefix(`${servicePrefix}/`).create();
     const observe = (type: "put" | "delete") => (kv: { key: Buffer; value: Buffer; mod_revision: string }) =>

@@ -13,6 +13,7 @@ import { ModelMeshClient } from "../../src/modelmesh-client/grpc/client.js";
 import { EndpointSource } from "../../src/modelmesh-client/grpc/endpoint-resolver.js";
 import { readyAddresses, SERVICE_NAME_LABEL } from "../../src/modelmesh-client/grpc/endpoint-slices.js";
 import { type ModelEventKey, RegistryWatcher } from "../../src/modelmesh-client/registry/registry-watcher.js";
+import { SERVICE_NAME } from "../support/controller/user-config.js";
 import { exposeEmulator, ModelMeshEmulator } from "../support/emulator/index.js";
 import { MeshCaller, type MeshReply } from "../support/emulator/mesh-caller.js";
 import { loadKubeConfig, testClient } from "../support/kube/clients.js";
@@ -20,9 +21,8 @@ import { createExactNamespace } from "../support/kube/namespaces.js";
 import { runtimeDeployment, setReadyReplicas } from "../support/models/mesh-harness.js";
 import type { Relay } from "../support/network/test-host.js";
 
-const SERVICE = "modelmesh-serving";
 const namespace = `mesh-emu-${Math.random().toString(36).slice(2, 8)}`;
-const servicePrefix = `emulator-test/mm_ns/${namespace}/mm/${SERVICE}`;
+const servicePrefix = `emulator-test/mm_ns/${namespace}/mm/${SERVICE_NAME}`;
 
 describe("ModelMesh emulator behind the real resolution path", () => {
   const kubeConfig = loadKubeConfig(inject("kubeconfigPath"));
@@ -37,7 +37,7 @@ describe("ModelMesh emulator behind the real resolution path", () => {
   const modelsDir = mkdtempSync(path.join(tmpdir(), "mesh-models-"));
 
   const setReady = (runtime: string, ready: number) =>
-    setReadyReplicas(client, namespace, `${SERVICE}-${runtime}`, ready);
+    setReadyReplicas(client, namespace, `${SERVICE_NAME}-${runtime}`, ready);
 
   const status = (vModelId: string, owner = "ksp") => mesh.getVModelStatus({ vModelId, owner });
   const record = async (table: string, id: string) => {
@@ -89,11 +89,11 @@ describe("ModelMesh emulator behind the real resolution path", () => {
     // What the controller does: ready addresses of the Service's EndpointSlices feed the client.
     const slices = await client.list<V1EndpointSlice>(ENDPOINT_SLICES, {
       namespace,
-      labelSelector: `${SERVICE_NAME_LABEL}=${SERVICE}`,
+      labelSelector: `${SERVICE_NAME_LABEL}=${SERVICE_NAME}`,
     });
     const endpoints = new EndpointSource();
     endpoints.set(readyAddresses(slices.items, "grpc"));
-    mesh = new ModelMeshClient({ serviceName: SERVICE, namespace, port: 8033, endpoints });
+    mesh = new ModelMeshClient({ serviceName: SERVICE_NAME, namespace, port: 8033, endpoints });
     caller = new MeshCaller(`127.0.0.1:${emulator.port}`);
     watcher = new RegistryWatcher({ client: etcd, servicePrefix, namespace, onEvent: (e) => events.push(e) });
   });
@@ -112,7 +112,7 @@ describe("ModelMesh emulator behind the real resolution path", () => {
 
   /** The emulated instance of the runtime's only replica. */
   const instanceId = () => {
-    const [instance] = emulator.instances.filter((i) => i.deployment === `${SERVICE}-mlserver-1.x`);
+    const [instance] = emulator.instances.filter((i) => i.deployment === `${SERVICE_NAME}-mlserver-1.x`);
     if (!instance) throw new Error("no instance");
     return instance.id;
   };
@@ -344,12 +344,14 @@ describe("ModelMesh emulator behind the real resolution path", () => {
     await client.create(DEPLOYMENTS, body);
     await setReady("triton-2.x", 1);
     await emulator.waitForInstances((instances) =>
-      instances.some((i) => i.deployment === `${SERVICE}-triton-2.x` && i.ready),
+      instances.some((i) => i.deployment === `${SERVICE_NAME}-triton-2.x` && i.ready),
     );
-    expect(emulator.instances.find((i) => i.deployment === `${SERVICE}-triton-2.x`)?.loadingThreads).toBe(2);
-    expect(emulator.instances.find((i) => i.deployment === `${SERVICE}-mlserver-1.x`)?.loadingThreads).toBe(
-      1,
-    );
+    expect(
+      emulator.instances.find((i) => i.deployment === `${SERVICE_NAME}-triton-2.x`)?.loadingThreads,
+    ).toBe(2);
+    expect(
+      emulator.instances.find((i) => i.deployment === `${SERVICE_NAME}-mlserver-1.x`)?.loadingThreads,
+    ).toBe(1);
 
     const loadTogether = (type: string, ids: string[]) =>
       Promise.all(
@@ -387,11 +389,11 @@ describe("ModelMesh emulator behind the real resolution path", () => {
     const activeId = (await status("iris")).activeModelId;
     await client.mergePatch(
       DEPLOYMENTS,
-      { namespace, name: `${SERVICE}-mlserver-1.x` },
+      { namespace, name: `${SERVICE_NAME}-mlserver-1.x` },
       { spec: { template: { metadata: { annotations: { rollout: "2" } } } } },
     );
     await emulator.waitForInstances((instances) =>
-      instances.some((i) => i.deployment === `${SERVICE}-mlserver-1.x` && i.id !== before),
+      instances.some((i) => i.deployment === `${SERVICE_NAME}-mlserver-1.x` && i.id !== before),
     );
     const after = instanceId();
     expect(after).not.toBe(before);

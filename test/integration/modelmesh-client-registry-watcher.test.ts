@@ -5,7 +5,7 @@ import { createLogger } from "../../src/controller-runtime/logging.js";
 import { type RangeEvent, RangeWatcher } from "../../src/modelmesh-client/registry/range-watcher.js";
 import { type ModelEventKey, RegistryWatcher } from "../../src/modelmesh-client/registry/registry-watcher.js";
 import { startTcpProxy, type TcpProxy } from "../support/emulator/tcp-proxy.js";
-import { type StandaloneEtcd, startStandaloneEtcd } from "../support/etcd/standalone-etcd.js";
+import { EtcdProcess } from "../support/etcd/etcd-process.js";
 
 function collector() {
   const events: ModelEventKey[] = [];
@@ -94,11 +94,11 @@ describe("range watcher without values", () => {
 });
 
 describe("registry watcher across a compaction", () => {
-  let etcdServer: StandaloneEtcd;
+  let etcdServer: EtcdProcess;
   let proxy: TcpProxy;
   let direct: Etcd3;
   beforeAll(async () => {
-    etcdServer = await startStandaloneEtcd();
+    etcdServer = await EtcdProcess.start();
     const url = new URL(etcdServer.endpoint);
     proxy = await startTcpProxy(url.hostname, Number(url.port));
     direct = new Etcd3({ hosts: etcdServer.endpoint });

@@ -31,7 +31,7 @@ import {
   userConfigYaml,
 } from "../support/resilience/arbitraries.js";
 import { envCount, recordFigures } from "../support/resilience/figures.js";
-import { inParallel } from "../support/resilience/load.js";
+import { forEachRetried } from "../support/resilience/load.js";
 import { MeshCluster } from "../support/resilience/mesh-cluster.js";
 
 const FUZZ_N = envCount("FUZZ_N", 1000);
@@ -114,7 +114,7 @@ describe(`bad input: ${FUZZ_N} generated resources and ${CONFIGS} configurations
           named.metadata = { ...named.metadata, name: `${prefix}-${i}`, namespace: cluster.namespace };
           return named;
         });
-        await inParallel(items, 8, async (object) => {
+        await forEachRetried(items, 8, async (object) => {
           const outcome: Outcome = { kind: type.kind, name: object.metadata?.name ?? "", object };
           try {
             await cluster.client.create(type, object);

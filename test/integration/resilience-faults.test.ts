@@ -14,7 +14,7 @@ import { envCount, recordFigures } from "../support/resilience/figures.js";
 import {
   createInferenceServices,
   type ExpectedState,
-  inParallel,
+  forEachRetried,
   type LoadItem,
   loadPlan,
   until,
@@ -195,7 +195,7 @@ describe(`faults during a load of ${N} InferenceServices`, () => {
       await cluster.waitConverged(expected, CONVERGE_MS);
       for (const controller of cluster.controllers.filter((c) => c.isRunning())) await controller.stop();
       const doomed = [...expected.keys()].filter((_, i) => i % 7 === 3);
-      await inParallel(doomed, 8, (name) =>
+      await forEachRetried(doomed, 8, (name) =>
         cluster.client.delete(INFERENCE_SERVICES, name, cluster.namespace),
       );
       for (const name of doomed) expected.delete(name);

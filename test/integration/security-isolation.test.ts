@@ -20,17 +20,17 @@ import {
   SERVING_RUNTIMES,
 } from "../../src/apis/resource-types.js";
 import { eventually } from "../support/async/eventually.js";
-import { userConfigMap } from "../support/controller/user-config.js";
+import { ETCD_SECRET_NAME, userConfigMap } from "../support/controller/user-config.js";
 import { loadKubeConfig, testClient } from "../support/kube/clients.js";
 import { createExactNamespace, namespaceObject } from "../support/kube/namespaces.js";
 import { recordFigures } from "../support/resilience/figures.js";
 import {
   createInferenceServices,
+  forEachRetried,
   inferenceService,
-  inParallel,
   loadPlan,
 } from "../support/resilience/load.js";
-import { ETCD_SECRET, MeshCluster, RUNTIME, STORAGE_SECRET } from "../support/resilience/mesh-cluster.js";
+import { MeshCluster, RUNTIME, STORAGE_SECRET } from "../support/resilience/mesh-cluster.js";
 import { customRuntime } from "../support/runtimes/custom-runtime.js";
 import {
   AUDIT_EVERYTHING,
@@ -53,7 +53,7 @@ function bystanderObjects(namespace: string): Array<[typeof SECRETS, KubernetesO
       {
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { name: ETCD_SECRET, namespace },
+        metadata: { name: ETCD_SECRET_NAME, namespace },
         stringData: { etcd_connection: "{}" },
       } as KubernetesObject,
     ],
@@ -80,7 +80,9 @@ describe("namespace scope, audited", () => {
     const expected = new Map(items.map((item) => [item.name, item.expected]));
     await cluster.waitConverged(expected, 120_000);
     const doomed = items.slice(0, 10).map((item) => item.name);
-    await inParallel(doomed, 4, (name) => cluster.client.delete(INFERENCE_SERVICES, name, cluster.namespace));
+    await forEachRetried(doomed, 4, (name) =>
+      cluster.client.delete(INFERENCE_SERVICES, name, cluster.namespace),
+    );
     for (const name of doomed) expected.delete(name);
     await cluster.waitConverged(expected, 120_000);
     // The webhook path: a runtime update the API server sends to the controller for review.
@@ -114,7 +116,7 @@ describe("namespace scope, audited", () => {
 
   it("read Secrets only in its namespace and only by name: each list and watch selects one name", () => {
     const secrets = entries.filter((e) => e.objectRef?.resource === "secrets");
-    const wanted = new Set([ETCD_SECRET, STORAGE_SECRET, TLS_SECRET]);
+    const wanted = new Set([ETCD_SECRET_NAME, STORAGE_SECRET, TLS_SECRET]);
     const gets = secrets.filter((e) => e.verb === "get");
     expect(gets.filter((e) => !wanted.has(e.objectRef?.name ?? "")).map(describeEntry)).toEqual([]);
     const collections = secrets.filter((e) => e.verb === "list" || e.verb === "watch");
@@ -134,7 +136,7 @@ describe("namespace scope, audited", () => {
     expect(collections.length).toBeGreaterThan(0);
     expect(unnamed.map(describeEntry)).toEqual([]);
     expect(outside.map(describeEntry)).toEqual([]);
-    expect([...new Set(collections.map(selectedName))].sort()).toEqual([ETCD_SECRET, STORAGE_SECRET]);
+    expect([...new Set(collections.map(selectedName))].sort()).toEqual([ETCD_SECRET_NAME, STORAGE_SECRET]);
     // The only Secret it writes in namespace scope is none: its namespace is the controller namespace.
     expect(writes.map(describeEntry)).toEqual([]);
   });
@@ -154,7 +156,7 @@ describe("namespace scope, audited", () => {
     expect((await list(`metadata.name=${STORAGE_SECRET}`)).items.map((s) => s.metadata?.name)).toEqual([
       STORAGE_SECRET,
     ]);
-    await expect(watch(`metadata.name=${ETCD_SECRET}`)).resolves.toBeUndefined();
+    await expect(watch(`metadata.name=${ETCD_SECRET_NAME}`)).resolves.toBeUndefined();
     await expect(list()).rejects.toMatchObject({ statusCode: 403 });
     await expect(watch()).rejects.toMatchObject({ statusCode: 403 });
     await expect(list(`metadata.name=${TLS_SECRET}`)).rejects.toMatchObject({ statusCode: 403 });
@@ -269,9 +271,9 @@ describe("cluster scope, audited: unlabelled namespaces are left alone", () => {
       [...new Set(collections.map((e) => `${e.objectRef?.namespace}/${selectedName(e)}`))].sort(),
     ).toEqual(
       [
-        `${cluster.namespace}/${ETCD_SECRET}`,
+        `${cluster.namespace}/${ETCD_SECRET_NAME}`,
         `${cluster.namespace}/${STORAGE_SECRET}`,
-        `${LABELLED}/${ETCD_SECRET}`,
+        `${LABELLED}/${ETCD_SECRET_NAME}`,
         `${LABELLED}/${STORAGE_SECRET}`,
       ].sort(),
     );
@@ -336,11 +338,11 @@ describe("cluster scope, audited: Secrets are read while their namespace is serv
       { metadata: { labels: { "modelmesh-enabled": "true" } } },
     );
     await until(
-      () => watching(TOGGLED).join() === [ETCD_SECRET, STORAGE_SECRET].join(),
+      () => watching(TOGGLED).join() === [ETCD_SECRET_NAME, STORAGE_SECRET].join(),
       "watches of the labelled namespace's etcd and storage Secrets",
     );
     // Served with a runtime: the controller writes its etcd Secret copy there.
-    await eventually(() => cluster.client.get(SECRETS, ETCD_SECRET, TOGGLED), "the etcd Secret copy");
+    await eventually(() => cluster.client.get(SECRETS, ETCD_SECRET_NAME, TOGGLED), "the etcd Secret copy");
 
     await cluster.client.mergePatch(
       NAMESPACES,
@@ -351,7 +353,7 @@ describe("cluster scope, audited: Secrets are read while their namespace is serv
     // It still removes what it wrote there, from what it last saw, without reading the namespace again.
     await eventually(
       async () =>
-        (await cluster.client.get(SECRETS, ETCD_SECRET, TOGGLED)) === undefined ? true : undefined,
+        (await cluster.client.get(SECRETS, ETCD_SECRET_NAME, TOGGLED)) === undefined ? true : undefined,
       "the etcd Secret copy removed",
     );
     const requestsWhenStopped = secretCollections(TOGGLED).length;
@@ -399,7 +401,7 @@ describe("cluster scope, audited: Secrets are read while their namespace is serv
     );
     expect(claims).toEqual(["claim-other"]);
     await until(
-      () => watching(cluster.namespace).join() === [ETCD_SECRET, OTHER_STORAGE].sort().join(),
+      () => watching(cluster.namespace).join() === [ETCD_SECRET_NAME, OTHER_STORAGE].sort().join(),
       "the watch of the old storage Secret to end and the new one's to run",
     );
     expect(cluster.controllers).toEqual([controller]);
@@ -467,7 +469,7 @@ describe("no secret value in any log line (debug logging)", () => {
     );
     await cluster.client.mergePatch(
       SECRETS,
-      { namespace: cluster.namespace, name: ETCD_SECRET },
+      { namespace: cluster.namespace, name: ETCD_SECRET_NAME },
       { stringData: { extra: MARKERS.etcdPassword } },
     );
     await new Promise((resolve) => setTimeout(resolve, 10_000));

@@ -17,7 +17,7 @@ import { createMetricsRegistry } from "../../../src/controller-runtime/metrics.j
 import type { SetVModelRequest } from "../../../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
 import { meshServicePrefix } from "../../../src/modelmesh-client/registry/etcd-connection.js";
 import { type ControlPlane, REPO_ROOT, startControlPlane } from "../control-plane/index.js";
-import { etcdSecret, userConfigMap } from "../controller/user-config.js";
+import { etcdSecret, SERVICE_NAME, userConfigMap } from "../controller/user-config.js";
 import { exposeEmulator, ModelMeshEmulator, publishEmulatorEndpoints } from "../emulator/index.js";
 import { meshEtcdClient } from "../etcd/client.js";
 import { kubectl } from "../install/install.js";
@@ -30,7 +30,6 @@ import { publishUpstreamEndpoints } from "./upstream-endpoints.js";
 export const CONTROLLER_NAMESPACE = "modelmesh-serving";
 export { ETCD_SECRET_NAME } from "../controller/user-config.js";
 export const ROOT_PREFIX = "modelmesh-serving";
-export const SERVICE_NAME = "modelmesh-serving";
 /** The users whose writes are told apart in the audit log. */
 export const USERS = {
   controller: "bench-controller",

@@ -4,11 +4,13 @@
  * identity of the process that did it.
  * Env: KUBECONFIG_PATH, NAMESPACE, IDENTITY, LEASE_NAME, RECONCILE_MS (time each reconcile takes), WORKERS.
  */
+
 import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import { CONFIG_MAPS } from "../../../src/apis/resource-types.js";
 import { Controller } from "../../../src/controller-runtime/controller.js";
 import { Manager } from "../../../src/controller-runtime/manager.js";
 import { splitKey } from "../../../src/controller-runtime/store.js";
-import { CONFIG_MAP, RECONCILED_BY } from "./support.js";
+import { RECONCILED_BY } from "./support.js";
 
 function env(name: string): string {
   const value = process.env[name];
@@ -30,7 +32,7 @@ const manager = new Manager({
   kubeConfig,
   leaderElection: { namespace, name: env("LEASE_NAME"), identity },
 });
-const configMaps = manager.informer<KubernetesObject>(CONFIG_MAP, {
+const configMaps = manager.informer<KubernetesObject>(CONFIG_MAPS, {
   namespace,
   labelSelector: "runtime-test=manager",
 });
@@ -46,7 +48,7 @@ const controller = new Controller({
       if (cached !== undefined && cached.metadata?.annotations?.[RECONCILED_BY] !== identity) {
         const { namespace: ns, name } = splitKey(key);
         await manager.client.mergePatch(
-          CONFIG_MAP,
+          CONFIG_MAPS,
           { namespace: ns, name },
           { metadata: { annotations: { [RECONCILED_BY]: identity } } },
         );

@@ -3,14 +3,6 @@ import { CONFIG_MAPS } from "../../../src/apis/resource-types.js";
 import type { ListWatcher } from "../../../src/controller-runtime/informer.js";
 import type { KubeClient } from "../../../src/controller-runtime/kube-client.js";
 
-export {
-  CONFIG_MAPS as CONFIG_MAP,
-  NAMESPACES as NAMESPACE,
-} from "../../../src/apis/resource-types.js";
-export { forEachBounded as inParallel } from "../async/bounded-parallelism.js";
-export { eventually } from "../async/eventually.js";
-export { createNamespace, uniqueName } from "../kube/namespaces.js";
-
 /** The annotation the manager fixture stamps on each ConfigMap it reconciles: the reconciling identity. */
 export const RECONCILED_BY = "runtime-test/reconciled-by";
 

@@ -1,7 +1,10 @@
 /** The objects a user creates in the controller namespace before the controller runs. */
 import type { KubernetesObject } from "@kubernetes/client-node";
 
+/** The etcd Secret's name (env `ETCD_SECRET_NAME` unset). */
 export const ETCD_SECRET_NAME = "model-serving-etcd";
+/** The ModelMesh Service of each namespace (config `inferenceServiceName` unset). */
+export const SERVICE_NAME = "modelmesh-serving";
 
 /** The etcd Secret pointing the controller and ModelMesh at `endpoints`, keys under `rootPrefix`. */
 export function etcdSecret(

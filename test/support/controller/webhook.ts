@@ -1,13 +1,19 @@
 /**
  * The webhook of a controller run on this machine (sandbox, suites): its serving certificate from the test CA, and
- * the install's ValidatingWebhookConfiguration for ServingRuntimes and ClusterServingRuntimes pointed at a
- * loopback port.
+ * a ValidatingWebhookConfiguration for ServingRuntimes and ClusterServingRuntimes pointed at a loopback port (a
+ * new one like the install's, or the installed one re-pointed).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { KubernetesObject } from "@kubernetes/client-node";
-import { VALIDATE_SERVING_RUNTIME_PATH } from "../../../src/webhook/server.js";
-import { loadCertificateAuthority } from "../control-plane/certificates.js";
+import type { KubernetesObject, V1ValidatingWebhookConfiguration } from "@kubernetes/client-node";
+import type { KubeClient } from "../../../src/controller-runtime/kube-client.js";
+import {
+  startWebhookServer,
+  VALIDATE_SERVING_RUNTIME_PATH,
+  type WebhookServer,
+} from "../../../src/webhook/server.js";
+import { createCertificateAuthority, loadCertificateAuthority } from "../control-plane/certificates.js";
+import { VALIDATING_WEBHOOK_CONFIGURATIONS } from "../kube/resource-types.js";
 
 /**
  * Writes `tls.crt` and `tls.key` for a webhook served on loopback into `certDir`, issued by the control plane's
@@ -57,4 +63,47 @@ export function localWebhookConfiguration(port: number, caPem: string): Kubernet
       },
     ],
   } as KubernetesObject;
+}
+
+/**
+ * The installed ValidatingWebhookConfiguration names the webhook Service, which needs a pod and kube-proxy to
+ * reach; this points it at the controller on loopback instead (same path, the CA that signed its certificate).
+ */
+export async function routeInstalledWebhookTo(
+  client: KubeClient,
+  name: string,
+  port: number,
+  caPem: string,
+): Promise<void> {
+  const installed = await client.get<V1ValidatingWebhookConfiguration>(
+    VALIDATING_WEBHOOK_CONFIGURATIONS,
+    name,
+  );
+  if (installed === undefined) throw new Error(`no ValidatingWebhookConfiguration ${name} is installed`);
+  await client.replace(VALIDATING_WEBHOOK_CONFIGURATIONS, {
+    ...installed,
+    webhooks: (installed.webhooks ?? []).map((webhook) => ({
+      ...webhook,
+      clientConfig: {
+        url: `https://127.0.0.1:${port}${webhook.clientConfig.service?.path ?? "/"}`,
+        caBundle: Buffer.from(caPem).toString("base64"),
+      },
+    })),
+  });
+}
+
+/** The webhook server on a loopback port, its certificate from a CA of its own; resolves with the CA too. */
+export async function startTestWebhookServer(
+  builtInServerTypes: readonly string[],
+): Promise<{ server: WebhookServer; caPem: string }> {
+  const ca = await createCertificateAuthority("webhook-test-ca");
+  const serving = await ca.issue({ commonName: "127.0.0.1", ipAddresses: ["127.0.0.1"], usage: "server" });
+  const server = await startWebhookServer({
+    certPem: serving.certPem,
+    keyPem: serving.keyPem,
+    port: 0,
+    host: "127.0.0.1",
+    builtInServerTypes: () => builtInServerTypes,
+  });
+  return { server, caPem: ca.certPem };
 }

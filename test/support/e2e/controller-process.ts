@@ -11,13 +11,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { V1Deployment, V1EnvVar } from "@kubernetes/client-node";
 import { DEPLOYMENTS } from "../../../src/apis/resource-types.js";
-import { KubeClient } from "../../../src/controller-runtime/kube-client.js";
-import { createMetricsRegistry } from "../../../src/controller-runtime/metrics.js";
 import type { ControlPlane } from "../control-plane/index.js";
 import { type ControllerProcess, startControllerProcess } from "../controller/process.js";
 import { serviceAccountKubeconfig } from "../controller/service-account.js";
-import { writeLoopbackWebhookCertificate } from "../controller/webhook.js";
-import { kubectl } from "../install/install.js";
+import { routeInstalledWebhookTo, writeLoopbackWebhookCertificate } from "../controller/webhook.js";
+import { testClient } from "../kube/clients.js";
 import { WEBHOOK_CONFIGURATION } from "./control-plane.js";
 
 export const CONTROLLER_DEPLOYMENT = "modelmesh-controller";
@@ -36,38 +34,12 @@ function resolveEnv(env: readonly V1EnvVar[], namespace: string): Record<string,
   return resolved;
 }
 
-/**
- * The installed ValidatingWebhookConfiguration names the webhook Service, which needs a pod and kube-proxy to
- * reach; here it is pointed at the controller on loopback instead (same path, the CA that signed its certificate).
- */
-async function routeWebhookTo(plane: ControlPlane, port: number, caPem: string): Promise<void> {
-  const current = JSON.parse(
-    await kubectl(plane, ["get", "validatingwebhookconfiguration", WEBHOOK_CONFIGURATION, "-o", "json"]),
-  ) as { webhooks: { clientConfig: { service?: { path?: string } } }[] };
-  const patch = current.webhooks.map((webhook, index) => ({
-    op: "replace",
-    path: `/webhooks/${index}/clientConfig`,
-    value: {
-      url: `https://127.0.0.1:${port}${webhook.clientConfig.service?.path ?? "/"}`,
-      caBundle: Buffer.from(caPem).toString("base64"),
-    },
-  }));
-  await kubectl(plane, [
-    "patch",
-    "validatingwebhookconfiguration",
-    WEBHOOK_CONFIGURATION,
-    "--type=json",
-    "-p",
-    JSON.stringify(patch),
-  ]);
-}
-
 /** Starts the controller of the install in `namespace` and returns once it is ready and its webhook routed. */
 export async function startInstalledController(
   plane: ControlPlane,
   namespace: string,
 ): Promise<ControllerProcess> {
-  const client = new KubeClient(plane.kubeConfig, createMetricsRegistry().metrics);
+  const client = testClient(plane.kubeConfig);
   const deployment = await client.get<V1Deployment>(DEPLOYMENTS, CONTROLLER_DEPLOYMENT, namespace);
   const manager = deployment?.spec?.template.spec?.containers.find((c) => c.name === "manager");
   if (manager === undefined) throw new Error("the installed controller Deployment has no manager container");
@@ -86,6 +58,7 @@ export async function startInstalledController(
   await controller.waitReady(90_000).catch((error: Error) => {
     throw new Error(`${error.message}:\n${controller.output()}`);
   });
-  if (controller.ports !== undefined) await routeWebhookTo(plane, controller.ports.webhook, caPem);
+  if (controller.ports !== undefined)
+    await routeInstalledWebhookTo(client, WEBHOOK_CONFIGURATION, controller.ports.webhook, caPem);
   return controller;
 }

@@ -14,7 +14,7 @@ import type { InferenceService } from "../../../src/apis/serving/v1beta1/inferen
 import { modelLocation } from "../../../src/modelmesh-client/model-id.js";
 import { meshServicePrefix } from "../../../src/modelmesh-client/registry/etcd-connection.js";
 import type { ControlPlane } from "../control-plane/index.js";
-import { etcdSecret } from "../controller/user-config.js";
+import { etcdSecret, SERVICE_NAME } from "../controller/user-config.js";
 import { exposeEmulator, ModelMeshEmulator } from "../emulator/index.js";
 import { meshEtcdClient } from "../etcd/client.js";
 import type { InstalledObject } from "../install/install.js";
@@ -23,7 +23,6 @@ import type { Relay } from "../network/test-host.js";
 import { simulateRuntimePods } from "../sandbox/pod-simulator.js";
 
 export const ROOT_PREFIX = "modelmesh-serving";
-const SERVICE = "modelmesh-serving";
 
 /** The storage path a Predictor or ModelMesh InferenceService loads (as the emulator resolves it). */
 export function modelPath(object: InstalledObject): string | undefined {
@@ -73,7 +72,12 @@ export async function startMesh(
     kubeConfig: plane.kubeConfig,
     namespace: options.namespace,
     etcd,
-    servicePrefix: meshServicePrefix(ROOT_PREFIX, options.controllerNamespace, options.namespace, SERVICE),
+    servicePrefix: meshServicePrefix(
+      ROOT_PREFIX,
+      options.controllerNamespace,
+      options.namespace,
+      SERVICE_NAME,
+    ),
     modelsDir: options.store.dir,
     loadTimeMs: 200,
     refreshMs: 200,

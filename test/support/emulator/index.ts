@@ -1,6 +1,5 @@
 /** TEST INFRASTRUCTURE: the ModelMesh emulator and its helpers (never shipped as a data plane). */
 
-export { type StandaloneEtcd, startStandaloneEtcd } from "../etcd/standalone-etcd.js";
 export {
   emulatorEndpointSlice,
   exposeEmulator,

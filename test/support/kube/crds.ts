@@ -92,3 +92,43 @@ export async function refusal(call: Promise<unknown>): Promise<{ code: number; m
   }
   throw new Error("the API server accepted the request");
 }
+
+export interface TestCrdOptions {
+  readonly group: string;
+  readonly kind: string;
+  readonly plural: string;
+  /** The schema of the object (default: anything). */
+  readonly schema?: Record<string, unknown>;
+  readonly statusSubresource?: boolean;
+}
+
+/** A namespaced CRD with one version `v1`, served and stored: a kind of a suite's own. */
+export function testCrd(
+  options: TestCrdOptions,
+): V1CustomResourceDefinition & { metadata: { name: string } } {
+  const singular = options.kind.toLowerCase();
+  return {
+    apiVersion: CUSTOM_RESOURCE_DEFINITIONS.apiVersion,
+    kind: CUSTOM_RESOURCE_DEFINITIONS.kind,
+    metadata: { name: `${options.plural}.${options.group}` },
+    spec: {
+      group: options.group,
+      scope: "Namespaced",
+      names: { plural: options.plural, singular, kind: options.kind, listKind: `${options.kind}List` },
+      versions: [
+        {
+          name: "v1",
+          served: true,
+          storage: true,
+          ...(options.statusSubresource === true && { subresources: { status: {} } }),
+          schema: {
+            openAPIV3Schema: options.schema ?? {
+              type: "object",
+              "x-kubernetes-preserve-unknown-fields": true,
+            },
+          },
+        },
+      ],
+    },
+  };
+}

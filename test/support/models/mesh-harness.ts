@@ -22,15 +22,13 @@ import type { KubeClient } from "../../../src/controller-runtime/kube-client.js"
 import type { ProcessContext } from "../../../src/controllers/context/create-context.js";
 import { meshServicePrefix } from "../../../src/modelmesh-client/registry/etcd-connection.js";
 import { type InProcessController, startInProcessController } from "../controller/in-process.js";
-import { etcdSecret } from "../controller/user-config.js";
+import { etcdSecret, SERVICE_NAME } from "../controller/user-config.js";
 import { exposeEmulator, ModelMeshEmulator } from "../emulator/index.js";
 import { meshEtcdClient } from "../etcd/client.js";
 import { loadKubeConfig, testClient } from "../kube/clients.js";
 import { installCrds } from "../kube/crds.js";
 import { createNamespace } from "../kube/namespaces.js";
 import type { Relay } from "../network/test-host.js";
-
-export const SERVICE = "modelmesh-serving";
 
 /** What a kubelet would report once `readyReplicas` of the runtime Deployment's one replica are ready. */
 export async function setReadyReplicas(
@@ -51,8 +49,8 @@ export function runtimeDeployment(
   runtime: string,
   labels: readonly string[],
 ): V1Deployment {
-  const name = `${SERVICE}-${runtime}`;
-  const selector = { [LABELS.modelMeshService]: SERVICE, [LABELS.name]: name };
+  const name = `${SERVICE_NAME}-${runtime}`;
+  const selector = { [LABELS.modelMeshService]: SERVICE_NAME, [LABELS.name]: name };
   return {
     metadata: { name, namespace, labels: { ...selector, ...controllerLabels() } },
     spec: {
@@ -163,7 +161,7 @@ export async function startModelHarness(options: {
   const modelsDir = mkdtempSync(path.join(tmpdir(), "model-it-"));
   for (const modelPath of options.modelPaths) mkdirSync(path.join(modelsDir, modelPath), { recursive: true });
   const etcd = meshEtcdClient(options.etcdEndpoint);
-  const servicePrefix = meshServicePrefix(rootPrefix, namespace, namespace, SERVICE);
+  const servicePrefix = meshServicePrefix(rootPrefix, namespace, namespace, SERVICE_NAME);
   const emulator = await ModelMeshEmulator.start({
     kubeConfig,
     namespace,
@@ -219,7 +217,7 @@ export async function startModelHarness(options: {
       await client.create(DEPLOYMENTS, runtimeDeployment(namespace, runtime, labels));
     },
     async setReady(runtime, readyReplicas) {
-      const name = `${SERVICE}-${runtime}`;
+      const name = `${SERVICE_NAME}-${runtime}`;
       await setReadyReplicas(client, namespace, name, readyReplicas);
       // Like model-mesh, the emulator sees runtime pods a moment after the API server; tests start from its view.
       await emulator.waitForInstances((instances) =>

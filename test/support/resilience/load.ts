@@ -40,8 +40,8 @@ export function inferenceService(namespace: string, item: LoadItem): KubernetesO
   });
 }
 
-/** Runs `task` over `items` with at most `parallelism` in flight; retries each a few times on errors. */
-export function inParallel<T>(
+/** Runs `task` over `items` with at most `parallelism` in flight, each retried while the API server refuses it. */
+export function forEachRetried<T>(
   items: readonly T[],
   parallelism: number,
   task: (item: T) => Promise<unknown>,
@@ -70,7 +70,7 @@ export async function createInferenceServices(
   options: { parallelism?: number; onCreated?: (created: number) => void } = {},
 ): Promise<void> {
   let created = 0;
-  await inParallel(items, options.parallelism ?? 8, async (item) => {
+  await forEachRetried(items, options.parallelism ?? 8, async (item) => {
     try {
       await client.create(INFERENCE_SERVICES, inferenceService(namespace, item));
     } catch (error) {

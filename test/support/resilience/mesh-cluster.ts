@@ -6,7 +6,7 @@
  * kubelet, and `modelmesh-serving run` processes with the webhook registered (as the sandbox runs it).
  */
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { KubeConfig, KubernetesObject, V1Deployment } from "@kubernetes/client-node";
@@ -24,9 +24,10 @@ import { REGISTRY_TABLE, VMODELS_TABLE } from "../../../src/modelmesh-client/reg
 import { type ControlPlane, controlPlaneBinaries, startControlPlane } from "../control-plane/index.js";
 import { type ControllerProcess, startControllerProcess } from "../controller/process.js";
 import { installControllerRbac, serviceAccountKubeconfig } from "../controller/service-account.js";
-import { localWebhookConfiguration } from "../controller/webhook.js";
+import { ETCD_SECRET_NAME, SERVICE_NAME } from "../controller/user-config.js";
+import { localWebhookConfiguration, writeLoopbackWebhookCertificate } from "../controller/webhook.js";
 import { exposeEmulator, ModelMeshEmulator, publishEmulatorEndpoints } from "../emulator/index.js";
-import { MeshEtcd } from "../etcd/mesh-etcd.js";
+import { EtcdProcess } from "../etcd/etcd-process.js";
 import { loadKubeConfig, testClient } from "../kube/clients.js";
 import { installCrds } from "../kube/crds.js";
 import { createExactNamespace } from "../kube/namespaces.js";
@@ -36,8 +37,6 @@ import { customRuntime } from "../runtimes/custom-runtime.js";
 import { simulateRuntimePods } from "../sandbox/pod-simulator.js";
 import { type ExpectedState, GOOD_MODEL_PATH, MODEL_FORMAT } from "./load.js";
 
-export const SERVICE = "modelmesh-serving";
-export const ETCD_SECRET = "model-serving-etcd";
 export const STORAGE_SECRET = "storage-config";
 export const RUNTIME = "rt-sklearn";
 
@@ -108,7 +107,7 @@ export class MeshCluster {
     readonly client: KubeClient,
     readonly namespace: string,
     readonly scope: "namespace" | "cluster",
-    readonly etcd: MeshEtcd,
+    readonly etcd: EtcdProcess,
     readonly servicePrefix: string,
     readonly workDir: string,
     readonly controllerKubeconfigPath: string,
@@ -119,7 +118,7 @@ export class MeshCluster {
     const plane = await startControlPlane(
       options.auditPolicy === undefined ? {} : { auditPolicy: options.auditPolicy },
     );
-    const etcd = await MeshEtcd.start();
+    const etcd = await EtcdProcess.start();
     try {
       await installCrds(plane.kubeconfigPath);
       const kubeConfig = loadKubeConfig(plane.kubeconfigPath);
@@ -131,7 +130,7 @@ export class MeshCluster {
       await client.create(SECRETS, {
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { name: ETCD_SECRET, namespace },
+        metadata: { name: ETCD_SECRET_NAME, namespace },
         stringData: {
           etcd_connection: JSON.stringify(
             options.etcdConnection ?? { endpoints: etcd.endpoint, root_prefix: rootPrefix },
@@ -162,7 +161,7 @@ export class MeshCluster {
         namespace,
         scope,
         etcd,
-        meshServicePrefix(rootPrefix, namespace, namespace, SERVICE),
+        meshServicePrefix(rootPrefix, namespace, namespace, SERVICE_NAME),
         workDir,
         controllerKubeconfigPath,
         options,
@@ -257,7 +256,7 @@ export class MeshCluster {
         NAMESPACE: this.namespace,
         NAMESPACE_SCOPE: this.scope === "namespace" ? "true" : "false",
         LOG_LEVEL: extra.logLevel ?? "info",
-        ETCD_SECRET_NAME: ETCD_SECRET,
+        ETCD_SECRET_NAME: ETCD_SECRET_NAME,
         POD_NAME: `modelmesh-controller-5d8c-${name}`,
       },
     });
@@ -270,10 +269,7 @@ export class MeshCluster {
 
   async #webhookCertificates(): Promise<string> {
     const dir = path.join(this.workDir, "webhook-certs");
-    mkdirSync(dir, { recursive: true });
-    const serving = await this.plane.issueServingCertificate(["localhost"], ["127.0.0.1"]);
-    writeFileSync(path.join(dir, "tls.crt"), serving.certPem);
-    writeFileSync(path.join(dir, "tls.key"), serving.keyPem, { mode: 0o600 });
+    await writeLoopbackWebhookCertificate(path.join(path.dirname(this.plane.kubeconfigPath), "pki"), dir);
     return dir;
   }
 

@@ -1,16 +1,17 @@
 /**
- * ModelMesh's etcd as its own process, restartable on the same port and data (what a StatefulSet restart does),
- * and compactable, for the fault suites. The control plane's etcd is never touched by these faults.
+ * TEST INFRASTRUCTURE. An etcd process of a suite's own, for what would disturb the shared control plane's etcd:
+ * ModelMesh's etcd in the fault suites, restartable on the same port and data (what a StatefulSet restart does),
+ * and compactable.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Etcd3 } from "etcd3";
-import { controlPlaneBinaries, freePort } from "../control-plane/index.js";
+import { controlPlaneBinaries, etcdArgs, freePort } from "../control-plane/index.js";
 import { type RunningProcess, sleep, startProcess } from "../control-plane/processes.js";
 import { meshEtcdClient } from "./client.js";
 
-export class MeshEtcd {
+export class EtcdProcess {
   #process: RunningProcess | undefined;
   /** Client of the test itself (seeding garbage, reading vmodels, compacting). */
   readonly client: Etcd3;
@@ -20,7 +21,7 @@ export class MeshEtcd {
     private readonly clientPort: number,
     private readonly peerPort: number,
   ) {
-    this.client = MeshEtcd.#connect(this.endpoint);
+    this.client = EtcdProcess.#connect(this.endpoint);
   }
 
   /** A client that, like the controller's, accepts a whole registry in one answer (beyond gRPC's 4 MiB). */
@@ -32,8 +33,8 @@ export class MeshEtcd {
     return `http://127.0.0.1:${this.clientPort}`;
   }
 
-  static async start(): Promise<MeshEtcd> {
-    const etcd = new MeshEtcd(
+  static async start(): Promise<EtcdProcess> {
+    const etcd = new EtcdProcess(
       mkdtempSync(path.join(tmpdir(), "mesh-etcd-")),
       await freePort(),
       await freePort(),
@@ -46,19 +47,9 @@ export class MeshEtcd {
     const { etcd } = await controlPlaneBinaries();
     const peer = `http://127.0.0.1:${this.peerPort}`;
     this.#process = startProcess({
-      name: "mesh-etcd",
+      name: "etcd",
       command: etcd,
-      args: [
-        `--data-dir=${path.join(this.dir, "data")}`,
-        `--listen-client-urls=${this.endpoint}`,
-        `--advertise-client-urls=${this.endpoint}`,
-        `--listen-peer-urls=${peer}`,
-        `--initial-advertise-peer-urls=${peer}`,
-        `--initial-cluster=default=${peer}`,
-        "--name=default",
-        "--unsafe-no-fsync=true",
-        "--log-level=warn",
-      ],
+      args: etcdArgs(path.join(this.dir, "data"), this.endpoint, peer),
       logFile: path.join(this.dir, "etcd.log"),
       detached: false,
     });
@@ -70,7 +61,7 @@ export class MeshEtcd {
       );
       if (healthy) return;
       if (!this.#process.isRunning() || Date.now() > deadline)
-        throw new Error(`mesh etcd did not become healthy; see ${path.join(this.dir, "etcd.log")}`);
+        throw new Error(`etcd did not become healthy; see ${path.join(this.dir, "etcd.log")}`);
       await sleep(100);
     }
   }
@@ -85,7 +76,7 @@ export class MeshEtcd {
   /** Compacts history up to the current revision, so watchers resuming from an older revision are cancelled. */
   async compact(): Promise<string> {
     // A fresh client: the long-lived one may still hold its circuit breaker open after the restart.
-    const client = MeshEtcd.#connect(this.endpoint);
+    const client = EtcdProcess.#connect(this.endpoint);
     try {
       const { header } = await client.put("compaction-probe").value(String(Date.now())).exec();
       await client.kv.compact({ revision: header.revision, physical: true });
