@@ -83,7 +83,7 @@ const children: ManagerProcess[] = [];
 function startManager(identity: string, extra: Record<string, string> = {}): ManagerProcess {
   const child = new ManagerProcess({
     KUBECONFIG_PATH: inject("kubeconfigPath"),
-    NAMESPACES: namespace,
+    NAMESPACE: namespace,
     IDENTITY: identity,
     LEASE_NAME: "runtime-test-lock",
     ...extra,
