@@ -136,7 +136,8 @@ export function describeInstall(method: InstallMethod, scope: Scope): void {
         60_000,
       );
       expect(warning.reason).toBe("ModelLoadFailed");
-      expect(warning.message).toContain("'not/in/the/store' does not exist in the model store");
+      // The puller's words for a path missing from the store, as the emulator says them (decision 0182).
+      expect(warning.message).toMatch(/unable to access model local path '[^']*\/not\/in\/the\/store'/);
       expect(warning.source).toMatchObject({ component: "modelmesh-controller" });
     });
 
