@@ -4,24 +4,20 @@
  * managedFields and the last-applied annotation. The source is in memory and returns JSON text parsed per page,
  * as a real list is, so the figures are the informer's own cost. Run: npx tsx bench/informer.ts
  */
+
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { KubernetesListObject, KubernetesObject } from "@kubernetes/client-node";
-import { Informer, type ListWatcher } from "../src/runtime/informer.js";
-import type { WatchEvent } from "../src/runtime/kube-client.js";
-import { WorkQueue } from "../src/runtime/workqueue.js";
+import { INFERENCE_SERVICES } from "../src/apis/resource-types.js";
+import { Informer, type ListWatcher } from "../src/controller-runtime/informer.js";
+import type { WatchEvent } from "../src/controller-runtime/kube-client.js";
+import { WorkQueue } from "../src/controller-runtime/workqueue.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 
 const OBJECTS = 10_000;
 const PAGE = 500;
-const INFERENCE_SERVICE = {
-  apiVersion: "serving.kserve.io/v1beta1",
-  kind: "InferenceService",
-  plural: "inferenceservices",
-  namespaced: true,
-};
 
 /** An InferenceService as the API server returns it for a ModelMesh model: spec, status, managedFields. */
 function inferenceService(i: number): Record<string, unknown> {
@@ -168,7 +164,7 @@ async function cacheHeap(strip: boolean): Promise<void> {
   const before = process.memoryUsage().heapUsed;
   const started = performance.now();
   const informer = new Informer<KubernetesObject>({
-    type: INFERENCE_SERVICE,
+    type: INFERENCE_SERVICES,
     listWatcher: source,
     indexers: { namespace: (o) => [o.metadata?.namespace ?? ""] },
     ...(strip ? {} : { transform: (o: KubernetesObject) => o }),
@@ -203,7 +199,7 @@ async function watchThroughput(): Promise<void> {
         signal.addEventListener("abort", () => resolve(), { once: true });
       }),
   };
-  const informer = new Informer<KubernetesObject>({ type: INFERENCE_SERVICE, listWatcher: source });
+  const informer = new Informer<KubernetesObject>({ type: INFERENCE_SERVICES, listWatcher: source });
   const queue = new WorkQueue({ name: "bench" });
   informer.addEventHandler({
     onAdd: (o) => queue.add(`${o.metadata?.namespace}/${o.metadata?.name}`),

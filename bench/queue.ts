@@ -2,8 +2,8 @@
  * Work queue throughput: keys through add → get → done, with and without Prometheus metrics, and the cost of
  * de-duplication when many adds hit few keys. Run: npx tsx bench/queue.ts
  */
-import { createMetricsRegistry } from "../src/runtime/metrics.js";
-import { WorkQueue } from "../src/runtime/workqueue.js";
+import { createMetricsRegistry } from "../src/controller-runtime/metrics.js";
+import { WorkQueue } from "../src/controller-runtime/workqueue.js";
 
 async function drain(queue: WorkQueue, workers: number): Promise<number> {
   let processed = 0;

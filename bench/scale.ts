@@ -16,21 +16,15 @@
  * to the emulator receiving `setVModel`, and a restart with all N present. Writes are counted per user from the
  * API server's audit log. Prints a table, then one JSON object as the last line.
  */
+
 import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { INFERENCE_SERVICES } from "../src/controllers/shared/resource-types.js";
-import type { SetVModelRequest } from "../src/mesh/gen/mmesh/model-mesh_pb.js";
-import { parseConcreteModelId } from "../src/mesh/model-id.js";
-import { parseLoadTime } from "../test/support/emulator/load-time.js";
-import { formatCounts, type WriteCounts } from "./support/api-writes.js";
-import {
-  type ControllerProcess,
-  DEFAULT_CONTROLLER_COMMAND,
-  startControllerProcess,
-} from "./support/controller-process.js";
+import { DEPLOYMENTS, INFERENCE_SERVICES } from "../src/apis/resource-types.js";
+import type { SetVModelRequest } from "../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
+import { parseConcreteModelId } from "../src/modelmesh-client/model-id.js";
 import {
   BUILT_IN_RUNTIMES,
   createInferenceServices,
@@ -42,14 +36,22 @@ import {
   percentile,
   planModels,
   ReachedWatch,
-} from "./support/load-generator.js";
+} from "../test/support/bench/load-generator.js";
 import {
   CONTROLLER_NAMESPACE,
   ETCD_SECRET_NAME,
   type ScaleCluster,
   startScaleCluster,
   USERS,
-} from "./support/scale-cluster.js";
+} from "../test/support/bench/scale-cluster.js";
+import {
+  type ControllerCommand,
+  type ControllerProcess,
+  startControllerProcess,
+} from "../test/support/controller/process.js";
+import { parseLoadTime } from "../test/support/emulator/load-time.js";
+import { createExactNamespace } from "../test/support/kube/namespaces.js";
+import { formatCounts, type WriteCounts } from "../test/support/security/api-writes.js";
 
 const { values } = parseArgs({
   options: {
@@ -66,8 +68,12 @@ const N = Number(values.n);
 const PARALLELISM = Number(values.parallelism);
 const SPEC_CHANGES = Math.min(N, Number(values["spec-changes"]));
 const TIMEOUT_MS = Number(values["timeout-s"]) * 1000;
-const COMMAND = values["controller-cmd"] ?? DEFAULT_CONTROLLER_COMMAND;
-const NAMESPACES = ["bench-a", "bench-b"];
+/** Our controller as the image runs it (built, `npm run bench:scale` builds first), or the given command line. */
+const COMMAND: ControllerCommand =
+  values["controller-cmd"] === undefined ? "built" : { shell: values["controller-cmd"] };
+const DESCRIBED =
+  typeof COMMAND === "object" ? COMMAND.shell : "dist/src/cli/main.js run (node --optimize-for-size)";
+const BENCH_NAMESPACES = ["bench-a", "bench-b"];
 const FLOOR_NAMESPACES = ["floor-a", "floor-b"];
 const QUIET_MS = 3000;
 const RESTART_TIMEOUT_MS = Math.min(TIMEOUT_MS, 180_000);
@@ -152,10 +158,7 @@ async function quiet(cluster: ScaleCluster, user: string): Promise<void> {
 async function measureFloor(cluster: ScaleCluster, count: number): Promise<number> {
   const models = planModels(count, { namespaces: FLOOR_NAMESPACES, prefix: "floor" });
   for (const name of FLOOR_NAMESPACES) {
-    await cluster.client.create(
-      { apiVersion: "v1", kind: "Namespace", plural: "namespaces", namespaced: false },
-      { apiVersion: "v1", kind: "Namespace", metadata: { name } },
-    );
+    await createExactNamespace(cluster.client, name);
   }
   const result = await createInferenceServices(cluster.client, models, {
     parallelism: PARALLELISM,
@@ -180,14 +183,14 @@ async function waitForRuntimes(cluster: ScaleCluster): Promise<void> {
   const deadline = performance.now() + 120_000;
   for (;;) {
     let ready = 0;
-    for (const namespace of NAMESPACES) {
+    for (const namespace of BENCH_NAMESPACES) {
       const list = await cluster.client.list<KubernetesObject & { status?: { readyReplicas?: number } }>(
-        { apiVersion: "apps/v1", kind: "Deployment", plural: "deployments", namespaced: true },
+        DEPLOYMENTS,
         { namespace, labelSelector: "modelmesh-service" },
       );
       ready += list.items.filter((d) => (d.status?.readyReplicas ?? 0) > 0).length;
     }
-    if (ready >= NAMESPACES.length * BUILT_IN_RUNTIMES.length) break;
+    if (ready >= BENCH_NAMESPACES.length * BUILT_IN_RUNTIMES.length) break;
     if (performance.now() > deadline) throw new Error(`only ${ready} runtime Deployments became ready`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -211,11 +214,11 @@ async function reconcileCounts(controller: ControllerProcess): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  say(`scale benchmark: n=${N}, parallelism=${PARALLELISM}, controller: ${COMMAND}`);
+  say(`scale benchmark: n=${N}, parallelism=${PARALLELISM}, controller: ${DESCRIBED}`);
   const setVModels = new SetVModelLog();
   const mesh = new MeshLog();
   const cluster = await startScaleCluster({
-    namespaces: NAMESPACES,
+    namespaces: BENCH_NAMESPACES,
     modelPaths: modelPaths(BUILT_IN_RUNTIMES, 2),
     loadTimeMs: LOAD_TIME,
     onSetVModel: (namespace, request) => setVModels.record(namespace, request),
@@ -228,10 +231,12 @@ async function main(): Promise<void> {
     const controller = await startControllerProcess({
       command: COMMAND,
       kubeconfig: cluster.kubeconfigs.controller,
-      namespace: CONTROLLER_NAMESPACE,
-      etcdSecretName: ETCD_SECRET_NAME,
       logFile: path.join(logDir, `controller-${run}.log`),
-      env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
+      env: {
+        NAMESPACE: CONTROLLER_NAMESPACE,
+        ETCD_SECRET_NAME,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+      },
     });
     controllers.push(controller);
     return controller;
@@ -243,11 +248,11 @@ async function main(): Promise<void> {
 
     say("starting the controller; waiting for the runtime Deployments...");
     let controller = await startController(1);
-    await controller.ready();
+    await controller.waitFor(60_000);
     await waitForRuntimes(cluster);
 
     say(`creating ${N} InferenceServices...`);
-    const models = planModels(N, { namespaces: NAMESPACES });
+    const models = planModels(N, { namespaces: BENCH_NAMESPACES });
     const keys = models.map(modelKeyOf);
     const watch = new ReachedWatch(cluster.client, await ReachedWatch.currentResourceVersion(cluster.client));
     const convergenceMark = cluster.audit.mark();
@@ -354,7 +359,10 @@ async function main(): Promise<void> {
       mesh_calls_per_load: round(meshCallsPerLoad, 2),
     };
     const table = [
-      ["InferenceServices", `${N} (${NAMESPACES.length} namespaces × ${BUILT_IN_RUNTIMES.length} runtimes)`],
+      [
+        "InferenceServices",
+        `${N} (${BENCH_NAMESPACES.length} namespaces × ${BUILT_IN_RUNTIMES.length} runtimes)`,
+      ],
       ["floor (bare client)", `${result.floor_s} s`],
       ["convergence", `${result.convergence_s} s (ratio ${result.ratio})`],
       ["create → Loaded", `p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms`],

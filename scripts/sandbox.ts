@@ -1,6 +1,7 @@
 // npm run sandbox — the main job on the local sandbox: start it (if needed), apply the example
 // InferenceServices and show them reaching Loaded. The sandbox keeps running afterwards (npm run local:down).
-import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { INFERENCE_SERVICES } from "../src/apis/resource-types.js";
+import { loadKubeConfig, testClient } from "../test/support/kube/clients.js";
 import { EXAMPLES_DIR, exampleInferenceServices } from "../test/support/sandbox/examples.js";
 import { isDone, renderProgress, rowOf } from "../test/support/sandbox/progress.js";
 import { CONTROLLER_NAMESPACE, KUBECONFIG, kubectl, up } from "../test/support/sandbox/sandbox.js";
@@ -15,9 +16,7 @@ async function main(): Promise<number> {
   );
   await kubectl(["apply", "--server-side", "-n", CONTROLLER_NAMESPACE, "-k", EXAMPLES_DIR]);
 
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(KUBECONFIG);
-  const api = kubeConfig.makeApiClient(CustomObjectsApi);
+  const client = testClient(loadKubeConfig(KUBECONFIG));
   const names = new Set(exampleInferenceServices().map((isvc) => isvc.metadata?.name));
   const started = Date.now();
   const tty = process.stdout.isTTY === true;
@@ -25,12 +24,9 @@ async function main(): Promise<number> {
   let printed: string[] = [];
 
   for (;;) {
-    const list = (await api.listNamespacedCustomObject({
-      group: "serving.kserve.io",
-      version: "v1beta1",
-      namespace: CONTROLLER_NAMESPACE,
-      plural: "inferenceservices",
-    })) as { items: Parameters<typeof rowOf>[0][] };
+    const list = (await client.list(INFERENCE_SERVICES, { namespace: CONTROLLER_NAMESPACE })) as unknown as {
+      items: Parameters<typeof rowOf>[0][];
+    };
     const rows = list.items.filter((item) => names.has(item.metadata?.name)).map(rowOf);
     const lines = renderProgress(rows, Date.now() - started, process.stdout.columns ?? 120);
     if (tty) {

@@ -1,3 +1,7 @@
+/**
+ * zod schemas for the Kubernetes-defined parts of our kinds (containers, volumes, metadata), marked for CRD
+ * generation.
+ */
 import type {
   V1Affinity,
   V1Container,
@@ -9,6 +13,7 @@ import type {
   V1Volume,
 } from "@kubernetes/client-node";
 import { z } from "zod";
+import { isRecord } from "../lib/is-record.js";
 
 /**
  * Metadata key on a zod schema naming the Kubernetes OpenAPI definition (for example
@@ -18,10 +23,6 @@ export const KUBERNETES_DEFINITION_KEY = "x-kubernetes-definition";
 
 /** Metadata key marking the object metadata node, which CRDs describe as a bare `type: object`. */
 export const OBJECT_METADATA_KEY = "x-object-metadata";
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /**
  * A Kubernetes-defined shape. The API server validates it in full against the schema the CRD inlines
@@ -56,7 +57,9 @@ export const ObjectMetaSchema = z
   .custom<V1ObjectMeta>((value) => isRecord(value), { message: "expected object metadata" })
   .meta({ [OBJECT_METADATA_KEY]: true });
 
-/** The Kubernetes definitions the CRDs embed; the OpenAPI fetch script collects these and their references. */
+/**
+ * The Kubernetes definitions the CRDs embed; the OpenAPI fetch script collects these and their references.
+ */
 export const EMBEDDED_KUBERNETES_DEFINITIONS = [
   "io.k8s.api.core.v1.Container",
   "io.k8s.api.core.v1.Volume",

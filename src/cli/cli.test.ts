@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Service } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { expectGolden } from "../../test/fixtures/runtimes/golden.js";
+import { expectGolden } from "../../test/support/runtimes/golden.js";
 import { runCli } from "./cli.js";
 import { COMMIT_ENV, VERSION_ENV } from "./commands/version.js";
 

@@ -1,20 +1,19 @@
 /**
  * Every object the controller would create for a set of runtimes in one namespace, without a cluster: the
  * Service, `tc-config`, one Deployment per enabled multi-model runtime and, for `autoscalerClass: hpa`, its HPA.
- * Replicas are the scaled-up count (scale-to-zero depends on models this command does not see).
+ * The runtimes go through the controller's own rendering policy (`planRuntime`) with what `render` knows: the
+ * namespace is served, no Deployment exists yet and no models are seen, so replicas are the scaled-up count.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { AUTOSCALER_CLASS_EXTERNAL, AUTOSCALER_CLASS_HPA } from "../apis/serving/annotations.js";
 import { KIND_SERVING_RUNTIME } from "../apis/serving/group.js";
-import type { ServingRuntimeSpec } from "../apis/serving/v1alpha1/serving-runtime.js";
+import type { ServingRuntime } from "../apis/serving/v1alpha1/serving-runtime.js";
+import { effectiveRuntimes, runtimeSpecs } from "../builders/effective-runtimes.js";
+import { controllerReference } from "../builders/owner-reference.js";
+import { type PlanFacts, planRuntime, runtimeDeployment } from "../builders/runtime-objects.js";
+import { buildModelMeshService } from "../builders/service.js";
+import { buildTypeConstraintsConfigMap } from "../builders/type-constraints.js";
 import type { ServingConfig } from "../config/serving-config.js";
-import { buildRuntimeDeployment, type RuntimeInput } from "../modelmesh/deployment.js";
-import { autoscalerClass, buildRuntimeHpa, hpaSettings } from "../modelmesh/hpa.js";
-import { scaledUpReplicas } from "../modelmesh/replicas.js";
-import { type BuildResult, built, failed } from "../modelmesh/result.js";
-import { buildModelMeshService } from "../modelmesh/service.js";
-import { buildTypeConstraintsConfigMap } from "../modelmesh/type-constraints.js";
-import { validateRuntimeSpec } from "../webhook/runtime-validator.js";
+import { fail, ok, type Result } from "../lib/result.js";
 import type { RuntimeDocument } from "./runtime-documents.js";
 
 export interface RenderOptions {
@@ -24,85 +23,69 @@ export interface RenderOptions {
   etcdSecretName: string;
 }
 
+/** What `render` knows of every runtime: a served namespace, no live Deployment, no models. */
+const RENDER_FACTS: PlanFacts = { served: true, usage: undefined, liveReplicas: undefined };
+
 function runtimeNamespace(document: RuntimeDocument, options: RenderOptions): string {
   return document.kind === KIND_SERVING_RUNTIME
     ? (document.runtime.metadata.namespace ?? options.namespace)
     : options.namespace;
 }
 
-/** The runtimes of each namespace by name; a ServingRuntime hides a ClusterServingRuntime of the same name. */
-function runtimesByNamespace(documents: readonly RuntimeDocument[], options: RenderOptions) {
-  const namespaces = new Map<string, Map<string, RuntimeDocument>>();
-  const clusterFirst = [...documents].sort(
-    (a, b) => Number(a.kind === KIND_SERVING_RUNTIME) - Number(b.kind === KIND_SERVING_RUNTIME),
+function objectsOfNamespace(
+  namespace: string,
+  documents: readonly RuntimeDocument[],
+  options: RenderOptions,
+): Result<KubernetesObject[]> {
+  const { config } = options;
+  const ofKind = (cluster: boolean) =>
+    documents.filter((document) => (document.kind !== KIND_SERVING_RUNTIME) === cluster);
+  const sources = new Map<ServingRuntime, RuntimeDocument>(documents.map((d) => [d.runtime, d]));
+  const runtimes = effectiveRuntimes(
+    ofKind(true).map((d) => d.runtime),
+    ofKind(false).map((d) => d.runtime),
   );
-  for (const document of clusterFirst) {
-    const namespace = runtimeNamespace(document, options);
-    const runtimes = namespaces.get(namespace) ?? new Map<string, RuntimeDocument>();
-    namespaces.set(namespace, runtimes);
-    runtimes.set(document.runtime.metadata.name ?? "", document);
+  const owner = controllerReference({ apiVersion: "v1", kind: "Namespace", name: namespace, uid: "" });
+  const objects: KubernetesObject[] = [
+    buildModelMeshService(namespace, config, owner),
+    buildTypeConstraintsConfigMap(namespace, runtimeSpecs(runtimes), config.restProxy.enabled),
+  ];
+  for (const name of [...runtimes.keys()].sort()) {
+    const runtime = runtimes.get(name);
+    const document = runtime && sources.get(runtime.object as ServingRuntime);
+    if (runtime === undefined || document === undefined) continue;
+    // Disabled runtimes are left out before validation: `render` shows what would run, not what is wrong.
+    if (document.runtime.spec.disabled === true) continue;
+    const described = `${document.kind} ${name} (${document.source})`;
+    const plan = planRuntime(runtime, namespace, config, RENDER_FACTS);
+    if (plan.kind === "invalid") return fail(`${described}: ${plan.message}`);
+    if (plan.kind === "absent") continue;
+    const deployment = runtimeDeployment(plan, config, {
+      pvcNames: [],
+      etcdSecretName: options.etcdSecretName,
+      tlsSecretHasCaCrt: false,
+    });
+    if (!deployment.ok) return fail(`${described}: ${deployment.error}`);
+    objects.push(deployment.value);
+    if (plan.hpa.action === "apply") objects.push(plan.hpa.object);
   }
-  return namespaces;
-}
-
-function replicasFor(document: RuntimeDocument, config: ServingConfig): number | undefined {
-  const annotations = document.runtime.metadata.annotations;
-  const autoscaler = autoscalerClass(annotations);
-  if (autoscaler === AUTOSCALER_CLASS_EXTERNAL) return undefined;
-  if (autoscaler === AUTOSCALER_CLASS_HPA) return hpaSettings(annotations).minReplicas;
-  return scaledUpReplicas(document.runtime.spec, config);
+  return ok(objects);
 }
 
 export function renderObjects(
   documents: readonly RuntimeDocument[],
   options: RenderOptions,
-): BuildResult<KubernetesObject[]> {
-  const { config } = options;
-  const objects: KubernetesObject[] = [];
-  const namespaces = runtimesByNamespace(documents, options);
-  for (const namespace of [...namespaces.keys()].sort()) {
-    const runtimes = namespaces.get(namespace) ?? new Map<string, RuntimeDocument>();
-    const owner = {
-      apiVersion: "v1",
-      kind: "Namespace",
-      name: namespace,
-      uid: "",
-      controller: true,
-      blockOwnerDeletion: true,
-    };
-    objects.push(buildModelMeshService(namespace, config, owner));
-    const specs = new Map<string, ServingRuntimeSpec>(
-      [...runtimes].map(([name, document]) => [name, document.runtime.spec]),
-    );
-    objects.push(buildTypeConstraintsConfigMap(namespace, specs, config.restProxy.enabled));
-    for (const name of [...runtimes.keys()].sort()) {
-      const document = runtimes.get(name);
-      if (document === undefined) continue;
-      const { spec, metadata } = document.runtime;
-      if (spec.multiModel !== true || spec.disabled === true) continue;
-      const described = `${document.kind} ${name} (${document.source})`;
-      const check = validateRuntimeSpec(document.runtime, config.builtInServerTypes);
-      if (!check.ok) return failed(`${described}: Invalid runtime Spec: ${check.message}`);
-      const input: RuntimeInput = {
-        name,
-        namespace,
-        kind: document.kind,
-        uid: metadata.uid ?? "",
-        spec,
-        metadata,
-      };
-      const deployment = buildRuntimeDeployment(input, {
-        config,
-        replicas: replicasFor(document, config),
-        pvcNames: [],
-        etcdSecretName: options.etcdSecretName,
-        tlsSecretHasCaCrt: false,
-      });
-      if (!deployment.ok) return failed(`${described}: ${deployment.error}`);
-      objects.push(deployment.value);
-      if (autoscalerClass(metadata.annotations) === AUTOSCALER_CLASS_HPA)
-        objects.push(buildRuntimeHpa(input, config));
-    }
+): Result<KubernetesObject[]> {
+  const byNamespace = new Map<string, RuntimeDocument[]>();
+  for (const document of documents) {
+    const namespace = runtimeNamespace(document, options);
+    byNamespace.set(namespace, [...(byNamespace.get(namespace) ?? []), document]);
   }
-  return built(objects);
+  const objects: KubernetesObject[] = [];
+  for (const namespace of [...byNamespace.keys()].sort()) {
+    const rendered = objectsOfNamespace(namespace, byNamespace.get(namespace) ?? [], options);
+    if (!rendered.ok) return rendered;
+    objects.push(...rendered.value);
+  }
+  return ok(objects);
 }

@@ -1,8 +1,10 @@
 /** ServingRuntime and ClusterServingRuntime documents from YAML text (multi-document, `List` items expanded). */
+
 import { parseAllDocuments } from "yaml";
 import { KIND_CLUSTER_SERVING_RUNTIME, KIND_SERVING_RUNTIME } from "../apis/serving/group.js";
 import type { ServingRuntime } from "../apis/serving/v1alpha1/serving-runtime.js";
-import type { RuntimeKind } from "../modelmesh/deployment.js";
+import type { RuntimeKind } from "../builders/deployment.js";
+import { isRecord } from "../lib/is-record.js";
 
 export interface RuntimeDocument {
   kind: RuntimeKind;
@@ -16,10 +18,6 @@ export interface ReadResult {
   /** Documents of other kinds, left out (for a note on stderr). */
   skipped: string[];
   errors: string[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function collect(document: unknown, source: string, result: ReadResult): void {

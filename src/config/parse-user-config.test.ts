@@ -5,7 +5,7 @@ import { defaultServingConfig, type ServingConfig } from "./serving-config.js";
 function configOf(yamlText: string): ServingConfig {
   const result = parseUserConfigYaml(yamlText);
   if (!result.ok) throw new Error(result.error);
-  return result.config;
+  return result.value.config;
 }
 
 function errorOf(yamlText: string): string {
@@ -188,7 +188,7 @@ describe("key spelling", () => {
 
   it("reports keys it does not know and otherwise ignores them", () => {
     const result = parseUserConfigYaml("podsPerRuntime: 3\nbogus: 1\nmetrics: {what: 2}");
-    expect(result).toMatchObject({ ok: true, unknownKeys: ["bogus", "metrics.what"] });
+    expect(result).toMatchObject({ ok: true, value: { unknownKeys: ["bogus", "metrics.what"] } });
   });
 
   it("treats an empty value as not set", () => {
@@ -236,7 +236,7 @@ describe("errors", () => {
   it("reads the config.yaml key of the ConfigMap data", () => {
     expect(parseUserConfig({ "config.yaml": "podsPerRuntime: 5" })).toMatchObject({
       ok: true,
-      config: { podsPerRuntime: 5 },
+      value: { config: { podsPerRuntime: 5 } },
     });
   });
 

@@ -2,43 +2,42 @@
  * The user ConfigMap `model-serving-config` → the effective configuration, layered over the built-in defaults.
  * Pure and total: every input yields either a config or an error message a person can act on.
  */
+
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { isRecord } from "../lib/is-record.js";
+import { fail, ok, type Result } from "../lib/result.js";
 import { parseQuantity } from "./quantity.js";
 import { type ResourceConfig, type ServingConfig, servingConfigSchema } from "./serving-config.js";
 
 export const USER_CONFIG_KEY = "config.yaml";
 
-export type UserConfigResult =
-  | {
-      ok: true;
-      config: ServingConfig;
-      /** Keys that mean nothing to the controller (ignored, as upstream did); worth a log line. */
-      unknownKeys: string[];
-    }
-  | { ok: false; error: string };
+export interface UserConfig {
+  config: ServingConfig;
+  /** Keys that mean nothing to the controller (ignored, as upstream did); worth a log line. */
+  unknownKeys: string[];
+}
 
 /** Parses the `data` of the user ConfigMap. */
 export function parseUserConfig(
   configMapData: Readonly<Record<string, string>> | undefined | null,
-): UserConfigResult {
+): Result<UserConfig> {
   const yamlText = configMapData?.[USER_CONFIG_KEY];
-  if (yamlText === undefined)
-    return { ok: false, error: `User ConfigMap must contain a key named ${USER_CONFIG_KEY}` };
+  if (yamlText === undefined) return fail(`User ConfigMap must contain a key named ${USER_CONFIG_KEY}`);
   return parseUserConfigYaml(yamlText);
 }
 
 /** Parses the text of `config.yaml` itself. */
-export function parseUserConfigYaml(yamlText: string): UserConfigResult {
+export function parseUserConfigYaml(yamlText: string): Result<UserConfig> {
   let document: unknown;
   try {
     document = parseYaml(yamlText, { merge: true });
   } catch (error) {
-    return { ok: false, error: `Error parsing ${USER_CONFIG_KEY}: ${(error as Error).message}` };
+    return fail(`Error parsing ${USER_CONFIG_KEY}: ${(error as Error).message}`);
   }
   if (document === null || document === undefined) document = {};
-  if (!isMapping(document)) {
-    return { ok: false, error: `${USER_CONFIG_KEY} must be a YAML mapping of configuration keys` };
+  if (!isRecord(document)) {
+    return fail(`${USER_CONFIG_KEY} must be a YAML mapping of configuration keys`);
   }
   const unknownKeys: string[] = [];
   const canonical = canonicalizeKeys(withoutNulls(document), servingConfigSchema, "", unknownKeys);
@@ -46,11 +45,11 @@ export function parseUserConfigYaml(yamlText: string): UserConfigResult {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue?.path.map(String).join(".") ?? "";
-    return { ok: false, error: `Invalid config for '${path}': ${issue?.message ?? "invalid value"}` };
+    return fail(`Invalid config for '${path}': ${issue?.message ?? "invalid value"}`);
   }
   const semanticError = validateServingConfig(parsed.data);
-  if (semanticError !== undefined) return { ok: false, error: semanticError };
-  return { ok: true, config: parsed.data, unknownKeys };
+  if (semanticError !== undefined) return fail(semanticError);
+  return ok({ config: parsed.data, unknownKeys });
 }
 
 /** Checks the schema cannot express, with upstream's messages. */
@@ -86,14 +85,10 @@ function validateResources(resources: ResourceConfig): string | undefined {
   return undefined;
 }
 
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** An empty YAML value (`key:`) means "not set": the default applies. */
 function withoutNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((item) => item !== null).map(withoutNulls);
-  if (!isMapping(value)) return value;
+  if (!isRecord(value)) return value;
   const result: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     if (item !== null) result[key] = withoutNulls(item);
@@ -109,7 +104,7 @@ function withoutNulls(value: unknown): unknown {
 function canonicalizeKeys(value: unknown, schema: z.ZodType, path: string, unknownKeys: string[]): unknown {
   const inner = unwrap(schema);
   const def = inner.def as { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType };
-  if (def.type === "object" && def.shape && isMapping(value)) {
+  if (def.type === "object" && def.shape && isRecord(value)) {
     const byLowerCase = new Map(Object.keys(def.shape).map((key) => [key.toLowerCase(), key]));
     const result: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {

@@ -4,7 +4,7 @@ import { formatBinaryQuantity, parseQuantity, QUANTITY_FORMAT_ERROR, quantityVal
 function goValueOf(text: string): bigint {
   const parsed = parseQuantity(text);
   if (!parsed.ok) throw new Error(`${text}: ${parsed.error}`);
-  return quantityValue(parsed.amount);
+  return quantityValue(parsed.value);
 }
 
 describe("parseQuantity", () => {

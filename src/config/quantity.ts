@@ -2,6 +2,7 @@
  * Kubernetes resource quantities (`500m`, `1.5Gi`, `2e3`), parsed exactly with big integers so that sums and
  * the `models-dir` size limit come out byte for byte like the Go `resource.Quantity` arithmetic upstream uses.
  */
+import { fail, ok, type Result } from "../lib/result.js";
 
 /** The pattern Go's `resource.ParseQuantity` quotes in its error; its message is reused verbatim. */
 const QUANTITY_PATTERN_TEXT = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$";
@@ -28,11 +29,9 @@ export interface QuantityAmount {
   readonly denominator: bigint;
 }
 
-export type QuantityParseResult = { ok: true; amount: QuantityAmount } | { ok: false; error: string };
-
-export function parseQuantity(text: string): QuantityParseResult {
+export function parseQuantity(text: string): Result<QuantityAmount> {
   const match = QUANTITY.exec(text);
-  if (!match) return { ok: false, error: QUANTITY_FORMAT_ERROR };
+  if (!match) return fail(QUANTITY_FORMAT_ERROR);
   const sign = match[1] === "-" ? -1n : 1n;
   const digits = match[2] ?? "0";
   const suffix = match[3] ?? "";
@@ -47,11 +46,11 @@ export function parseQuantity(text: string): QuantityParseResult {
     decimalExponent = DECIMAL_EXPONENTS[suffix] ?? 0;
   } else if (suffix !== "") {
     decimalExponent = Number(suffix.slice(1));
-    if (!Number.isSafeInteger(decimalExponent)) return { ok: false, error: QUANTITY_FORMAT_ERROR };
+    if (!Number.isSafeInteger(decimalExponent)) return fail(QUANTITY_FORMAT_ERROR);
   }
   if (decimalExponent >= 0) numerator *= 10n ** BigInt(decimalExponent);
   else denominator *= 10n ** BigInt(-decimalExponent);
-  return { ok: true, amount: { numerator, denominator } };
+  return ok({ numerator, denominator });
 }
 
 export function isValidQuantity(text: string): boolean {

@@ -1,7 +1,7 @@
 import https from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCertificateAuthority } from "../../test/support/control-plane/certificates.js";
-import { startWebhookServer, VALIDATE_SERVING_RUNTIME_PATH, type WebhookServer } from "./server.js";
+import { startTestWebhookServer } from "../../test/support/controller/webhook.js";
+import { VALIDATE_SERVING_RUNTIME_PATH, type WebhookServer } from "./server.js";
 
 interface Reply {
   status: number;
@@ -12,16 +12,7 @@ let server: WebhookServer;
 let caPem: string;
 
 beforeAll(async () => {
-  const ca = await createCertificateAuthority("webhook-test-ca");
-  caPem = ca.certPem;
-  const serving = await ca.issue({ commonName: "localhost", ipAddresses: ["127.0.0.1"], usage: "server" });
-  server = await startWebhookServer({
-    certPem: serving.certPem,
-    keyPem: serving.keyPem,
-    port: 0,
-    host: "127.0.0.1",
-    builtInServerTypes: () => ["mlserver"],
-  });
+  ({ server, caPem } = await startTestWebhookServer(["mlserver"]));
 });
 
 afterAll(() => server.close());

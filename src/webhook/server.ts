@@ -1,9 +1,11 @@
+/** The admission webhook server: validates ServingRuntimes and ClusterServingRuntimes over HTTPS. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import { isRecord } from "../apis/kubernetes.js";
-import { createLogger } from "../runtime/logging.js";
-import { admitServingRuntime } from "./runtime-validator.js";
+import { admitServingRuntime } from "../builders/runtime-validator.js";
+import { createLogger } from "../controller-runtime/logging.js";
+import { isRecord } from "../lib/is-record.js";
+import { fail, ok, type Result } from "../lib/result.js";
 
 /** Path the ValidatingWebhookConfiguration points at (kept from upstream so existing configurations work). */
 export const VALIDATE_SERVING_RUNTIME_PATH = "/validate-serving-modelmesh-io-v1alpha1-servingruntime";
@@ -26,7 +28,9 @@ export interface WebhookServerOptions {
 
 export interface WebhookServer {
   readonly port: number;
-  /** Swaps the serving certificate (for example after cert-manager renews it) without dropping the listener. */
+  /**
+   * Swaps the serving certificate (for example after cert-manager renews it) without dropping the listener.
+   */
   updateCertificate(certPem: string, keyPem: string): void;
   close(): Promise<void>;
 }
@@ -69,27 +73,36 @@ function readBody(request: IncomingMessage): Promise<string | undefined> {
 }
 
 /** What a well-formed AdmissionReview request gives the decision; a string explains why it is not one. */
-function decodeReview(body: string): { uid: string; kind: string; name: string; object: unknown } | string {
+interface DecodedReview {
+  uid: string;
+  kind: string;
+  name: string;
+  object: unknown;
+}
+
+function decodeReview(body: string): Result<DecodedReview> {
   let review: unknown;
   try {
     review = JSON.parse(body);
   } catch (error) {
-    return `request body is not JSON: ${(error as Error).message}`;
+    return fail(`request body is not JSON: ${(error as Error).message}`);
   }
   if (!isRecord(review) || !isRecord(review.request))
-    return "request body is not an AdmissionReview with a request";
+    return fail("request body is not an AdmissionReview with a request");
   const { request } = review;
-  if (typeof request.uid !== "string" || request.uid === "") return "AdmissionReview request has no uid";
+  if (typeof request.uid !== "string" || request.uid === "")
+    return fail("AdmissionReview request has no uid");
   const kind = isRecord(request.kind) && typeof request.kind.kind === "string" ? request.kind.kind : "";
   const name = typeof request.name === "string" ? request.name : "";
-  return { uid: request.uid, kind, name, object: request.object };
+  return ok({ uid: request.uid, kind, name, object: request.object });
 }
 
 export function admissionDecisionFor(body: string, builtInServerTypes: readonly string[]) {
-  const review = decodeReview(body);
-  if (typeof review === "string") {
-    return { httpStatus: 400, body: reviewResponse("", false, { code: 400, message: review }) };
+  const decoded = decodeReview(body);
+  if (!decoded.ok) {
+    return { httpStatus: 400, body: reviewResponse("", false, { code: 400, message: decoded.error }) };
   }
+  const review = decoded.value;
   if (!isRecord(review.object)) {
     const message = `cannot decode the ${review.kind || "object"} of this request: expected an object`;
     return { httpStatus: 200, body: reviewResponse(review.uid, false, { code: 400, message }) };

@@ -7,7 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../support/control-plane/index.js";
-import { RUN_OPTIONS } from "../support/run-options.js";
+import { RUN_OPTIONS } from "../support/controller/run-options.js";
 
 const execFileAsync = promisify(execFile);
 

@@ -4,14 +4,15 @@
  * ServiceAccount, every sample and example model reaches Loaded through the emulator, failures and invalid
  * runtimes are reported as Warning Events, and the API server never refused the controller anything.
  */
+
 import type { KubernetesObject, V1ConfigMap } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONFIG_MAPS, PREDICTORS } from "../../src/controllers/shared/resource-types.js";
-import { eventually } from "../fixtures/controller/harness.js";
-import { refusals } from "../fixtures/e2e/controller-process.js";
-import type { InstallMethod, Scope } from "../fixtures/e2e/install.js";
-import { events, modelStatuses, runtimeDeployments } from "../fixtures/e2e/observe.js";
-import { type Scenario, SECOND_NAMESPACE, startScenario } from "../fixtures/e2e/scenario.js";
+import { CONFIG_MAPS, PREDICTORS } from "../../src/apis/resource-types.js";
+import { eventually } from "../support/async/eventually.js";
+import { refusals } from "../support/controller/log.js";
+import type { InstallMethod, Scope } from "../support/e2e/control-plane.js";
+import { events, modelStatuses, runtimeDeployments } from "../support/e2e/observe.js";
+import { type Scenario, SECOND_NAMESPACE, startScenario } from "../support/e2e/scenario.js";
 
 const BUILT_IN_RUNTIMES = ["mlserver-1.x", "ovms-1.x", "torchserve-0.x", "triton-2.x"];
 const SAMPLE_RUNTIMES = ["custom-runtime-1.x", "custom-runtime-pullerless-1.x"];
@@ -135,7 +136,8 @@ export function describeInstall(method: InstallMethod, scope: Scope): void {
         60_000,
       );
       expect(warning.reason).toBe("ModelLoadFailed");
-      expect(warning.message).toContain("'not/in/the/store' does not exist in the model store");
+      // The puller's words for a path missing from the store, as the emulator says them (decision 0182).
+      expect(warning.message).toMatch(/unable to access model local path '[^']*\/not\/in\/the\/store'/);
       expect(warning.source).toMatchObject({ component: "modelmesh-controller" });
     });
 
@@ -170,8 +172,8 @@ export function describeInstall(method: InstallMethod, scope: Scope): void {
     });
 
     it("was never refused anything by the API server: the install grants every call it makes", () => {
-      const log = scenario.controller.log();
-      expect(scenario.controller.process.isRunning()).toBe(true);
+      const log = scenario.controller.output();
+      expect(scenario.controller.isRunning()).toBe(true);
       expect(log).toContain("Applying model mesh deployment");
       expect(refusals(log)).toEqual([]);
     });

@@ -3,13 +3,14 @@
  * that the namespace-scope kustomize install runs, while models are created; the reconcile and work-queue
  * counters are then read back through Prometheus' HTTP API, with their labels.
  */
+
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PREDICTORS } from "../../src/controllers/shared/resource-types.js";
-import { eventually } from "../fixtures/controller/harness.js";
-import type { InstalledObject } from "../fixtures/e2e/install.js";
-import { modelStatuses } from "../fixtures/e2e/observe.js";
-import { type Scenario, startScenario } from "../fixtures/e2e/scenario.js";
+import { PREDICTORS } from "../../src/apis/resource-types.js";
+import { eventually } from "../support/async/eventually.js";
+import type { InstalledObject } from "../support/e2e/control-plane.js";
+import { modelStatuses } from "../support/e2e/observe.js";
+import { type Scenario, startScenario } from "../support/e2e/scenario.js";
 import { type Prometheus, startPrometheus } from "../support/prometheus/prometheus.js";
 
 const JOB = "modelmesh-controller";
@@ -21,7 +22,7 @@ describe("Prometheus scrapes the controller", () => {
   beforeAll(async () => {
     scenario = await startScenario("kustomize", "namespace");
     prometheus = await startPrometheus({
-      targets: [{ job: JOB, address: `127.0.0.1:${scenario.controller.metricsPort}` }],
+      targets: [{ job: JOB, address: `127.0.0.1:${scenario.controller.ports?.metrics}` }],
       scrapeIntervalSeconds: 1,
     });
   }, 600_000);
@@ -65,7 +66,9 @@ describe("Prometheus scrapes the controller", () => {
         `controller_runtime_reconcile_total{job="${JOB}",controller="${controller}",result="success"}`,
         (value) => value > 0,
       );
-      expect(reconciles.labels).toMatchObject({ instance: `127.0.0.1:${scenario.controller.metricsPort}` });
+      expect(reconciles.labels).toMatchObject({
+        instance: `127.0.0.1:${scenario.controller.ports?.metrics}`,
+      });
       await sampled(`workqueue_adds_total{job="${JOB}",name="${controller}"}`, (value) => value > 0);
     }
 

@@ -1,11 +1,11 @@
-import {
-  CustomObjectsApi,
-  KubeConfig,
-  type KubernetesObject,
-  PatchStrategy,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  INFERENCE_SERVICES,
+  PREDICTORS,
+  type ResourceType,
+  SERVING_RUNTIMES,
+} from "../../src/apis/resource-types.js";
 import { convertInferenceService } from "../../src/apis/serving/inference-service-conversion.js";
 import { INITIAL_PREDICTOR_STATUS, MODEL_STATES } from "../../src/apis/serving/v1alpha1/predictor.js";
 import type { ServingRuntime } from "../../src/apis/serving/v1alpha1/serving-runtime.js";
@@ -14,18 +14,13 @@ import {
   ISVC_FAILURE_REASONS,
   ISVC_TRANSITION_STATUSES,
 } from "../../src/apis/serving/v1beta1/inference-service.js";
-import {
-  createObject,
-  createTestNamespace,
-  installCrds,
-  readYamlDocuments,
-  refusal,
-} from "../fixtures/api/cluster.js";
-import { kustomize } from "../support/install.js";
+import { resourcePath } from "../../src/controller-runtime/kube-client.js";
+import { kustomize } from "../support/install/install.js";
+import { loadKubeConfig, testClient } from "../support/kube/clients.js";
+import { createObject, installCrds, readYamlDocuments, refusal } from "../support/kube/crds.js";
+import { createNamespace } from "../support/kube/namespaces.js";
 
-const kubeConfig = new KubeConfig();
-kubeConfig.loadFromFile(inject("kubeconfigPath"));
-const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+const client = testClient(loadKubeConfig(inject("kubeconfigPath")));
 
 const BUILT_IN_RUNTIME_FILES = ["mlserver-1.x", "ovms-1.x", "torchserve-0.x", "triton-2.x"].map(
   (name) => `config/runtimes/${name}.yaml`,
@@ -36,7 +31,7 @@ const suffix = Math.random().toString(36).slice(2, 8);
 
 beforeAll(async () => {
   await installCrds(inject("kubeconfigPath"));
-  namespace = await createTestNamespace(kubeConfig, "api-crds");
+  namespace = await createNamespace(client, "api-crds");
 });
 
 function inNamespace<T extends KubernetesObject>(object: T): T {
@@ -114,7 +109,7 @@ describe("valid resources apply unchanged", () => {
   it.each(predictors.map((p) => [nameOf(p), p] as const))(
     "Predictor %s, with the status defaults",
     async (_, p) => {
-      const created = await createObject(kubeConfig, inNamespace(p));
+      const created = await createObject(client, inNamespace(p));
       expect((created as unknown as { spec: unknown }).spec).toStrictEqual(
         (p as unknown as { spec: unknown }).spec,
       );
@@ -122,7 +117,7 @@ describe("valid resources apply unchanged", () => {
     },
   );
 
-  it("covers every model format of the reference", () => {
+  it("has one Predictor per model format of upstream's examples", () => {
     const formats = predictors.map(
       (p) => (p as unknown as { spec: { modelType: { name: string } } }).spec.modelType.name,
     );
@@ -134,7 +129,7 @@ describe("valid resources apply unchanged", () => {
   const inferenceServices = readYamlDocuments("test/fixtures/api/valid/inferenceservices.yaml");
 
   it.each(inferenceServices.map((i) => [nameOf(i), i] as const))("InferenceService %s", async (_, isvc) => {
-    const created = (await createObject(kubeConfig, inNamespace(isvc))) as unknown as InferenceService;
+    const created = (await createObject(client, inNamespace(isvc))) as unknown as InferenceService;
     // Nothing is pruned, KServe-only fields included.
     expect(created.spec).toStrictEqual((isvc as unknown as InferenceService).spec);
     if (created.metadata.annotations?.["serving.kserve.io/deploymentMode"] === "ModelMesh") {
@@ -145,7 +140,7 @@ describe("valid resources apply unchanged", () => {
   const runtimes = readYamlDocuments("test/fixtures/api/valid/servingruntimes.yaml");
 
   it.each(runtimes.map((r) => [nameOf(r), r] as const))("custom ServingRuntime %s", async (_, runtime) => {
-    const created = (await createObject(kubeConfig, inNamespace(runtime))) as unknown as ServingRuntime;
+    const created = (await createObject(client, inNamespace(runtime))) as unknown as ServingRuntime;
     expect(created.spec.containers.map((c) => c.name)).toStrictEqual(
       (runtime as unknown as ServingRuntime).spec.containers.map((c) => c.name),
     );
@@ -155,13 +150,7 @@ describe("valid resources apply unchanged", () => {
   });
 
   it("keeps pod-spec details Kubernetes accepts (an empty toleration effect, env sources, volume sources)", async () => {
-    const live = (await custom.getNamespacedCustomObject({
-      group: "serving.kserve.io",
-      version: "v1alpha1",
-      namespace,
-      plural: "servingruntimes",
-      name: "pullerless-runtime",
-    })) as ServingRuntime;
+    const live = (await client.get(SERVING_RUNTIMES, "pullerless-runtime", namespace)) as ServingRuntime;
     expect(live.spec.tolerations).toContainEqual({ operator: "Exists", effect: "" });
     expect(live.spec.volumes?.[0]).toStrictEqual({
       name: "scratch",
@@ -173,13 +162,7 @@ describe("valid resources apply unchanged", () => {
   });
 
   it("defaults container port protocols like the Pod API does", async () => {
-    const live = (await custom.getNamespacedCustomObject({
-      group: "serving.kserve.io",
-      version: "v1alpha1",
-      namespace,
-      plural: "servingruntimes",
-      name: "custom-runtime-1.x",
-    })) as ServingRuntime;
+    const live = (await client.get(SERVING_RUNTIMES, "custom-runtime-1.x", namespace)) as ServingRuntime;
     expect(live.spec.containers[0]?.ports).toStrictEqual([
       { containerPort: 9000, name: "my-port", protocol: "TCP" },
     ]);
@@ -194,24 +177,26 @@ describe("valid resources apply unchanged", () => {
         ...runtime,
         metadata: { ...runtime.metadata, name: `${nameOf(runtime)}-${suffix}` },
       };
-      const created = (await createObject(kubeConfig, clusterWide)) as unknown as ServingRuntime;
+      const created = (await createObject(client, clusterWide)) as unknown as ServingRuntime;
       expect(created.spec).toStrictEqual((runtime as unknown as ServingRuntime).spec);
       const namespaced = inNamespace({ ...runtime, kind: "ServingRuntime" });
-      const createdInNamespace = (await createObject(kubeConfig, namespaced)) as unknown as ServingRuntime;
+      const createdInNamespace = (await createObject(client, namespaced)) as unknown as ServingRuntime;
       expect(createdInNamespace.spec).toStrictEqual((runtime as unknown as ServingRuntime).spec);
     },
   );
 });
 
 describe("status subresources take what the controller writes", () => {
-  /** Writes `status` through the object's status subresource; resolves with the status the API server stored. */
-  const writeStatus = async (plural: string, name: string, status: unknown, version = "v1alpha1") => {
-    const target = { group: "serving.kserve.io", version, namespace, plural, name };
-    const live = (await custom.getNamespacedCustomObject(target)) as Record<string, unknown>;
-    const written = (await custom.replaceNamespacedCustomObjectStatus({
-      ...target,
-      body: { ...live, status },
-    })) as { status: unknown };
+  /**
+   * Writes `status` through the object's status subresource; resolves with the status the API server stored.
+   */
+  const writeStatus = async (type: ResourceType, name: string, status: unknown) => {
+    const live = await client.get(type, name, namespace);
+    const written = await client.replace<KubernetesObject & { status?: unknown }>(
+      type,
+      { ...live, status },
+      "status",
+    );
     return written.status;
   };
 
@@ -233,17 +218,17 @@ describe("status subresources take what the controller writes", () => {
       totalCopies: 2,
       failedCopies: 1,
     };
-    expect(await writeStatus("predictors", "example-onnx", status)).toStrictEqual(status);
+    expect(await writeStatus(PREDICTORS, "example-onnx", status)).toStrictEqual(status);
   });
 
   it("Predictor: an unknown transition status is refused", async () => {
     const refused = await refusal(
-      writeStatus("predictors", "example-keras", { ...INITIAL_PREDICTOR_STATUS, transitionStatus: "Done" }),
+      writeStatus(PREDICTORS, "example-keras", { ...INITIAL_PREDICTOR_STATUS, transitionStatus: "Done" }),
     );
     expect(refused.message).toContain('status.transitionStatus: Unsupported value: "Done"');
   });
 
-  it("InferenceService: the ModelMesh status shape (reference 1.5)", async () => {
+  it("InferenceService: the ModelMesh status shape (upstream `InferenceServiceRegistry.UpdateStatus`)", async () => {
     const status = {
       modelStatus: {
         transitionStatus: "UpToDate",
@@ -271,31 +256,27 @@ describe("status subresources take what the controller writes", () => {
       ],
       observedGeneration: 1,
     };
-    expect(await writeStatus("inferenceservices", "isvc-model-s3", status, "v1beta1")).toStrictEqual(status);
+    expect(await writeStatus(INFERENCE_SERVICES, "isvc-model-s3", status)).toStrictEqual(status);
   });
 });
 
 describe("InferenceService status: everything KServe's controller writes is stored", () => {
   const ISVC = "isvc-kserve-status";
-  const target = () => ({
-    group: "serving.kserve.io",
-    version: "v1beta1",
-    namespace,
-    plural: "inferenceservices",
-    name: ISVC,
-  });
-  /** A JSON merge patch of the status subresource; resolves with the stored `status.modelStatus`. */
-  const patchStatus = async (status: Record<string, unknown>) => {
-    const written = (await custom.patchNamespacedCustomObjectStatus(
-      { ...target(), body: { status } },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-    )) as { status: { modelStatus?: unknown } };
-    return written.status.modelStatus;
+  /** A JSON merge patch of the status subresource; resolves with the stored status. */
+  const mergeStatus = async (status: Record<string, unknown>) => {
+    const written = await client.mergePatch<KubernetesObject & { status: Record<string, unknown> }>(
+      INFERENCE_SERVICES,
+      { namespace, name: ISVC, subresource: "status" },
+      { status },
+    );
+    return written.status;
   };
+  /** The same; resolves with the stored `status.modelStatus`. */
+  const patchStatus = async (status: Record<string, unknown>) => (await mergeStatus(status)).modelStatus;
 
   beforeAll(async () => {
     await createObject(
-      kubeConfig,
+      client,
       inNamespace(
         inferenceService(ISVC, {
           predictor: { model: { modelFormat: { name: "sklearn" }, storageUri: "s3://b/p" } },
@@ -356,11 +337,7 @@ describe("InferenceService status: everything KServe's controller writes is stor
       servingRuntimeName: "triton-2.x",
       address: { url: "grpc://x", CACerts: "pem", audience: "a", name: "n" },
     };
-    const written = (await custom.patchNamespacedCustomObjectStatus(
-      { ...target(), body: { status } },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-    )) as { status: Record<string, unknown> };
-    expect(written.status).toMatchObject(status);
+    expect(await mergeStatus(status)).toMatchObject(status);
   });
 });
 
@@ -385,7 +362,7 @@ describe("objects upstream's CRDs stored are stored", () => {
       },
     ];
     const created = (await createObject(
-      kubeConfig,
+      client,
       inNamespace(
         servingRuntime("env-twice", { containers, builtInAdapter: { env: [{ name: "B" }, { name: "B" }] } }),
       ),
@@ -397,13 +374,13 @@ describe("objects upstream's CRDs stored are stored", () => {
   it("an InferenceService model without modelFormat", async () => {
     const spec = { predictor: { model: { runtime: "triton-2.x", storageUri: "s3://b/p" } } };
     const created = (await createObject(
-      kubeConfig,
+      client,
       inNamespace(inferenceService("no-model-format", spec)),
     )) as unknown as InferenceService;
     expect(created.spec).toStrictEqual(spec);
     expect(convertInferenceService(created)).toMatchObject({
       ok: true,
-      spec: { modelType: { name: "" }, runtime: { name: "triton-2.x" } },
+      value: { modelType: { name: "" }, runtime: { name: "triton-2.x" } },
     });
   });
 
@@ -421,24 +398,21 @@ describe("objects upstream's CRDs stored are stored", () => {
       inNamespace(servingRuntime("kserve-017-fields", spec)),
       servingRuntime(`kserve-017-fields-${suffix}`, spec, "ClusterServingRuntime"),
     ]) {
-      const created = (await createObject(kubeConfig, runtime)) as unknown as ServingRuntime;
+      const created = (await createObject(client, runtime)) as unknown as ServingRuntime;
       expect(created.spec).toStrictEqual(spec);
     }
   });
 
   it("a runtime's status is written with the object, as upstream's (no status subresource)", async () => {
-    const created = (await createObject(kubeConfig, {
+    const created = (await createObject(client, {
       ...inNamespace(servingRuntime("with-status", { containers: [container] })),
       status: {},
     })) as unknown as ServingRuntime & { status?: unknown };
     expect(created.status).toStrictEqual({});
     const refused = await refusal(
-      custom.getNamespacedCustomObjectStatus({
-        group: "serving.kserve.io",
-        version: "v1alpha1",
-        namespace,
-        plural: "servingruntimes",
-        name: "with-status",
+      client.request({
+        method: "GET",
+        path: resourcePath(SERVING_RUNTIMES, { namespace, name: "with-status", subresource: "status" }),
       }),
     );
     expect(refused.code).toBe(404);
@@ -560,7 +534,7 @@ describe("invalid resources are refused by the API server with a readable messag
     },
   ])("$object.kind $object.metadata.name: $message", async ({ object, message }) => {
     const target = object.kind === "ClusterServingRuntime" ? object : inNamespace(object);
-    const refused = await refusal(createObject(kubeConfig, target));
+    const refused = await refusal(createObject(client, target));
     expect(refused.code).toBe(422);
     expect(refused.message).toContain(message);
   });

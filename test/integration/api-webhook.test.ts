@@ -1,30 +1,15 @@
-import {
-  AdmissionregistrationV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  type KubernetesObject,
-  type V1ValidatingWebhookConfiguration,
-} from "@kubernetes/client-node";
+import type { KubernetesObject, V1ValidatingWebhookConfiguration } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { SERVING_RUNTIMES } from "../../src/apis/resource-types.js";
 import type { ServingRuntime } from "../../src/apis/serving/v1alpha1/serving-runtime.js";
-import {
-  startWebhookServer,
-  VALIDATE_SERVING_RUNTIME_PATH,
-  type WebhookServer,
-} from "../../src/webhook/server.js";
-import {
-  createObject,
-  createTestNamespace,
-  installCrds,
-  readYamlDocuments,
-  refusal,
-} from "../fixtures/api/cluster.js";
-import { createCertificateAuthority } from "../support/control-plane/index.js";
+import { VALIDATE_SERVING_RUNTIME_PATH, type WebhookServer } from "../../src/webhook/server.js";
+import { startTestWebhookServer } from "../support/controller/webhook.js";
+import { loadKubeConfig, testClient } from "../support/kube/clients.js";
+import { createObject, installCrds, readYamlDocuments, refusal } from "../support/kube/crds.js";
+import { createNamespace } from "../support/kube/namespaces.js";
+import { VALIDATING_WEBHOOK_CONFIGURATIONS } from "../support/kube/resource-types.js";
 
-const kubeConfig = new KubeConfig();
-kubeConfig.loadFromFile(inject("kubeconfigPath"));
-const admission = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
-const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+const client = testClient(loadKubeConfig(inject("kubeconfigPath")));
 
 const BUILT_IN_SERVER_TYPES = ["triton", "mlserver", "ovms", "torchserve"];
 const WEBHOOK_NAME = "servingruntime.modelmesh-webhook-server.default";
@@ -73,31 +58,16 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   await installCrds(inject("kubeconfigPath"));
-  namespace = await createTestNamespace(kubeConfig, "api-webhook");
-  const ca = await createCertificateAuthority("api-webhook-test-ca");
-  const serving = await ca.issue({ commonName: "127.0.0.1", ipAddresses: ["127.0.0.1"], usage: "server" });
-  server = await startWebhookServer({
-    certPem: serving.certPem,
-    keyPem: serving.keyPem,
-    port: 0,
-    host: "127.0.0.1",
-    builtInServerTypes: () => BUILT_IN_SERVER_TYPES,
-  });
-  await admission.createValidatingWebhookConfiguration({
-    body: webhookConfiguration(server.port, ca.certPem),
-  });
+  namespace = await createNamespace(client, "api-webhook");
+  const started = await startTestWebhookServer(BUILT_IN_SERVER_TYPES);
+  server = started.server;
+  await client.create(VALIDATING_WEBHOOK_CONFIGURATIONS, webhookConfiguration(server.port, started.caPem));
   // The API server picks up new webhook configurations asynchronously: wait until ours answers.
   const probe = runtime("webhook-probe", { containers: [{ name: "mm" }] });
   for (let attempt = 0; ; attempt++) {
     try {
-      await createObject(kubeConfig, probe);
-      await custom.deleteNamespacedCustomObject({
-        group: "serving.kserve.io",
-        version: "v1alpha1",
-        namespace,
-        plural: "servingruntimes",
-        name: "webhook-probe",
-      });
+      await createObject(client, probe);
+      await client.delete(SERVING_RUNTIMES, "webhook-probe", namespace);
     } catch {
       break;
     }
@@ -107,7 +77,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await admission.deleteValidatingWebhookConfiguration({ name: configurationName }).catch(() => undefined);
+  await client.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, configurationName).catch(() => undefined);
   await server?.close();
 });
 
@@ -156,7 +126,7 @@ describe("the API server calls the validating webhook for ServingRuntimes", () =
       message: "grpcEndpoint is required for a multi-model runtime",
     },
   ])("refuses $title with the validator's message", async ({ object, message }) => {
-    const refused = await refusal(createObject(kubeConfig, object()));
+    const refused = await refusal(createObject(client, object()));
     expect(refused.code).toBe(403);
     expect(refused.message).toBe(`${DENIED}${message}`);
   });
@@ -167,12 +137,12 @@ describe("the API server calls the validating webhook for ServingRuntimes", () =
       kind: "ClusterServingRuntime",
     };
     const { namespace: _, ...metadata } = object.metadata;
-    const refused = await refusal(createObject(kubeConfig, { ...object, metadata }));
+    const refused = await refusal(createObject(client, { ...object, metadata }));
     expect(refused.message).toBe(`${DENIED}volume models-dir is reserved for internal use`);
   });
 
   it("admits a valid runtime and refuses an update that breaks it", async () => {
-    const created = (await createObject(kubeConfig, runtime("valid", {}))) as unknown as ServingRuntime;
+    const created = (await createObject(client, runtime("valid", {}))) as unknown as ServingRuntime;
     const broken = {
       ...created,
       metadata: {
@@ -180,16 +150,7 @@ describe("the API server calls the validating webhook for ServingRuntimes", () =
         annotations: { "serving.kserve.io/autoscalerClass": "hpa", "serving.kserve.io/min-scale": "0" },
       },
     };
-    const refused = await refusal(
-      custom.replaceNamespacedCustomObject({
-        group: "serving.kserve.io",
-        version: "v1alpha1",
-        namespace,
-        plural: "servingruntimes",
-        name: "valid",
-        body: broken,
-      }),
-    );
+    const refused = await refusal(client.replace(SERVING_RUNTIMES, broken));
     expect(refused.message).toBe(`${DENIED}The min replicas should be more than 0`);
   });
 
@@ -198,7 +159,7 @@ describe("the API server calls the validating webhook for ServingRuntimes", () =
       multiModel: false,
       containers: [{ name: "mm", image: "x:1" }],
     });
-    await expect(createObject(kubeConfig, singleModel)).resolves.toMatchObject({
+    await expect(createObject(client, singleModel)).resolves.toMatchObject({
       metadata: { name: "single-model" },
     });
   });
@@ -212,7 +173,7 @@ describe("the API server calls the validating webhook for ServingRuntimes", () =
         kind: "ServingRuntime",
         metadata: { ...shipped?.metadata, namespace, labels: { ...shipped?.metadata?.labels, ...runLabel } },
       };
-      await expect(createObject(kubeConfig, object)).resolves.toMatchObject({ metadata: { name } });
+      await expect(createObject(client, object)).resolves.toMatchObject({ metadata: { name } });
     },
   );
 });

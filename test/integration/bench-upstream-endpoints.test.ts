@@ -1,14 +1,16 @@
 /**
- * The core/v1 Endpoints the scale bench publishes for upstream's controller (bench/support/upstream-endpoints.ts),
+ * The core/v1 Endpoints the scale bench publishes for upstream's controller (test/support/bench/upstream-endpoints.ts),
  * stored by the real API server and read the way upstream's resolver reads them: the ready addresses of the
  * subsets whose port is named (or numbered) "8033".
  */
-import { CoreV1Api, type V1Endpoints } from "@kubernetes/client-node";
-import { describe, expect, it } from "vitest";
-import { publishUpstreamEndpoints, UPSTREAM_RESOLVER_PORT } from "../../bench/support/upstream-endpoints.js";
-import { suiteNamespace } from "./fixtures/suite-namespace.js";
 
-const { kubeConfig, namespace } = suiteNamespace("bench-endpoints");
+import type { V1Endpoints } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import { publishUpstreamEndpoints, UPSTREAM_RESOLVER_PORT } from "../support/bench/upstream-endpoints.js";
+import { suiteNamespace } from "../support/kube/namespaces.js";
+import { ENDPOINTS } from "../support/kube/resource-types.js";
+
+const { kubeConfig, client, namespace } = suiteNamespace("bench-endpoints");
 /** A documentation address: the API server refuses loopback ones in Endpoints, as in EndpointSlices. */
 const HOST = "192.0.2.10";
 const PORT = 41_234;
@@ -25,8 +27,7 @@ function resolved(endpoints: V1Endpoints): string[] {
 
 describe("the bench's Endpoints for upstream's controller", () => {
   it("names the ModelMesh Service, resolves to the relay when ready and to nothing when not", async () => {
-    const read = () =>
-      kubeConfig.makeApiClient(CoreV1Api).readNamespacedEndpoints({ name: "modelmesh-serving", namespace });
+    const read = async () => (await client.get<V1Endpoints>(ENDPOINTS, "modelmesh-serving", namespace)) ?? {};
 
     await publishUpstreamEndpoints(kubeConfig, { namespace, host: HOST, port: PORT });
     const ready = await read();

@@ -20,6 +20,7 @@ import {
   REPO_ROOT,
   startControlPlane,
 } from "../support/control-plane/index.js";
+import { testCrd } from "../support/kube/crds.js";
 
 const NS = "default";
 
@@ -39,33 +40,19 @@ async function statusCodeOf(call: Promise<unknown>): Promise<number> {
   }
 }
 
-const widgetCrd = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "widgets.example.test" },
-  spec: {
-    group: "example.test",
-    scope: "Namespaced",
-    names: { plural: "widgets", singular: "widget", kind: "Widget", listKind: "WidgetList" },
-    versions: [
-      {
-        name: "v1",
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: {
-          openAPIV3Schema: {
-            type: "object",
-            properties: {
-              spec: { type: "object", properties: { size: { type: "integer" } } },
-              status: { type: "object", properties: { ready: { type: "boolean" } } },
-            },
-          },
-        },
-      },
-    ],
+const widgetCrd = testCrd({
+  group: "example.test",
+  kind: "Widget",
+  plural: "widgets",
+  statusSubresource: true,
+  schema: {
+    type: "object",
+    properties: {
+      spec: { type: "object", properties: { size: { type: "integer" } } },
+      status: { type: "object", properties: { ready: { type: "boolean" } } },
+    },
   },
-};
+});
 
 describe("the shared control plane is a real Kubernetes API server", () => {
   const kc = kubeConfigFrom(inject("kubeconfigPath"));

@@ -21,7 +21,7 @@ import {
   parseObjects,
   THIRD_PARTY_CRDS,
   wildcards,
-} from "../support/install.js";
+} from "../support/install/install.js";
 
 const NAMESPACE = "mms-helm";
 

@@ -4,19 +4,23 @@
  * with a server-side dry run (the controller's Deployment included: no kubelet runs it here), then applied
  * server-side; the API server's own authorizer then answers what the controller's ServiceAccount may do.
  */
+
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import {
-  AdmissionregistrationV1Api,
-  ApiextensionsV1Api,
-  AppsV1Api,
-  AuthorizationV1Api,
-  CustomObjectsApi,
-  RbacAuthorizationV1Api,
+import type {
+  V1ClusterRole,
+  V1ClusterRoleBinding,
+  V1CustomResourceDefinition,
+  V1Deployment,
+  V1Role,
+  V1SubjectAccessReview,
+  V1ValidatingWebhookConfiguration,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMetricsRegistry } from "../../src/runtime/metrics.js";
+import { CLUSTER_SERVING_RUNTIMES, DEPLOYMENTS, SERVING_RUNTIMES } from "../../src/apis/resource-types.js";
+import { createMetricsRegistry } from "../../src/controller-runtime/metrics.js";
 import { type ControlPlane, REPO_ROOT, startControlPlane } from "../support/control-plane/index.js";
+import { RUN_INSTALL_ENV } from "../support/controller/run-options.js";
 import {
   type AfterCrds,
   asYamlStream,
@@ -26,8 +30,17 @@ import {
   kustomize,
   type Scope,
   wildcards,
-} from "../support/install.js";
-import { RUN_INSTALL_ENV } from "../support/run-options.js";
+} from "../support/install/install.js";
+import { testClient } from "../support/kube/clients.js";
+import {
+  CERTIFICATES,
+  CLUSTER_ROLE_BINDINGS,
+  CLUSTER_ROLES,
+  CUSTOM_RESOURCE_DEFINITIONS,
+  ROLES,
+  SUBJECT_ACCESS_REVIEWS,
+  VALIDATING_WEBHOOK_CONFIGURATIONS,
+} from "../support/kube/resource-types.js";
 
 const NAMESPACE = "modelmesh-serving";
 const CONTROLLER = `system:serviceaccount:${NAMESPACE}:modelmesh-controller`;
@@ -47,13 +60,13 @@ async function controllerMay(
     namespace?: string;
   },
 ): Promise<boolean> {
-  const review = await plane.kubeConfig.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
-    body: {
-      spec: {
-        user: CONTROLLER,
-        groups: ["system:serviceaccounts", `system:serviceaccounts:${NAMESPACE}`, "system:authenticated"],
-        resourceAttributes: { ...attributes, group: attributes.group ?? "" },
-      },
+  const review = await testClient(plane.kubeConfig).create<V1SubjectAccessReview>(SUBJECT_ACCESS_REVIEWS, {
+    apiVersion: SUBJECT_ACCESS_REVIEWS.apiVersion,
+    kind: SUBJECT_ACCESS_REVIEWS.kind,
+    spec: {
+      user: CONTROLLER,
+      groups: ["system:serviceaccounts", `system:serviceaccounts:${NAMESPACE}`, "system:authenticated"],
+      resourceAttributes: { ...attributes, group: attributes.group ?? "" },
     },
   });
   return review.status?.allowed === true;
@@ -104,16 +117,20 @@ describe("config/default: the cluster-scope install", () => {
   });
 
   it("grants the controller a ClusterRole without wildcards, and leases only in its namespace", async () => {
-    const rbac = plane.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
-    const role = await rbac.readClusterRole({ name: "modelmesh-controller-role" });
-    expect(wildcards(role.rules ?? [])).toEqual([]);
-    const leaderRole = await rbac.readNamespacedRole({
-      name: "modelmesh-controller-leader-election-role",
-      namespace: NAMESPACE,
-    });
-    expect(wildcards(leaderRole.rules ?? [])).toEqual([]);
-    const binding = await rbac.readClusterRoleBinding({ name: "modelmesh-controller-rolebinding" });
-    expect(binding.subjects).toEqual([
+    const client = testClient(plane.kubeConfig);
+    const role = await client.get<V1ClusterRole>(CLUSTER_ROLES, "modelmesh-controller-role");
+    expect(wildcards(role?.rules ?? [])).toEqual([]);
+    const leaderRole = await client.get<V1Role>(
+      ROLES,
+      "modelmesh-controller-leader-election-role",
+      NAMESPACE,
+    );
+    expect(wildcards(leaderRole?.rules ?? [])).toEqual([]);
+    const binding = await client.get<V1ClusterRoleBinding>(
+      CLUSTER_ROLE_BINDINGS,
+      "modelmesh-controller-rolebinding",
+    );
+    expect(binding?.subjects).toEqual([
       { kind: "ServiceAccount", name: "modelmesh-controller", namespace: NAMESPACE },
     ]);
 
@@ -178,10 +195,12 @@ describe("config/default: the cluster-scope install", () => {
   });
 
   it("runs the controller locked down: non-root, read-only root, no capabilities, RuntimeDefault seccomp", async () => {
-    const deployment = await plane.kubeConfig
-      .makeApiClient(AppsV1Api)
-      .readNamespacedDeployment({ name: "modelmesh-controller", namespace: NAMESPACE });
-    const pod = deployment.spec?.template.spec;
+    const deployment = await testClient(plane.kubeConfig).get<V1Deployment>(
+      DEPLOYMENTS,
+      "modelmesh-controller",
+      NAMESPACE,
+    );
+    const pod = deployment?.spec?.template.spec;
     const manager = pod?.containers.find((c) => c.name === "manager");
     expect(pod?.serviceAccountName).toBe("modelmesh-controller");
     expect(pod?.securityContext).toMatchObject({
@@ -208,24 +227,23 @@ describe("config/default: the cluster-scope install", () => {
   });
 
   it("wires the webhook to cert-manager: certificate for the Service's DNS names, CA injection", async () => {
-    const webhook = await plane.kubeConfig
-      .makeApiClient(AdmissionregistrationV1Api)
-      .readValidatingWebhookConfiguration({ name: "modelmesh-servingruntime.serving.kserve.io" });
-    expect(webhook.metadata?.annotations?.["cert-manager.io/inject-ca-from"]).toBe(
+    const webhook = await testClient(plane.kubeConfig).get<V1ValidatingWebhookConfiguration>(
+      VALIDATING_WEBHOOK_CONFIGURATIONS,
+      "modelmesh-servingruntime.serving.kserve.io",
+    );
+    expect(webhook?.metadata?.annotations?.["cert-manager.io/inject-ca-from"]).toBe(
       `${NAMESPACE}/modelmesh-webhook-server-cert`,
     );
-    expect(webhook.webhooks?.[0]?.clientConfig.service).toMatchObject({
+    expect(webhook?.webhooks?.[0]?.clientConfig.service).toMatchObject({
       name: "modelmesh-webhook-server-service",
       namespace: NAMESPACE,
       port: 9443,
     });
-    const certificate = (await plane.kubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
-      group: "cert-manager.io",
-      version: "v1",
-      namespace: NAMESPACE,
-      plural: "certificates",
-      name: "modelmesh-webhook-server-cert",
-    })) as { spec: { secretName: string; dnsNames: string[] } };
+    const certificate = (await testClient(plane.kubeConfig).get(
+      CERTIFICATES,
+      "modelmesh-webhook-server-cert",
+      NAMESPACE,
+    )) as unknown as { spec: { secretName: string; dnsNames: string[] } };
     expect(certificate.spec.secretName).toBe("modelmesh-webhook-server-cert");
     expect(certificate.spec.dnsNames).toEqual([
       `modelmesh-webhook-server-service.${NAMESPACE}.svc`,
@@ -234,11 +252,9 @@ describe("config/default: the cluster-scope install", () => {
   });
 
   it("installs the four built-in runtimes as ClusterServingRuntimes", async () => {
-    const list = (await plane.kubeConfig.makeApiClient(CustomObjectsApi).listClusterCustomObject({
-      group: "serving.kserve.io",
-      version: "v1alpha1",
-      plural: "clusterservingruntimes",
-    })) as { items: InstalledObject[] };
+    const list = (await testClient(plane.kubeConfig).list(CLUSTER_SERVING_RUNTIMES)) as unknown as {
+      items: InstalledObject[];
+    };
     expect(list.items.map((r) => r.metadata.name).sort()).toEqual(BUILT_IN_RUNTIMES);
   });
 
@@ -297,7 +313,9 @@ describe("config/overlays/namespace-scope: the namespace-scope install", () => {
 
   it("grants nothing cluster-wide and no ClusterServingRuntime API", async () => {
     expect(objects.filter((o) => o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding")).toEqual([]);
-    const crds = await plane.kubeConfig.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition();
+    const crds = await testClient(plane.kubeConfig).list<V1CustomResourceDefinition>(
+      CUSTOM_RESOURCE_DEFINITIONS,
+    );
     expect(
       crds.items
         .map((c) => c.metadata?.name)
@@ -308,10 +326,12 @@ describe("config/overlays/namespace-scope: the namespace-scope install", () => {
       "predictors.serving.kserve.io",
       "servingruntimes.serving.kserve.io",
     ]);
-    const role = await plane.kubeConfig
-      .makeApiClient(RbacAuthorizationV1Api)
-      .readNamespacedRole({ name: "modelmesh-controller-role", namespace: NAMESPACE });
-    expect(wildcards(role.rules ?? [])).toEqual([]);
+    const role = await testClient(plane.kubeConfig).get<V1Role>(
+      ROLES,
+      "modelmesh-controller-role",
+      NAMESPACE,
+    );
+    expect(wildcards(role?.rules ?? [])).toEqual([]);
 
     // Secrets by name only (decision 0111).
     expect(
@@ -366,27 +386,29 @@ describe("config/overlays/namespace-scope: the namespace-scope install", () => {
   });
 
   it("tells the controller it is namespace-scoped and keeps the webhook to its namespace", async () => {
-    const deployment = await plane.kubeConfig
-      .makeApiClient(AppsV1Api)
-      .readNamespacedDeployment({ name: "modelmesh-controller", namespace: NAMESPACE });
-    const env = deployment.spec?.template.spec?.containers[0]?.env ?? [];
+    const deployment = await testClient(plane.kubeConfig).get<V1Deployment>(
+      DEPLOYMENTS,
+      "modelmesh-controller",
+      NAMESPACE,
+    );
+    const env = deployment?.spec?.template.spec?.containers[0]?.env ?? [];
     expect(env.find((e) => e.name === "NAMESPACE_SCOPE")?.value).toBe("true");
     expect(env.find((e) => e.name === "ENABLE_CSR_WATCH")?.value).toBe("false");
-    const webhook = await plane.kubeConfig
-      .makeApiClient(AdmissionregistrationV1Api)
-      .readValidatingWebhookConfiguration({ name: "modelmesh-servingruntime.serving.kserve.io" });
-    expect(webhook.webhooks?.[0]?.namespaceSelector?.matchLabels).toEqual({
+    const webhook = await testClient(plane.kubeConfig).get<V1ValidatingWebhookConfiguration>(
+      VALIDATING_WEBHOOK_CONFIGURATIONS,
+      "modelmesh-servingruntime.serving.kserve.io",
+    );
+    expect(webhook?.webhooks?.[0]?.namespaceSelector?.matchLabels).toEqual({
       "kubernetes.io/metadata.name": NAMESPACE,
     });
   });
 
   it("installs the built-in runtimes as ServingRuntimes in its namespace", async () => {
-    const list = (await plane.kubeConfig.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({
-      group: "serving.kserve.io",
-      version: "v1alpha1",
+    const list = (await testClient(plane.kubeConfig).list(SERVING_RUNTIMES, {
       namespace: NAMESPACE,
-      plural: "servingruntimes",
-    })) as { items: InstalledObject[] };
+    })) as unknown as {
+      items: InstalledObject[];
+    };
     expect(list.items.map((r) => r.metadata.name).sort()).toEqual(BUILT_IN_RUNTIMES);
   });
 });

@@ -7,10 +7,11 @@
  * runtimes are valid multi-model ones that at least MIN_RENDERED_RUNTIME_SHARE of them get their Deployment.
  * docs/reliability.md records a run at FUZZ_N=10000.
  */
+
 import type { KubernetesObject } from "@kubernetes/client-node";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseUserConfig } from "../../src/config/parse-user-config.js";
+import type { ResourceType } from "../../src/apis/resource-types.js";
 import {
   CONFIG_MAPS,
   CORE_EVENTS,
@@ -18,20 +19,20 @@ import {
   INFERENCE_SERVICES,
   PREDICTORS,
   SERVING_RUNTIMES,
-} from "../../src/controllers/shared/resource-types.js";
-import type { ResourceType } from "../../src/runtime/kube-client.js";
-import { KubeApiError } from "../../src/runtime/kube-client.js";
-import { eventually } from "../fixtures/controller/harness.js";
+} from "../../src/apis/resource-types.js";
+import { parseUserConfig } from "../../src/config/parse-user-config.js";
+import { KubeApiError } from "../../src/controller-runtime/kube-client.js";
+import { eventually } from "../support/async/eventually.js";
+import { crashLines } from "../support/controller/log.js";
 import {
   inferenceService,
   predictor,
   servingRuntime,
   userConfigYaml,
-} from "../fixtures/resilience/arbitraries.js";
-import { crashLines } from "../fixtures/resilience/controller-process.js";
-import { envCount, recordFigures } from "../fixtures/resilience/figures.js";
-import { inParallel } from "../fixtures/resilience/load.js";
-import { MeshCluster } from "../fixtures/resilience/mesh-cluster.js";
+} from "../support/resilience/arbitraries.js";
+import { envCount, recordFigures } from "../support/resilience/figures.js";
+import { forEachRetried } from "../support/resilience/load.js";
+import { MeshCluster } from "../support/resilience/mesh-cluster.js";
 
 const FUZZ_N = envCount("FUZZ_N", 1000);
 const SEED = envCount("FUZZ_SEED", 20261125);
@@ -113,7 +114,7 @@ describe(`bad input: ${FUZZ_N} generated resources and ${CONFIGS} configurations
           named.metadata = { ...named.metadata, name: `${prefix}-${i}`, namespace: cluster.namespace };
           return named;
         });
-        await inParallel(items, 8, async (object) => {
+        await forEachRetried(items, 8, async (object) => {
           const outcome: Outcome = { kind: type.kind, name: object.metadata?.name ?? "", object };
           try {
             await cluster.client.create(type, object);

@@ -8,18 +8,18 @@
  * outage. docs/reliability.md records a run at 2,000 and 60 s.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INFERENCE_SERVICES } from "../../src/controllers/shared/resource-types.js";
-import { crashLines } from "../fixtures/resilience/controller-process.js";
-import { envCount, recordFigures } from "../fixtures/resilience/figures.js";
+import { INFERENCE_SERVICES } from "../../src/apis/resource-types.js";
+import { crashLines } from "../support/controller/log.js";
+import { envCount, recordFigures } from "../support/resilience/figures.js";
 import {
   createInferenceServices,
   type ExpectedState,
-  inParallel,
+  forEachRetried,
   type LoadItem,
   loadPlan,
   until,
-} from "../fixtures/resilience/load.js";
-import { MeshCluster } from "../fixtures/resilience/mesh-cluster.js";
+} from "../support/resilience/load.js";
+import { MeshCluster } from "../support/resilience/mesh-cluster.js";
 
 const N = envCount("RESILIENCE_N", 300);
 const OUTAGE_MS = envCount("RESILIENCE_OUTAGE_S", 20) * 1000;
@@ -233,7 +233,7 @@ describe(`faults during a load of ${N} InferenceServices`, () => {
       await cluster.waitConverged(expected, CONVERGE_MS);
       for (const controller of cluster.controllers.filter((c) => c.isRunning())) await controller.stop();
       const doomed = [...expected.keys()].filter((_, i) => i % 7 === 3);
-      await inParallel(doomed, 8, (name) =>
+      await forEachRetried(doomed, 8, (name) =>
         cluster.client.delete(INFERENCE_SERVICES, name, cluster.namespace),
       );
       for (const name of doomed) expected.delete(name);
@@ -258,8 +258,8 @@ describe(`faults during a load of ${N} InferenceServices`, () => {
 
   it("no controller process crashed or wrote a crash line", () => {
     for (const controller of cluster.controllers) {
-      expect(controller.crashed(), controller.options.logFile).toBe(false);
-      expect(crashLines(controller.logLines()), controller.options.logFile).toEqual([]);
+      expect(controller.crashed(), controller.logFile).toBe(false);
+      expect(crashLines(controller.logLines()), controller.logFile).toEqual([]);
     }
   });
 });

@@ -3,18 +3,19 @@
  * over real gRPC behind the namespace's EndpointSlice), and malformed records under the registry's `vmodels/`
  * and `registry/` prefixes in its etcd (next to the emulator's own).
  */
+
 import { status } from "@grpc/grpc-js";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CORE_EVENTS, INFERENCE_SERVICES } from "../../src/apis/resource-types.js";
 import { MESSAGES } from "../../src/controllers/model/status.js";
-import { CORE_EVENTS, INFERENCE_SERVICES } from "../../src/controllers/shared/resource-types.js";
-import { REGISTRY_TABLE, VMODELS_TABLE } from "../../src/mesh/registry-watcher.js";
-import { eventually } from "../fixtures/controller/harness.js";
-import { crashLines } from "../fixtures/resilience/controller-process.js";
-import { FakeModelMesh } from "../fixtures/resilience/fake-model-mesh.js";
-import { recordFigures } from "../fixtures/resilience/figures.js";
-import { createInferenceServices, type ExpectedState, loadPlan } from "../fixtures/resilience/load.js";
-import { MeshCluster } from "../fixtures/resilience/mesh-cluster.js";
+import { REGISTRY_TABLE, VMODELS_TABLE } from "../../src/modelmesh-client/registry/registry-watcher.js";
+import { eventually } from "../support/async/eventually.js";
+import { crashLines } from "../support/controller/log.js";
+import { FakeModelMesh } from "../support/resilience/fake-model-mesh.js";
+import { recordFigures } from "../support/resilience/figures.js";
+import { createInferenceServices, type ExpectedState, loadPlan } from "../support/resilience/load.js";
+import { MeshCluster } from "../support/resilience/mesh-cluster.js";
 
 type Isvc = KubernetesObject & {
   status?: {

@@ -6,9 +6,9 @@
 import { randomUUID } from "node:crypto";
 import { Etcd3 } from "etcd3";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { etcdConnectionFromSecret } from "../../src/mesh/etcd-connection.js";
-import { type ModelEventKey, RegistryWatcher } from "../../src/mesh/registry-watcher.js";
-import { inParallel } from "../fixtures/resilience/load.js";
+import { etcdConnectionFromSecret } from "../../src/modelmesh-client/registry/etcd-connection.js";
+import { type ModelEventKey, RegistryWatcher } from "../../src/modelmesh-client/registry/registry-watcher.js";
+import { forEachRetried } from "../support/resilience/load.js";
 
 const MODELS = 10_000;
 /** A registry record as the emulator writes it for a loaded model (about 500 bytes). */
@@ -47,7 +47,7 @@ describe(`registry watcher with ${MODELS} registry records (beyond 4 MiB)`, () =
     controllerClient = new Etcd3(secret.value.options);
     defaultClient = new Etcd3({ hosts: endpoint });
     const ids = Array.from({ length: MODELS }, (_, i) => i);
-    await inParallel(ids, 32, (i) =>
+    await forEachRetried(ids, 32, (i) =>
       controllerClient
         .put(`${prefix}/registry/m${i}__isvc-${String(i).padStart(10, "0")}`)
         .value(record(i))

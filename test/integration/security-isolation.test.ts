@@ -5,6 +5,7 @@
  * outside what its scope allows, and Secrets read only by name. Also: no secret value in any log line at debug
  * level, and the webhook refuses TLS 1.0/1.1.
  */
+
 import { createServer } from "node:https";
 import tls from "node:tls";
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
@@ -15,23 +16,22 @@ import {
   INFERENCE_SERVICES,
   NAMESPACES,
   SECRETS,
+  SERVICES,
   SERVING_RUNTIMES,
-} from "../../src/controllers/shared/resource-types.js";
-import {
-  customRuntime,
-  eventually,
-  loadKubeConfig,
-  testClient,
-  userConfigMap,
-} from "../fixtures/controller/harness.js";
-import { recordFigures } from "../fixtures/resilience/figures.js";
+} from "../../src/apis/resource-types.js";
+import { eventually } from "../support/async/eventually.js";
+import { ETCD_SECRET_NAME, userConfigMap } from "../support/controller/user-config.js";
+import { loadKubeConfig, testClient } from "../support/kube/clients.js";
+import { createExactNamespace, namespaceObject } from "../support/kube/namespaces.js";
+import { recordFigures } from "../support/resilience/figures.js";
 import {
   createInferenceServices,
+  forEachRetried,
   inferenceService,
-  inParallel,
   loadPlan,
-} from "../fixtures/resilience/load.js";
-import { ETCD_SECRET, MeshCluster, RUNTIME, STORAGE_SECRET } from "../fixtures/resilience/mesh-cluster.js";
+} from "../support/resilience/load.js";
+import { MeshCluster, RUNTIME, STORAGE_SECRET } from "../support/resilience/mesh-cluster.js";
+import { customRuntime } from "../support/runtimes/custom-runtime.js";
 import {
   AUDIT_EVERYTHING,
   type AuditEntry,
@@ -39,21 +39,21 @@ import {
   openWatches,
   readAudit,
   selectedName,
-} from "../fixtures/security/audit.js";
-import { grantSecretNames } from "../fixtures/security/rbac.js";
+} from "../support/security/audit.js";
+import { grantSecretNames } from "../support/security/rbac.js";
 
 const WRITE_VERBS = new Set(["create", "update", "patch", "delete", "deletecollection"]);
 const TLS_SECRET = "mm-tls";
 
 function bystanderObjects(namespace: string): Array<[typeof SECRETS, KubernetesObject]> {
   return [
-    [NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } }],
+    [NAMESPACES, namespaceObject(namespace)],
     [
       SECRETS,
       {
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { name: ETCD_SECRET, namespace },
+        metadata: { name: ETCD_SECRET_NAME, namespace },
         stringData: { etcd_connection: "{}" },
       } as KubernetesObject,
     ],
@@ -80,7 +80,9 @@ describe("namespace scope, audited", () => {
     const expected = new Map(items.map((item) => [item.name, item.expected]));
     await cluster.waitConverged(expected, 120_000);
     const doomed = items.slice(0, 10).map((item) => item.name);
-    await inParallel(doomed, 4, (name) => cluster.client.delete(INFERENCE_SERVICES, name, cluster.namespace));
+    await forEachRetried(doomed, 4, (name) =>
+      cluster.client.delete(INFERENCE_SERVICES, name, cluster.namespace),
+    );
     for (const name of doomed) expected.delete(name);
     await cluster.waitConverged(expected, 120_000);
     // The webhook path: a runtime update the API server sends to the controller for review.
@@ -114,7 +116,7 @@ describe("namespace scope, audited", () => {
 
   it("read Secrets only in its namespace and only by name: each list and watch selects one name", () => {
     const secrets = entries.filter((e) => e.objectRef?.resource === "secrets");
-    const wanted = new Set([ETCD_SECRET, STORAGE_SECRET, TLS_SECRET]);
+    const wanted = new Set([ETCD_SECRET_NAME, STORAGE_SECRET, TLS_SECRET]);
     const gets = secrets.filter((e) => e.verb === "get");
     expect(gets.filter((e) => !wanted.has(e.objectRef?.name ?? "")).map(describeEntry)).toEqual([]);
     const collections = secrets.filter((e) => e.verb === "list" || e.verb === "watch");
@@ -134,7 +136,7 @@ describe("namespace scope, audited", () => {
     expect(collections.length).toBeGreaterThan(0);
     expect(unnamed.map(describeEntry)).toEqual([]);
     expect(outside.map(describeEntry)).toEqual([]);
-    expect([...new Set(collections.map(selectedName))].sort()).toEqual([ETCD_SECRET, STORAGE_SECRET]);
+    expect([...new Set(collections.map(selectedName))].sort()).toEqual([ETCD_SECRET_NAME, STORAGE_SECRET]);
     // The only Secret it writes in namespace scope is none: its namespace is the controller namespace.
     expect(writes.map(describeEntry)).toEqual([]);
   });
@@ -154,7 +156,7 @@ describe("namespace scope, audited", () => {
     expect((await list(`metadata.name=${STORAGE_SECRET}`)).items.map((s) => s.metadata?.name)).toEqual([
       STORAGE_SECRET,
     ]);
-    await expect(watch(`metadata.name=${ETCD_SECRET}`)).resolves.toBeUndefined();
+    await expect(watch(`metadata.name=${ETCD_SECRET_NAME}`)).resolves.toBeUndefined();
     await expect(list()).rejects.toMatchObject({ statusCode: 403 });
     await expect(watch()).rejects.toMatchObject({ statusCode: 403 });
     await expect(list(`metadata.name=${TLS_SECRET}`)).rejects.toMatchObject({ statusCode: 403 });
@@ -171,10 +173,10 @@ describe("namespace scope, audited", () => {
   });
 
   it("serves its webhook with TLS 1.2 or newer only", async () => {
-    const port = cluster.controllers[0]?.options.webhookPort;
+    const port = cluster.controllers[0]?.ports?.webhook;
     // The webhook stopped with the controller above: start another to probe it.
     const probe = await cluster.startController("tls-probe");
-    const probePort = probe.options.webhookPort ?? port ?? 0;
+    const probePort = probe.ports?.webhook ?? port ?? 0;
     const handshake = (options: tls.ConnectionOptions, target: number) =>
       new Promise<string>((resolve) => {
         const socket = tls.connect(
@@ -218,11 +220,7 @@ describe("cluster scope, audited: unlabelled namespaces are left alone", () => {
   beforeAll(async () => {
     cluster = await MeshCluster.start({ scope: "cluster", auditPolicy: AUDIT_EVERYTHING });
     for (const [type, object] of bystanderObjects(UNLABELLED)) await cluster.client.create(type, object);
-    await cluster.client.create(NAMESPACES, {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name: LABELLED, labels: { "modelmesh-enabled": "true" } },
-    });
+    await createExactNamespace(cluster.client, LABELLED, { "modelmesh-enabled": "true" });
     await cluster.client.create(SERVING_RUNTIMES, customRuntime("ServingRuntime", "rt-labelled", LABELLED));
     await cluster.startController();
     const items = loadPlan("cs", 20);
@@ -231,10 +229,7 @@ describe("cluster scope, audited: unlabelled namespaces are left alone", () => {
     // The labelled namespace is served: its Service appears (a write there is expected).
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      const services = await cluster.client.list(
-        { apiVersion: "v1", kind: "Service", plural: "services", namespaced: true },
-        { namespace: LABELLED },
-      );
+      const services = await cluster.client.list(SERVICES, { namespace: LABELLED });
       if (services.items.length > 0) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -276,9 +271,9 @@ describe("cluster scope, audited: unlabelled namespaces are left alone", () => {
       [...new Set(collections.map((e) => `${e.objectRef?.namespace}/${selectedName(e)}`))].sort(),
     ).toEqual(
       [
-        `${cluster.namespace}/${ETCD_SECRET}`,
+        `${cluster.namespace}/${ETCD_SECRET_NAME}`,
         `${cluster.namespace}/${STORAGE_SECRET}`,
-        `${LABELLED}/${ETCD_SECRET}`,
+        `${LABELLED}/${ETCD_SECRET_NAME}`,
         `${LABELLED}/${STORAGE_SECRET}`,
       ].sort(),
     );
@@ -314,11 +309,7 @@ describe("cluster scope, audited: Secrets are read while their namespace is serv
       auditPolicy: AUDIT_EVERYTHING,
     });
     user = `system:serviceaccount:${cluster.namespace}:modelmesh-controller`;
-    await cluster.client.create(NAMESPACES, {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name: TOGGLED },
-    });
+    await createExactNamespace(cluster.client, TOGGLED);
     await cluster.client.create(SECRETS, {
       apiVersion: "v1",
       kind: "Secret",
@@ -347,11 +338,11 @@ describe("cluster scope, audited: Secrets are read while their namespace is serv
       { metadata: { labels: { "modelmesh-enabled": "true" } } },
     );
     await until(
-      () => watching(TOGGLED).join() === [ETCD_SECRET, STORAGE_SECRET].join(),
+      () => watching(TOGGLED).join() === [ETCD_SECRET_NAME, STORAGE_SECRET].join(),
       "watches of the labelled namespace's etcd and storage Secrets",
     );
     // Served with a runtime: the controller writes its etcd Secret copy there.
-    await eventually(() => cluster.client.get(SECRETS, ETCD_SECRET, TOGGLED), "the etcd Secret copy");
+    await eventually(() => cluster.client.get(SECRETS, ETCD_SECRET_NAME, TOGGLED), "the etcd Secret copy");
 
     await cluster.client.mergePatch(
       NAMESPACES,
@@ -362,7 +353,7 @@ describe("cluster scope, audited: Secrets are read while their namespace is serv
     // It still removes what it wrote there, from what it last saw, without reading the namespace again.
     await eventually(
       async () =>
-        (await cluster.client.get(SECRETS, ETCD_SECRET, TOGGLED)) === undefined ? true : undefined,
+        (await cluster.client.get(SECRETS, ETCD_SECRET_NAME, TOGGLED)) === undefined ? true : undefined,
       "the etcd Secret copy removed",
     );
     const requestsWhenStopped = secretCollections(TOGGLED).length;
@@ -410,7 +401,7 @@ describe("cluster scope, audited: Secrets are read while their namespace is serv
     );
     expect(claims).toEqual(["claim-other"]);
     await until(
-      () => watching(cluster.namespace).join() === [ETCD_SECRET, OTHER_STORAGE].sort().join(),
+      () => watching(cluster.namespace).join() === [ETCD_SECRET_NAME, OTHER_STORAGE].sort().join(),
       "the watch of the old storage Secret to end and the new one's to run",
     );
     expect(cluster.controllers).toEqual([controller]);
@@ -478,7 +469,7 @@ describe("no secret value in any log line (debug logging)", () => {
     );
     await cluster.client.mergePatch(
       SECRETS,
-      { namespace: cluster.namespace, name: ETCD_SECRET },
+      { namespace: cluster.namespace, name: ETCD_SECRET_NAME },
       { stringData: { extra: MARKERS.etcdPassword } },
     );
     await new Promise((resolve) => setTimeout(resolve, 10_000));

@@ -5,7 +5,7 @@
  */
 import type { V1PolicyRule } from "@kubernetes/client-node";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CHART, helm, helmBinary, kustomize, parseObjects } from "../support/install.js";
+import { CHART, helm, helmBinary, kustomize, parseObjects } from "../support/install/install.js";
 
 type Role = { kind: string; metadata: { name: string }; rules: V1PolicyRule[] };
 

@@ -1,18 +1,16 @@
+/**
+ * The CustomResourceDefinitions this project ships, generated from the zod schemas (`npm run generate:crds`).
+ */
 import { stringify } from "yaml";
 import type { z } from "zod";
 import {
-  KIND_CLUSTER_SERVING_RUNTIME,
-  KIND_INFERENCE_SERVICE,
-  KIND_PREDICTOR,
-  KIND_SERVING_RUNTIME,
-  PLURAL_CLUSTER_SERVING_RUNTIMES,
-  PLURAL_INFERENCE_SERVICES,
-  PLURAL_PREDICTORS,
-  PLURAL_SERVING_RUNTIMES,
-  SERVING_GROUP,
-  V1ALPHA1,
-  V1BETA1,
-} from "../serving/group.js";
+  CLUSTER_SERVING_RUNTIMES,
+  INFERENCE_SERVICES,
+  PREDICTORS,
+  type ResourceType,
+  SERVING_RUNTIMES,
+} from "../resource-types.js";
+import { SERVING_GROUP } from "../serving/group.js";
 import { PredictorSchema } from "../serving/v1alpha1/predictor.js";
 import { ClusterServingRuntimeSchema, ServingRuntimeSchema } from "../serving/v1alpha1/serving-runtime.js";
 import { InferenceServiceSchema } from "../serving/v1beta1/inference-service.js";
@@ -49,24 +47,28 @@ const RUNTIME_COLUMNS: PrinterColumn[] = [
   AGE,
 ];
 
+/** A CRD's kind, plural, scope and version, from the one table of kinds. */
+function servedAs(type: ResourceType): Pick<CrdSource, "kind" | "plural" | "scope" | "version"> {
+  return {
+    kind: type.kind,
+    plural: type.plural,
+    scope: type.namespaced ? "Namespaced" : "Cluster",
+    version: type.apiVersion.split("/")[1] ?? "",
+  };
+}
+
 /** Every CRD this project ships, in file-name order. */
 export const CRD_SOURCES: CrdSource[] = [
   {
-    kind: KIND_CLUSTER_SERVING_RUNTIME,
-    plural: PLURAL_CLUSTER_SERVING_RUNTIMES,
-    scope: "Cluster",
-    version: V1ALPHA1,
+    ...servedAs(CLUSTER_SERVING_RUNTIMES),
     schema: ClusterServingRuntimeSchema,
     printerColumns: RUNTIME_COLUMNS,
     statusSubresource: false,
     sharedWithKServe: true,
   },
   {
-    kind: KIND_INFERENCE_SERVICE,
-    plural: PLURAL_INFERENCE_SERVICES,
+    ...servedAs(INFERENCE_SERVICES),
     shortNames: ["isvc"],
-    scope: "Namespaced",
-    version: V1BETA1,
     schema: InferenceServiceSchema,
     printerColumns: [
       { name: "URL", type: "string", jsonPath: ".status.url" },
@@ -97,10 +99,7 @@ export const CRD_SOURCES: CrdSource[] = [
     sharedWithKServe: true,
   },
   {
-    kind: KIND_PREDICTOR,
-    plural: PLURAL_PREDICTORS,
-    scope: "Namespaced",
-    version: V1ALPHA1,
+    ...servedAs(PREDICTORS),
     schema: PredictorSchema,
     printerColumns: [
       { name: "Type", type: "string", jsonPath: ".spec.modelType.name" },
@@ -114,10 +113,7 @@ export const CRD_SOURCES: CrdSource[] = [
     sharedWithKServe: false,
   },
   {
-    kind: KIND_SERVING_RUNTIME,
-    plural: PLURAL_SERVING_RUNTIMES,
-    scope: "Namespaced",
-    version: V1ALPHA1,
+    ...servedAs(SERVING_RUNTIMES),
     schema: ServingRuntimeSchema,
     printerColumns: RUNTIME_COLUMNS,
     statusSubresource: false,

@@ -1,5 +1,7 @@
+/** Kubernetes' own OpenAPI definitions, inlined into the CRD schemas where a zod schema names one. */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { isRecord } from "../../lib/is-record.js";
 
 /** Where scripts/fetch-k8s-openapi.ts stores the Kubernetes definitions (relative to the repository root). */
 export const KUBERNETES_OPENAPI_PATH = "src/apis/kubernetes-openapi.json";
@@ -76,7 +78,7 @@ export function loadKubernetesOpenApi(repoRoot: string): KubernetesOpenApi {
 }
 
 function isSchema(value: unknown): value is JsonSchema {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return isRecord(value);
 }
 
 /** The single `$ref` of a node (`$ref` directly, or the `allOf: [{$ref}]` wrapping of OpenAPI v3). */
@@ -152,7 +154,10 @@ function inlineDefinition(
   return structural(openapi, definition, listMapKeys, [...trail, name]);
 }
 
-/** The structural schema of a Kubernetes definition (for example `io.k8s.api.core.v1.Container`), fully inlined. */
+/**
+ * The structural schema of a Kubernetes definition (for example `io.k8s.api.core.v1.Container`), fully
+ * inlined.
+ */
 export function embedKubernetesDefinition(openapi: KubernetesOpenApi, name: string): JsonSchema {
   return inlineDefinition(openapi, name, NO_KEYS, []);
 }

@@ -1,4 +1,6 @@
+/** A zod schema as a CRD's structural OpenAPI schema, in controller-gen's shape. */
 import { z } from "zod";
+import { isRecord } from "../../lib/is-record.js";
 import { KUBERNETES_DEFINITION_KEY, OBJECT_METADATA_KEY } from "../kubernetes.js";
 import {
   embedKubernetesDefinition,
@@ -10,14 +12,16 @@ import {
 const DROPPED_KEYWORDS = new Set(["$schema", "const", "propertyNames", "id"]);
 
 function isSchema(value: unknown): value is JsonSchema {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return isRecord(value);
 }
 
 function sortedKeys(object: JsonSchema): JsonSchema {
   return Object.fromEntries(Object.entries(object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** Turns one node of zod's JSON Schema into a node of a structural schema (keys sorted, like controller-gen). */
+/**
+ * Turns one node of zod's JSON Schema into a node of a structural schema (keys sorted, like controller-gen).
+ */
 function toStructural(node: JsonSchema, openapi: KubernetesOpenApi): JsonSchema {
   const definition = node[KUBERNETES_DEFINITION_KEY];
   if (typeof definition === "string") {

@@ -84,7 +84,7 @@ describe("convertInferenceService: new form (spec.predictor.model)", () => {
       },
     },
   ])("$title", ({ input, spec }) => {
-    expect(convertInferenceService(input)).toStrictEqual({ ok: true, spec });
+    expect(convertInferenceService(input)).toStrictEqual({ ok: true, value: spec });
   });
 
   it.each([
@@ -111,7 +111,7 @@ describe("convertInferenceService: old form (framework fields)", () => {
     (framework) => {
       expect(convertInferenceService(isvc({ [framework]: { storageUri: "s3://b/p" } }))).toStrictEqual({
         ok: true,
-        spec: { modelType: { name: framework }, path: "", storage },
+        value: { modelType: { name: framework }, path: "", storage },
       });
     },
   );
@@ -127,7 +127,7 @@ describe("convertInferenceService: old form (framework fields)", () => {
   ])("precedence: %j gives %s", (frameworks, winner) => {
     const predictor = Object.fromEntries(frameworks.map((f) => [f, { storageUri: "s3://b/p" }]));
     const result = convertInferenceService(isvc(predictor));
-    expect(result.ok && result.spec.modelType).toStrictEqual({ name: winner });
+    expect(result.ok && result.value.modelType).toStrictEqual({ name: winner });
   });
 
   it("takes the runtime from the annotation and the protocol from the framework spec", () => {
@@ -141,7 +141,7 @@ describe("convertInferenceService: old form (framework fields)", () => {
     );
     expect(result).toStrictEqual({
       ok: true,
-      spec: {
+      value: {
         modelType: { name: "tensorflow" },
         path: "",
         storage,
@@ -168,7 +168,7 @@ describe("convertInferenceService: storage", () => {
     const result = convertInferenceService(
       isvc({ model: { modelFormat: { name: "m" }, ...model } }, annotations),
     );
-    return result.ok ? result.spec.storage : result.error;
+    return result.ok ? result.value.storage : result.error;
   };
 
   it.each([

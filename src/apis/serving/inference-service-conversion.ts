@@ -1,5 +1,10 @@
+/**
+ * A ModelMesh InferenceService as the internal predictor spec, and which InferenceServices belong to
+ * ModelMesh.
+ */
 import { z } from "zod";
-import { isRecord } from "../kubernetes.js";
+import { isRecord } from "../../lib/is-record.js";
+import { fail, ok, type Result } from "../../lib/result.js";
 import {
   DEPLOYMENT_MODE_ANNOTATION,
   DEPLOYMENT_MODE_MODEL_MESH,
@@ -15,9 +20,6 @@ import {
   IsvcPredictorSpecSchema,
   type IsvcStorageSpec,
 } from "./v1beta1/inference-service.js";
-
-/** Outcome of turning an InferenceService into the internal predictor spec; never thrown. */
-export type InferenceServiceConversion = { ok: true; spec: PredictorSpec } | { ok: false; error: string };
 
 /** Framework fields ModelMesh recognises in the old form, in the order that decides which one wins. */
 export const MODEL_MESH_FRAMEWORK_PRECEDENCE = [
@@ -48,7 +50,10 @@ function namesOf(isvc: unknown): { name: string; namespacedName: string } {
   return { name, namespacedName: `${namespace}/${name}` };
 }
 
-/** Only InferenceServices annotated `serving.kserve.io/deploymentMode: ModelMesh` (exactly) belong to ModelMesh. */
+/**
+ * Only InferenceServices annotated `serving.kserve.io/deploymentMode: ModelMesh` (exactly) belong to
+ * ModelMesh.
+ */
 export function isModelMeshInferenceService(isvc: InferenceService): boolean {
   return annotationsOf(isvc)[DEPLOYMENT_MODE_ANNOTATION] === DEPLOYMENT_MODE_MODEL_MESH;
 }
@@ -58,42 +63,35 @@ interface UriStorage {
   parameters: Record<string, string>;
 }
 
-function storageFromUri(
-  uri: ParsedStorageUri,
-  namespacedName: string,
-): { ok: true; value: UriStorage } | { ok: false; error: string } {
+function storageFromUri(uri: ParsedStorageUri, namespacedName: string): Result<UriStorage> {
   const trimmedPath = uri.path.replace(/^\//, "");
   switch (uri.scheme) {
     case "pvc":
-      return { ok: true, value: { path: trimmedPath, parameters: { type: "pvc", name: uri.host } } };
+      return ok({ path: trimmedPath, parameters: { type: "pvc", name: uri.host } });
     case "s3":
-      return { ok: true, value: { path: trimmedPath, parameters: { type: "s3", bucket: uri.host } } };
+      return ok({ path: trimmedPath, parameters: { type: "s3", bucket: uri.host } });
     case "gs":
-      return { ok: true, value: { path: trimmedPath, parameters: { type: "gcs", bucket: uri.host } } };
+      return ok({ path: trimmedPath, parameters: { type: "gcs", bucket: uri.host } });
     case "http":
     case "https": {
       if (uri.host.endsWith(AZURE_BLOB_HOST_SUFFIX)) {
         const [container = "", ...rest] = trimmedPath.split("/");
         const accountName = uri.host.split(".")[0] ?? "";
-        return {
-          ok: true,
-          value: {
-            path: rest.join("/"),
-            parameters: { type: "azure", account_name: accountName, container },
-          },
-        };
+        return ok({
+          path: rest.join("/"),
+          parameters: { type: "azure", account_name: accountName, container },
+        });
       }
       const userinfo = uri.userinfo !== undefined ? `${uri.userinfo}@` : "";
       const query = uri.rawQuery !== undefined ? `?${uri.rawQuery}` : "";
       const fragment = uri.rawFragment ? `#${uri.rawFragment}` : "";
       const url = `${uri.scheme}://${userinfo}${uri.rawHost}${query}${fragment}`;
-      return { ok: true, value: { path: trimmedPath, parameters: { type: "http", url } } };
+      return ok({ path: trimmedPath, parameters: { type: "http", url } });
     }
     default:
-      return {
-        ok: false,
-        error: `the InferenceService ${namespacedName} has an unsupported storageUri scheme ${uri.scheme}`,
-      };
+      return fail(
+        `the InferenceService ${namespacedName} has an unsupported storageUri scheme ${uri.scheme}`,
+      );
   }
 }
 
@@ -101,33 +99,28 @@ function buildStorage(
   extension: { storageUri?: string | undefined; storage?: IsvcStorageSpec | undefined },
   annotations: Record<string, string>,
   namespacedName: string,
-): { ok: true; storage: StorageSpec } | { ok: false; error: string } {
+): Result<StorageSpec> {
   const { storageUri, storage } = extension;
   let modelPath: string;
   let uriParameters: Record<string, string> = {};
   if (storageUri === undefined) {
     if (storage?.path === undefined) {
-      return {
-        ok: false,
-        error: `the InferenceService ${namespacedName} must have either the storageUri or the storage.path`,
-      };
+      return fail(
+        `the InferenceService ${namespacedName} must have either the storageUri or the storage.path`,
+      );
     }
     modelPath = storage.path;
   } else {
     if (storage?.path !== undefined) {
-      return {
-        ok: false,
-        error: `the InferenceService ${namespacedName} cannot have both the storageUri and the storage.path`,
-      };
+      return fail(
+        `the InferenceService ${namespacedName} cannot have both the storageUri and the storage.path`,
+      );
     }
     const parsed = parseStorageUri(storageUri);
     if (!parsed.ok) {
-      return {
-        ok: false,
-        error: `could not parse storageUri in InferenceService ${namespacedName}: ${parsed.error}`,
-      };
+      return fail(`could not parse storageUri in InferenceService ${namespacedName}: ${parsed.error}`);
     }
-    const fromUri = storageFromUri(parsed.uri, namespacedName);
+    const fromUri = storageFromUri(parsed.value, namespacedName);
     if (!fromUri.ok) return fromUri;
     modelPath = fromUri.value.path;
     uriParameters = fromUri.value.parameters;
@@ -137,32 +130,28 @@ function buildStorage(
   const parameters = { ...(storage?.parameters ?? {}), ...uriParameters };
   const key = storage?.key ?? annotations[SECRET_KEY_ANNOTATION];
   const schemaPath = storage?.schemaPath ?? annotations[SCHEMA_PATH_ANNOTATION];
-  return {
-    ok: true,
-    storage: {
-      path: modelPath,
-      ...(schemaPath !== undefined && { schemaPath }),
-      parameters,
-      ...(key !== undefined && { key }),
-    },
-  };
+  return ok({
+    path: modelPath,
+    ...(schemaPath !== undefined && { schemaPath }),
+    parameters,
+    ...(key !== undefined && { key }),
+  });
 }
 
 /**
- * Converts a ModelMesh InferenceService into the internal predictor spec (reference §1.4): the new form
+ * Converts a ModelMesh InferenceService into the internal predictor spec (upstream's `pkg/predictor_source/inferenceservice_registry.go BuildBasePredictorFromInferenceService`): the new form
  * (`spec.predictor.model`) or the old framework form, plus storage from `storageUri` or `storage.path`.
  * Any input, however malformed, yields a result rather than an exception.
  */
-export function convertInferenceService(isvc: InferenceService): InferenceServiceConversion {
+export function convertInferenceService(isvc: InferenceService): Result<PredictorSpec> {
   const { name, namespacedName } = namesOf(isvc);
   const annotations = annotationsOf(isvc);
   const rawSpec: Record<string, unknown> = isRecord(isvc) && isRecord(isvc.spec) ? isvc.spec : {};
   const parsedPredictor = IsvcPredictorSpecSchema.safeParse(rawSpec.predictor);
   if (!parsedPredictor.success) {
-    return {
-      ok: false,
-      error: `the InferenceService ${namespacedName} has an invalid spec.predictor: ${z.prettifyError(parsedPredictor.error).replaceAll("\n", " ")}`,
-    };
+    return fail(
+      `the InferenceService ${namespacedName} has an invalid spec.predictor: ${z.prettifyError(parsedPredictor.error).replaceAll("\n", " ")}`,
+    );
   }
   const predictor = parsedPredictor.data;
   const framework = MODEL_MESH_FRAMEWORK_PRECEDENCE.find((candidate) => predictor[candidate] !== undefined);
@@ -173,16 +162,14 @@ export function convertInferenceService(isvc: InferenceService): InferenceServic
   if (predictor.model !== undefined) {
     const { model } = predictor;
     if (framework !== undefined) {
-      return {
-        ok: false,
-        error: `the InferenceService ${name} cannot have both the model spec and a framework spec (${framework})`,
-      };
+      return fail(
+        `the InferenceService ${name} cannot have both the model spec and a framework spec (${framework})`,
+      );
     }
     if (runtimeAnnotation !== undefined) {
-      return {
-        ok: false,
-        error: `the InferenceService ${name} cannot have both the model spec and the runtime annotation ${SERVING_RUNTIME_ANNOTATION}`,
-      };
+      return fail(
+        `the InferenceService ${name} cannot have both the model spec and the runtime annotation ${SERVING_RUNTIME_ANNOTATION}`,
+      );
     }
     // Without a model format, upstream's Go zero value: an empty name (a runtime named by `model.runtime` still
     // places the model, since the type label is then `rt:<runtime>`).
@@ -200,7 +187,7 @@ export function convertInferenceService(isvc: InferenceService): InferenceServic
   } else {
     const frameworkSpec = framework === undefined ? undefined : predictor[framework];
     if (framework === undefined || frameworkSpec === undefined) {
-      return { ok: false, error: "no valid InferenceService predictor framework found" };
+      return fail("no valid InferenceService predictor framework found");
     }
     spec = {
       modelType: { name: framework },
@@ -215,14 +202,11 @@ export function convertInferenceService(isvc: InferenceService): InferenceServic
   if (!storage.ok) return storage;
   const { modelType, path, runtime, protocolVersion } = spec;
   // Field order follows the upstream struct, which the model-id hash serialises in.
-  return {
-    ok: true,
-    spec: {
-      modelType,
-      path,
-      storage: storage.storage,
-      ...(runtime !== undefined && { runtime }),
-      ...(protocolVersion !== undefined && { protocolVersion }),
-    },
-  };
+  return ok({
+    modelType,
+    path,
+    storage: storage.value,
+    ...(runtime !== undefined && { runtime }),
+    ...(protocolVersion !== undefined && { protocolVersion }),
+  });
 }

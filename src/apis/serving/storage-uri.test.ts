@@ -21,7 +21,7 @@ describe("parseStorageUri (Go net/url semantics)", () => {
     ["", { scheme: "", host: "", rawHost: "", path: "" }],
     ["gs://[::1]:80/x", { scheme: "gs", host: "[::1]:80", rawHost: "[::1]:80", path: "/x" }],
   ])("%s", (raw, uri) => {
-    expect(parseStorageUri(raw)).toStrictEqual({ ok: true, uri });
+    expect(parseStorageUri(raw)).toStrictEqual({ ok: true, value: uri });
   });
 
   it.each([
@@ -42,7 +42,7 @@ describe("parseStorageUri (Go net/url semantics)", () => {
   it("refuses a colon in the first segment of a scheme-less URI", () => {
     expect(parseStorageUri("./a:b")).toStrictEqual({
       ok: true,
-      uri: { scheme: "", host: "", rawHost: "", path: "./a:b" },
+      value: { scheme: "", host: "", rawHost: "", path: "./a:b" },
     });
     expect(parseStorageUri("1a:b")).toStrictEqual({
       ok: false,

@@ -2,6 +2,7 @@
  * Parses a storageUri the way Go's `net/url.Parse` does, for the parts the InferenceService conversion uses,
  * so that scheme, host, decoded path and errors match what the upstream controller produced.
  */
+import { fail, ok, type Result } from "../../lib/result.js";
 
 export interface ParsedStorageUri {
   /** Lower-cased scheme, `""` when the URI has none. */
@@ -20,8 +21,6 @@ export interface ParsedStorageUri {
   rawFragment?: string;
 }
 
-export type StorageUriParseResult = { ok: true; uri: ParsedStorageUri } | { ok: false; error: string };
-
 const goQuote = (text: string) => JSON.stringify(text);
 
 const HEX = /^[0-9a-fA-F]$/;
@@ -32,16 +31,14 @@ function isAsciiAlphanumeric(char: string): boolean {
   return /^[a-zA-Z0-9]$/.test(char);
 }
 
-type Decoded = { ok: true; text: string } | { ok: false; error: string };
-
-function percentDecode(text: string, mode: "path" | "host" | "fragment"): Decoded {
+function percentDecode(text: string, mode: "path" | "host" | "fragment"): Result<string> {
   const bytes: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const char = text.charAt(i);
     if (char === "%") {
       const sequence = text.slice(i, i + 3);
       if (sequence.length < 3 || !HEX.test(sequence.charAt(1)) || !HEX.test(sequence.charAt(2))) {
-        return { ok: false, error: `invalid URL escape ${goQuote(sequence)}` };
+        return fail(`invalid URL escape ${goQuote(sequence)}`);
       }
       bytes.push(Number.parseInt(sequence.slice(1), 16));
       i += 2;
@@ -49,32 +46,30 @@ function percentDecode(text: string, mode: "path" | "host" | "fragment"): Decode
     }
     if (mode === "host" && char.charCodeAt(0) < 0x80 && !isAsciiAlphanumeric(char)) {
       if (!HOST_SAFE_PUNCTUATION.has(char)) {
-        return { ok: false, error: `invalid character ${goQuote(char)} in host name` };
+        return fail(`invalid character ${goQuote(char)} in host name`);
       }
     }
     bytes.push(...Buffer.from(char, "utf8"));
   }
-  return { ok: true, text: Buffer.from(bytes).toString("utf8") };
+  return ok(Buffer.from(bytes).toString("utf8"));
 }
 
 /** Splits `scheme:rest`; `scheme` is empty when the text does not start with one. */
-function splitScheme(
-  text: string,
-): { ok: true; scheme: string; rest: string } | { ok: false; error: string } {
+function splitScheme(text: string): Result<{ scheme: string; rest: string }> {
   for (let i = 0; i < text.length; i++) {
     const char = text.charAt(i);
     if (/[a-zA-Z]/.test(char)) continue;
     if (/[0-9+.-]/.test(char)) {
-      if (i === 0) return { ok: true, scheme: "", rest: text };
+      if (i === 0) return ok({ scheme: "", rest: text });
       continue;
     }
     if (char === ":") {
-      if (i === 0) return { ok: false, error: "missing protocol scheme" };
-      return { ok: true, scheme: text.slice(0, i).toLowerCase(), rest: text.slice(i + 1) };
+      if (i === 0) return fail("missing protocol scheme");
+      return ok({ scheme: text.slice(0, i).toLowerCase(), rest: text.slice(i + 1) });
     }
-    return { ok: true, scheme: "", rest: text };
+    return ok({ scheme: "", rest: text });
   }
-  return { ok: true, scheme: "", rest: text };
+  return ok({ scheme: "", rest: text });
 }
 
 function isControlCharacter(char: string): boolean {
@@ -86,18 +81,18 @@ function validPort(port: string): boolean {
   return port === "" || /^[0-9]+$/.test(port);
 }
 
-function parseHost(host: string): Decoded {
+function parseHost(host: string): Result<string> {
   if (host.startsWith("[")) {
     const close = host.lastIndexOf("]");
-    if (close < 0) return { ok: false, error: "missing ']' in host" };
+    if (close < 0) return fail("missing ']' in host");
     const afterBracket = host.slice(close + 1);
     if (afterBracket !== "" && !(afterBracket.startsWith(":") && validPort(afterBracket.slice(1)))) {
-      return { ok: false, error: `invalid port ${goQuote(afterBracket)} after host` };
+      return fail(`invalid port ${goQuote(afterBracket)} after host`);
     }
   } else {
     const colon = host.lastIndexOf(":");
     if (colon >= 0 && !validPort(host.slice(colon + 1))) {
-      return { ok: false, error: `invalid port ${goQuote(host.slice(colon))} after host` };
+      return fail(`invalid port ${goQuote(host.slice(colon))} after host`);
     }
   }
   return percentDecode(host, "host");
@@ -111,26 +106,23 @@ function validUserinfo(userinfo: string): boolean {
   return true;
 }
 
-export function parseStorageUri(raw: string): StorageUriParseResult {
-  const fail = (error: string): StorageUriParseResult => ({
-    ok: false,
-    error: `parse ${goQuote(raw)}: ${error}`,
-  });
+export function parseStorageUri(raw: string): Result<ParsedStorageUri> {
+  const invalid = (error: string) => fail(`parse ${goQuote(raw)}: ${error}`);
   // Go rejects ASCII control characters (and DEL) anywhere in the URL.
-  if ([...raw].some(isControlCharacter)) return fail("net/url: invalid control character in URL");
+  if ([...raw].some(isControlCharacter)) return invalid("net/url: invalid control character in URL");
 
   const hashAt = raw.indexOf("#");
   const beforeFragment = hashAt < 0 ? raw : raw.slice(0, hashAt);
   const rawFragment = hashAt < 0 ? undefined : raw.slice(hashAt + 1);
   if (rawFragment !== undefined) {
     const fragment = percentDecode(rawFragment, "fragment");
-    if (!fragment.ok) return fail(fragment.error);
+    if (!fragment.ok) return invalid(fragment.error);
   }
 
   const split = splitScheme(beforeFragment);
-  if (!split.ok) return fail(split.error);
-  const { scheme } = split;
-  let rest = split.rest;
+  if (!split.ok) return invalid(split.error);
+  const { scheme } = split.value;
+  let rest = split.value.rest;
 
   let rawQuery: string | undefined;
   const questionAt = rest.indexOf("?");
@@ -146,9 +138,9 @@ export function parseStorageUri(raw: string): StorageUriParseResult {
   };
 
   if (!rest.startsWith("/")) {
-    if (scheme !== "") return { ok: true, uri: { ...base, host: "", rawHost: "", path: "" } }; // opaque, e.g. "s3:bucket"
+    if (scheme !== "") return ok({ ...base, host: "", rawHost: "", path: "" }); // opaque, e.g. "s3:bucket"
     const firstSegment = rest.split("/", 1)[0] ?? "";
-    if (firstSegment.includes(":")) return fail("first path segment in URL cannot contain colon");
+    if (firstSegment.includes(":")) return invalid("first path segment in URL cannot contain colon");
   }
 
   let userinfo: string | undefined;
@@ -163,18 +155,15 @@ export function parseStorageUri(raw: string): StorageUriParseResult {
     const hostText = atAt < 0 ? authority : authority.slice(atAt + 1);
     if (atAt >= 0) {
       userinfo = authority.slice(0, atAt);
-      if (!validUserinfo(userinfo)) return fail("net/url: invalid userinfo");
+      if (!validUserinfo(userinfo)) return invalid("net/url: invalid userinfo");
     }
     const parsedHost = parseHost(hostText);
-    if (!parsedHost.ok) return fail(parsedHost.error);
-    host = parsedHost.text;
+    if (!parsedHost.ok) return invalid(parsedHost.error);
+    host = parsedHost.value;
     rawHost = hostText;
   }
 
   const path = percentDecode(rest, "path");
-  if (!path.ok) return fail(path.error);
-  return {
-    ok: true,
-    uri: { ...base, ...(userinfo !== undefined && { userinfo }), host, rawHost, path: path.text },
-  };
+  if (!path.ok) return invalid(path.error);
+  return ok({ ...base, ...(userinfo !== undefined && { userinfo }), host, rawHost, path: path.value });
 }

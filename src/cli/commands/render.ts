@@ -3,12 +3,9 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml, stringify } from "yaml";
-import {
-  parseUserConfig,
-  parseUserConfigYaml,
-  type UserConfigResult,
-} from "../../config/parse-user-config.js";
+import { parseUserConfig, parseUserConfigYaml, type UserConfig } from "../../config/parse-user-config.js";
 import { defaultServingConfig, effectiveEtcdSecretName } from "../../config/serving-config.js";
+import { fail, ok, type Result } from "../../lib/result.js";
 import { type Command, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE } from "../io.js";
 import { renderObjects } from "../render-objects.js";
 import { type ReadResult, readRuntimeDocuments } from "../runtime-documents.js";
@@ -45,7 +42,7 @@ function yamlFilesUnder(path: string): string[] {
 }
 
 /** A config file holds either `config.yaml` itself or the ConfigMap carrying it. */
-function loadConfig(text: string): UserConfigResult {
+function loadConfig(text: string): Result<UserConfig> {
   let document: unknown;
   try {
     document = parseYaml(text);
@@ -63,11 +60,11 @@ function loadConfig(text: string): UserConfigResult {
   );
 }
 
-function readText(path: string): { ok: true; text: string } | { ok: false; error: string } {
+function readText(path: string): Result<string> {
   try {
-    return { ok: true, text: readFileSync(path, "utf8") };
+    return ok(readFileSync(path, "utf8"));
   } catch (error) {
-    return { ok: false, error: `cannot read ${path}: ${(error as NodeJS.ErrnoException).message}` };
+    return fail(`cannot read ${path}: ${(error as NodeJS.ErrnoException).message}`);
   }
 }
 
@@ -107,13 +104,13 @@ export const renderCommand: Command = {
         io.stderr(`${text.error}\n`);
         return EXIT_INVALID_INPUT;
       }
-      const loaded = loadConfig(text.text);
+      const loaded = loadConfig(text.value);
       if (!loaded.ok) {
         io.stderr(`${values.config}: ${loaded.error}\n`);
         return EXIT_INVALID_INPUT;
       }
-      config = loaded.config;
-      for (const key of loaded.unknownKeys)
+      config = loaded.value.config;
+      for (const key of loaded.value.unknownKeys)
         io.stderr(`${values.config}: ignoring unknown config key ${key}\n`);
     }
 
@@ -129,7 +126,7 @@ export const renderCommand: Command = {
       }
       for (const file of files) {
         const text = readText(file);
-        if (text.ok) readRuntimeDocuments(text.text, file, read);
+        if (text.ok) readRuntimeDocuments(text.value, file, read);
         else read.errors.push(text.error);
       }
     }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { RUN_OPTIONS } from "../../../test/support/run-options.js";
+import { RUN_OPTIONS } from "../../../test/support/controller/run-options.js";
 import { deploymentFromPodName, parseAddress, parseRunOptions, runCommand } from "./run.js";
 
 describe("modelmesh-serving run options", () => {
   it("defaults to upstream's addresses, no leader election and cluster scope", () => {
     const parsed = parseRunOptions([], {});
     expect(parsed).toEqual({
-      ok: true,
+      kind: "run",
       options: {
         kubeconfig: undefined,
         metrics: { host: undefined, port: 8080 },
@@ -49,7 +49,7 @@ describe("modelmesh-serving run options", () => {
       },
     );
     expect(parsed).toMatchObject({
-      ok: true,
+      kind: "run",
       options: {
         leaderElection: {
           type: "lease",
@@ -75,7 +75,7 @@ describe("modelmesh-serving run options", () => {
       POD_NAMESPACE: "mm",
     });
     expect(parsed).toMatchObject({
-      ok: true,
+      kind: "run",
       options: {
         leaderElection: {
           type: "life",
@@ -86,8 +86,7 @@ describe("modelmesh-serving run options", () => {
       },
     });
     expect(parseRunOptions(["--enable-leader-election", "--leader-elect-type", "life"], {})).toMatchObject({
-      ok: false,
-      invalidInput: true,
+      kind: "input",
     });
   });
 
@@ -113,24 +112,27 @@ describe("modelmesh-serving run options", () => {
         ],
         {},
       ),
-    ).toMatchObject({ ok: false });
+    ).toMatchObject({ kind: "usage" });
   });
 
   it("prefers CONTROLLER_DEPLOYMENT over the pod name", () => {
     const parsed = parseRunOptions([], { CONTROLLER_DEPLOYMENT: "explicit", POD_NAME: "a-b-c" });
-    expect(parsed).toMatchObject({ ok: true, options: { controllerDeploymentName: "explicit" } });
+    expect(parsed).toMatchObject({ kind: "run", options: { controllerDeploymentName: "explicit" } });
     expect(deploymentFromPodName("modelmesh-controller-6c9f-abcde")).toBe("modelmesh-controller");
     expect(deploymentFromPodName("standalone")).toBeUndefined();
   });
 
   it("refuses bad values with the flag's name", () => {
     expect(parseRunOptions(["--workers", "0"], {})).toEqual({
-      ok: false,
+      kind: "usage",
       error: '--workers: expected a positive integer, got "0"',
     });
-    expect(parseRunOptions(["--metrics-addr", "localhost:http"], {})).toMatchObject({ ok: false });
-    expect(parseRunOptions(["--no-such-flag"], {})).toMatchObject({ ok: false });
-    expect(parseAddress("metrics-addr", "[::1]:8080")).toEqual({ host: "::1", port: 8080 });
+    expect(parseRunOptions(["--metrics-addr", "localhost:http"], {})).toMatchObject({ kind: "usage" });
+    expect(parseRunOptions(["--no-such-flag"], {})).toMatchObject({ kind: "usage" });
+    expect(parseAddress("metrics-addr", "[::1]:8080")).toEqual({
+      ok: true,
+      value: { host: "::1", port: 8080 },
+    });
   });
 
   it("documents every flag and env variable in --help", async () => {

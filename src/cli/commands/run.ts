@@ -1,20 +1,23 @@
 /** `modelmesh-serving run`: the controller process (flags and env named as the upstream controller's). */
+
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { Scope } from "../../controllers/context.js";
+import { loadClusterAccess } from "../../controller-runtime/kubeconfig/load.js";
+import { createLogger } from "../../controller-runtime/logging.js";
+import type { Scope } from "../../controllers/context/context.js";
+import { createControllerContext } from "../../controllers/context/create-context.js";
 import { setupControllers } from "../../controllers/index.js";
-import {
-  DEFAULT_CONTROLLER_DEPLOYMENT,
-  DEFAULT_CONTROLLER_NAMESPACE,
-  LEADER_ELECTION_LEASE_NAME,
-} from "../../controllers/shared/constants.js";
-import { createControllerContext } from "../../controllers/shared/create-context.js";
-import { WebhookRunnable } from "../../controllers/shared/webhook-runnable.js";
-import { loadClusterAccess } from "../../runtime/kube-config.js";
-import { createLogger } from "../../runtime/logging.js";
+import { fail, ok, type Result } from "../../lib/result.js";
+import { WebhookRunnable } from "../../webhook/runnable.js";
 import { type CliIo, type Command, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE } from "../io.js";
 
 const SERVICE_ACCOUNT_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+/** The Lease of leader election (upstream's name, so old and new controllers never lead at once). */
+export const LEADER_ELECTION_LEASE_NAME = "modelmesh-controller-leader-lock";
+/** Namespace used when neither `NAMESPACE` nor the service-account namespace file says otherwise. */
+export const DEFAULT_CONTROLLER_NAMESPACE = "model-serving";
+/** Default name of the controller's own Deployment (env `CONTROLLER_DEPLOYMENT`). */
+export const DEFAULT_CONTROLLER_DEPLOYMENT = "modelmesh-controller";
 /** Upstream's operator-lib lock for `--leader-elect-type=life`. */
 export const LEADER_FOR_LIFE_LOCK_NAME = "modelmesh-controller-leader-for-life-lock";
 export const DEFAULT_WEBHOOK_CERT_DIR = "/tmp/k8s-webhook-server/serving-certs";
@@ -68,7 +71,7 @@ export interface RunOptions {
   kubeconfig: string | undefined;
   metrics: Address | undefined;
   health: Address | undefined;
-  leaderElection: LeaderElectionOptions | undefined;
+  leaderElection: LeaderElectionFlags | undefined;
   webhookPort: number;
   webhookCertDir: string;
   workers: number;
@@ -79,32 +82,40 @@ export interface RunOptions {
   featureEnv: { ENABLE_ISVC_WATCH?: string | undefined; ENABLE_CSR_WATCH?: string | undefined };
 }
 
-export type LeaderElectionOptions =
+export type LeaderElectionFlags =
   | { type: "lease"; leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number }
   | { type: "life"; podName: string; podNamespace: string | undefined; retryPeriodMs: number };
 
-type Parsed =
-  | { ok: true; options: RunOptions }
-  /** `invalidInput`: exit 1 with just the message, as upstream does for a bad lock type. */
-  | { ok: false; error: string; invalidInput?: true }
-  | { ok: "help" };
+/**
+ * A mistake on the command line: a `usage` mistake prints the usage after the message (exit 2); an `input` one
+ * only the message (exit 1), as upstream does for a bad lock type.
+ */
+interface Mistake {
+  kind: "usage" | "input";
+  error: string;
+}
+
+/** What the command line asks for: a run, the help text, or nothing because of a mistake. */
+type Parsed = { kind: "run"; options: RunOptions } | { kind: "help" } | Mistake;
+
+const usageMistake = (error: string): Mistake => ({ kind: "usage", error });
 
 /** `[host]:port` as controller-runtime takes it; "0" means off. */
-export function parseAddress(flag: string, text: string): Address | undefined | string {
-  if (text === "0") return undefined;
+export function parseAddress(flag: string, text: string): Result<Address | undefined> {
+  if (text === "0") return ok(undefined);
   const colon = text.lastIndexOf(":");
   const host = colon <= 0 ? undefined : text.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
   const portText = colon < 0 ? text : text.slice(colon + 1);
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) return `--${flag}: expected [host]:port, got "${text}"`;
-  return { host, port };
+  if (!/^\d+$/.test(portText) || port > 65535) return fail(`--${flag}: expected [host]:port, got "${text}"`);
+  return ok({ host, port });
 }
 
-function positiveInteger(flag: string, text: string, allowZero = false): number | string {
+function positiveInteger(flag: string, text: string, allowZero = false): Result<number> {
   const value = Number(text);
   if (!/^\d+$/.test(text) || (!allowZero && value === 0))
-    return `--${flag}: expected a positive integer, got "${text}"`;
-  return value;
+    return fail(`--${flag}: expected a positive integer, got "${text}"`);
+  return ok(value);
 }
 
 /** The controller Deployment's name from a pod name `<deployment>-<replicaset hash>-<pod suffix>`. */
@@ -133,14 +144,14 @@ export function parseRunOptions(args: readonly string[], env: CliIo["env"]): Par
       },
     }).values;
   } catch (error) {
-    return { ok: false, error: (error as Error).message };
+    return usageMistake((error as Error).message);
   }
-  if (values.help === true) return { ok: "help" };
+  if (values.help === true) return { kind: "help" };
   const text = (name: string) => String(values[name]);
   const metrics = parseAddress("metrics-addr", text("metrics-addr"));
-  if (typeof metrics === "string") return { ok: false, error: metrics };
+  if (!metrics.ok) return usageMistake(metrics.error);
   const health = parseAddress("health-probe-bind-address", text("health-probe-bind-address"));
-  if (typeof health === "string") return { ok: false, error: health };
+  if (!health.ok) return usageMistake(health.error);
   const numbers: Record<string, number> = {};
   for (const flag of [
     "leader-elect-lease-duration-sec",
@@ -149,22 +160,22 @@ export function parseRunOptions(args: readonly string[], env: CliIo["env"]): Par
     "workers",
   ]) {
     const value = positiveInteger(flag, text(flag));
-    if (typeof value === "string") return { ok: false, error: value };
-    numbers[flag] = value;
+    if (!value.ok) return usageMistake(value.error);
+    numbers[flag] = value.value;
   }
   const webhookPort = positiveInteger("webhook-port", text("webhook-port"), true);
-  if (typeof webhookPort === "string") return { ok: false, error: webhookPort };
+  if (!webhookPort.ok) return usageMistake(webhookPort.error);
   const seconds = (flag: string) => (numbers[flag] ?? 0) * 1000;
-  const leaderElection = leaderElectionOptions(values, seconds, env);
-  if (typeof leaderElection === "object" && "error" in leaderElection) return leaderElection;
+  const leaderElection = leaderElectionFlags(values, seconds, env);
+  if (leaderElection !== undefined && "error" in leaderElection) return leaderElection;
   return {
-    ok: true,
+    kind: "run",
     options: {
       kubeconfig: values.kubeconfig as string | undefined,
-      metrics,
-      health,
+      metrics: metrics.value,
+      health: health.value,
       leaderElection,
-      webhookPort,
+      webhookPort: webhookPort.value,
       webhookCertDir: text("webhook-cert-dir"),
       workers: numbers.workers ?? 2,
       scope: env.NAMESPACE_SCOPE === "true" ? "namespace" : "cluster",
@@ -177,18 +188,14 @@ export function parseRunOptions(args: readonly string[], env: CliIo["env"]): Par
   };
 }
 
-function leaderElectionOptions(
+function leaderElectionFlags(
   values: Record<string, string | boolean | undefined>,
   seconds: (flag: string) => number,
   env: CliIo["env"],
-): LeaderElectionOptions | undefined | { ok: false; error: string; invalidInput?: true } {
+): LeaderElectionFlags | undefined | Mistake {
   const type = String(values["leader-elect-type"]);
   if (type !== "lease" && type !== "life") {
-    return {
-      ok: false,
-      error: `Invalid value for leader-elect-type: '${type}'. Use 'lease' or 'life'`,
-      invalidInput: true,
-    };
+    return { kind: "input", error: `Invalid value for leader-elect-type: '${type}'. Use 'lease' or 'life'` };
   }
   if (values["enable-leader-election"] !== true) return undefined;
   const retryPeriodMs = seconds("leader-elect-retry-period-sec");
@@ -196,10 +203,9 @@ function leaderElectionOptions(
     const podName = env.POD_NAME;
     if (!podName) {
       return {
-        ok: false,
+        kind: "input",
         error:
           "--leader-elect-type=life needs POD_NAME (the downward API's metadata.name): the pod owns the lock",
-        invalidInput: true,
       };
     }
     return { type, podName, podNamespace: env.POD_NAMESPACE || undefined, retryPeriodMs };
@@ -207,11 +213,9 @@ function leaderElectionOptions(
   const leaseDurationMs = seconds("leader-elect-lease-duration-sec");
   const renewDeadlineMs = seconds("leader-elect-lease-renew-deadline-sec");
   if (!(leaseDurationMs > renewDeadlineMs && renewDeadlineMs > retryPeriodMs)) {
-    return {
-      ok: false,
-      error:
-        "--leader-elect-lease-duration-sec must exceed --leader-elect-lease-renew-deadline-sec, which must exceed --leader-elect-retry-period-sec",
-    };
+    return usageMistake(
+      "--leader-elect-lease-duration-sec must exceed --leader-elect-lease-renew-deadline-sec, which must exceed --leader-elect-retry-period-sec",
+    );
   }
   return { type, leaseDurationMs, renewDeadlineMs, retryPeriodMs };
 }
@@ -231,15 +235,15 @@ export const runCommand: Command = {
   usage: USAGE,
   async run(args, io) {
     const parsed = parseRunOptions(args, io.env);
-    if (parsed.ok === "help") {
+    if (parsed.kind === "help") {
       io.stdout(USAGE);
       return EXIT_OK;
     }
-    if (!parsed.ok) {
-      if (parsed.invalidInput) {
-        io.stderr(`${parsed.error}\n`);
-        return EXIT_INVALID_INPUT;
-      }
+    if (parsed.kind === "input") {
+      io.stderr(`${parsed.error}\n`);
+      return EXIT_INVALID_INPUT;
+    }
+    if (parsed.kind !== "run") {
       io.stderr(`${parsed.error}\n\n${USAGE}`);
       return EXIT_USAGE;
     }
@@ -296,7 +300,7 @@ export const runCommand: Command = {
         new WebhookRunnable({
           certDir: options.webhookCertDir,
           port: options.webhookPort,
-          config: ctx.config,
+          builtInServerTypes: () => ctx.config.current().builtInServerTypes,
         }),
       );
       stopManager = () => ctx.manager.stop();

@@ -3,17 +3,18 @@
  * per-namespace ModelMesh connections, and the event sources that requeue exactly the models they affect.
  */
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
-import { LABELS } from "../../modelmesh/constants.js";
-import { predictorTypeLabel, runtimeSupportsPredictor } from "../../modelmesh/model-type-labels.js";
-import { semanticEqual } from "../../runtime/apply.js";
-import { Controller } from "../../runtime/controller.js";
-import type { Informer } from "../../runtime/informer.js";
-import { StatusWriter } from "../../runtime/status-writer.js";
-import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
-import type { ControllerContext } from "../context.js";
-import { scopedInformer } from "../shared/informers.js";
-import { DEPLOYMENTS } from "../shared/resource-types.js";
-import { MeshConnections } from "./mesh-connections.js";
+import { DEPLOYMENTS } from "../../apis/resource-types.js";
+import { LABELS } from "../../builders/constants.js";
+import { predictorTypeLabel, runtimeSupportsPredictor } from "../../builders/model-type-labels.js";
+import { semanticEqual } from "../../controller-runtime/apply.js";
+import { controllerFor } from "../../controller-runtime/builder.js";
+import { Controller } from "../../controller-runtime/controller.js";
+import { StatusWriter } from "../../controller-runtime/status-writer.js";
+import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
+import { scopedInformer } from "../caches/scoped-informer.js";
+import type { ControllerContext } from "../context/context.js";
+import { CONTROLLER_NAMES } from "../names.js";
+import { MeshConnections, type MeshEvent } from "./mesh-connections.js";
 import { ModelReconciler, type SourceEntry } from "./reconciler.js";
 import {
   MODEL_LABEL_INDEX,
@@ -21,7 +22,7 @@ import {
   requestedLabelIndexValues,
   runtimeFacts,
   sameFacts,
-} from "./runtimes.js";
+} from "./runtime-deployments.js";
 import {
   INFERENCE_SERVICE_MODEL_SOURCE,
   type ModelSource,
@@ -32,13 +33,12 @@ import {
 export { VMODEL_FINALIZER } from "./reconciler.js";
 export { modelKey, parseModelKey } from "./sources.js";
 
-export const MODEL_CONTROLLER_NAME = "Predictor";
 const WORKERS = 16;
 
 /** The type label a model asks for, when its spec is usable. */
 function requestedType(source: ModelSource, object: KubernetesObject): string | undefined {
   const view = source.view(object);
-  return view.managed && view.spec.ok ? predictorTypeLabel(view.spec.spec) : undefined;
+  return view.managed && view.spec.ok ? predictorTypeLabel(view.spec.value) : undefined;
 }
 
 /**
@@ -99,86 +99,79 @@ export function setupModelController(ctx: ControllerContext): ModelController {
 
   let controller: ModelController | undefined;
   const enqueue = (key: string) => controller?.enqueue(key);
-  const enqueueNamespace = (namespace: string) => {
-    for (const [id, { informer }] of sources) {
-      for (const object of informer.store.byIndex(NAMESPACE_INDEX, namespace)) {
-        enqueue(modelKey(id, namespace, object.metadata?.name ?? ""));
-      }
-    }
-  };
-  const connections = new MeshConnections(ctx, {
-    onModelEvent: (event) => enqueue(modelKey(event.source, event.namespace, event.name)),
-    onNamespaceChanged: enqueueNamespace,
-    // The end of a load goes before a burst of new models: it costs one cheap reconcile and a user waits for it.
-    onLoadEnded: (key, ended) => controller?.enqueue(key, ended ? "urgent" : "high"),
-  });
+  const connections = new MeshConnections(ctx);
   const statusWriter = new StatusWriter(ctx.manager.client);
   for (const { source, informer } of sources.values()) statusWriter.track(source.type, informer);
   const reconciler = new ModelReconciler({ ctx, sources, connections, deployments, enqueue, statusWriter });
-  controller = new ModelController(
-    {
-      name: MODEL_CONTROLLER_NAME,
-      reconciler,
-      workers: WORKERS,
-      metrics: ctx.manager.metrics,
-      loggerName: "controllers.Predictor",
-    },
-    connections,
-  );
+  const facts = (deployment: V1Deployment) =>
+    runtimeFacts(deployment, ctx.config.current().inferenceServiceName);
 
-  for (const [id, { informer }] of sources) watchModels(informer, id, enqueue);
-  watchRuntimes(deployments, sources, () => ctx.config.current().inferenceServiceName, enqueue);
-  ctx.manager.addController(controller);
+  const builder = controllerFor(ctx.manager, CONTROLLER_NAMES.model).reconciler(reconciler).workers(WORKERS);
+  for (const [id, { informer }] of sources) {
+    const keyOf = (object: KubernetesObject) =>
+      modelKey(id, object.metadata?.namespace ?? "", object.metadata?.name ?? "");
+    // A model's status alone changing (mostly our own writes) is no reason to look again.
+    builder.for(informer, (object) => [keyOf(object)], {
+      initialPriority: "high",
+      onUpdate: "new",
+      updateMatters: changedBeyondStatus,
+      requeueOnRestart: false,
+    });
+  }
+  // A runtime appearing, going, changing its labels or its readiness requeues the models it can hold.
+  builder
+    .watches(
+      deployments,
+      (deployment) => modelsOnRuntime(sources, deployment.metadata?.namespace ?? "", facts(deployment)),
+      {
+        initialPriority: "high",
+        onUpdate: "old-then-new",
+        updateMatters: (before, after) => !sameFacts(facts(before), facts(after)),
+        requeueOnRestart: false,
+      },
+    )
+    // The end of a load goes before a burst of new models: it costs one cheap reconcile and a user waits for it.
+    .watchesChanges(
+      connections.events,
+      (event) => meshEventKeys(event, sources),
+      (event) => (event.kind === "load-ended" && event.ended ? "urgent" : "high"),
+    );
+  controller = builder.build((options) => new ModelController(options, connections));
   return controller;
 }
 
-/** A model's own changes; its status alone changing (mostly our own writes) is no reason to look again. */
-function watchModels(informer: Informer<KubernetesObject>, sourceId: string, enqueue: (key: string) => void) {
-  const keyOf = (object: KubernetesObject) =>
-    modelKey(sourceId, object.metadata?.namespace ?? "", object.metadata?.name ?? "");
-  informer.addEventHandler({
-    onAdd: (object) => enqueue(keyOf(object)),
-    onUpdate: (before, after) => {
-      if (changedBeyondStatus(before, after)) enqueue(keyOf(after));
-    },
-    onDelete: (object) => enqueue(keyOf(object)),
-  });
-}
-
-/** A runtime appearing, going, changing its labels or its readiness requeues the models it can hold. */
-function watchRuntimes(
-  deployments: Informer<V1Deployment>,
+/** The models of a namespace that a runtime with these facts can hold. */
+function modelsOnRuntime(
   sources: ReadonlyMap<string, SourceEntry>,
-  serviceName: () => string,
-  enqueue: (key: string) => void,
-) {
-  const affected = (namespace: string, facts: RuntimeFacts | undefined) => {
-    if (facts === undefined) return;
-    for (const [id, { source, informer }] of sources) {
-      const seen = new Set<string>();
-      for (const label of facts.labels) {
-        for (const object of informer.store.byIndex(MODEL_LABEL_INDEX, `${namespace}/${label}`)) {
-          const name = object.metadata?.name ?? "";
-          if (seen.has(name)) continue;
-          seen.add(name);
-          const typeLabel = requestedType(source, object);
-          if (typeLabel !== undefined && runtimeSupportsPredictor(facts.labels, typeLabel)) {
-            enqueue(modelKey(id, namespace, name));
-          }
-        }
+  namespace: string,
+  facts: RuntimeFacts | undefined,
+): string[] {
+  if (facts === undefined) return [];
+  const keys: string[] = [];
+  for (const [id, { source, informer }] of sources) {
+    const seen = new Set<string>();
+    for (const label of facts.labels) {
+      for (const object of informer.store.byIndex(MODEL_LABEL_INDEX, `${namespace}/${label}`)) {
+        const name = object.metadata?.name ?? "";
+        if (seen.has(name)) continue;
+        seen.add(name);
+        const typeLabel = requestedType(source, object);
+        if (typeLabel !== undefined && runtimeSupportsPredictor(facts.labels, typeLabel))
+          keys.push(modelKey(id, namespace, name));
       }
     }
-  };
-  const namespaceOf = (d: V1Deployment) => d.metadata?.namespace ?? "";
-  deployments.addEventHandler({
-    onAdd: (deployment) => affected(namespaceOf(deployment), runtimeFacts(deployment, serviceName())),
-    onUpdate: (before, after) => {
-      const old = runtimeFacts(before, serviceName());
-      const now = runtimeFacts(after, serviceName());
-      if (sameFacts(old, now)) return;
-      affected(namespaceOf(before), old);
-      affected(namespaceOf(after), now);
-    },
-    onDelete: (deployment) => affected(namespaceOf(deployment), runtimeFacts(deployment, serviceName())),
-  });
+  }
+  return keys;
+}
+
+/** The models a mesh event concerns: one model, or every model of a namespace. */
+function meshEventKeys(event: MeshEvent, sources: ReadonlyMap<string, SourceEntry>): string[] {
+  if (event.kind === "load-ended") return [event.key];
+  if (event.kind === "model") return [modelKey(event.key.source, event.key.namespace, event.key.name)];
+  const keys: string[] = [];
+  for (const [id, { informer }] of sources) {
+    for (const object of informer.store.byIndex(NAMESPACE_INDEX, event.namespace))
+      keys.push(modelKey(id, event.namespace, object.metadata?.name ?? ""));
+  }
+  return keys;
 }

@@ -1,6 +1,6 @@
 /**
  * The Predictor status of a ModelMesh InferenceService, read from and written into the InferenceService status
- * (reference §1.4, §1.5). Writing MERGES: fields other controllers own (`observedGeneration`, `address`, other
+ * (upstream's `pkg/predictor_source/inferenceservice_registry.go`: the status its `Get` reads back and `InferenceServiceRegistry.UpdateStatus` writes). Writing MERGES: fields other controllers own (`observedGeneration`, `address`, other
  * conditions, other components) are kept, where upstream replaced the whole status (decision 0072).
  */
 import {

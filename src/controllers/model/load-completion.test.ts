@@ -1,11 +1,11 @@
 import { create } from "@bufbuild/protobuf";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createLogger } from "../../controller-runtime/logging.js";
 import {
   ModelStatusInfo_ModelStatus as ModelStatus,
   type ModelStatusInfo,
   ModelStatusInfoSchema,
-} from "../../mesh/gen/mmesh/model-mesh_pb.js";
-import { createLogger } from "../../runtime/logging.js";
+} from "../../modelmesh-client/gen/mmesh/model-mesh_pb.js";
 import { FIRST_LOOK_AGAIN_MS, LoadCompletion, MAX_LOOK_AGAIN_MS } from "./load-completion.js";
 
 /** A stand-in for ModelMesh's blocking `ensureLoaded`: each wait stays open until the test ends its load. */

@@ -7,8 +7,9 @@
  * instance (an instance loads its queue a few at a time, so those finish first): a placement older than one that
  * holds a wait on the same instance takes that wait over. Models without a wait are looked at again with backoff.
  */
-import type { ModelStatusInfo } from "../../mesh/gen/mmesh/model-mesh_pb.js";
-import type { Logger } from "../../runtime/logging.js";
+
+import type { Logger } from "../../controller-runtime/logging.js";
+import type { ModelStatusInfo } from "../../modelmesh-client/gen/mmesh/model-mesh_pb.js";
 
 /** A model whose active copy ModelMesh reports as loading. */
 export interface LoadingModel {

@@ -6,42 +6,42 @@
  * served, and are rebuilt when the Service name, port, TLS Secret, `modelMeshEndpoint` or etcd Secret change
  * (decision 0071). A set `modelMeshEndpoint` replaces the EndpointSlice addresses of every namespace (0130).
  */
+
 import { createHash } from "node:crypto";
 import type { V1EndpointSlice, V1Secret } from "@kubernetes/client-node";
 import { Etcd3 } from "etcd3";
+import { ENDPOINT_SLICES } from "../../apis/resource-types.js";
+import { OBJECTS, PORT_NAMES } from "../../builders/constants.js";
 import type { ServingConfig } from "../../config/serving-config.js";
-import { dialTarget } from "../../mesh/dial-target.js";
-import { EndpointSource } from "../../mesh/endpoint-resolver.js";
-import { readyAddresses, SERVICE_NAME_LABEL } from "../../mesh/endpoint-slices.js";
-import { etcdConnectionFromSecret, meshServicePrefix } from "../../mesh/etcd-connection.js";
+import type { ChangeSource } from "../../controller-runtime/controller.js";
+import type { Informer } from "../../controller-runtime/informer.js";
+import { createLogger, type Logger } from "../../controller-runtime/logging.js";
+import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
+import { fail, ok, type Result } from "../../lib/result.js";
 import {
   LOAD_NOW_LAST_USED_AGE_MS,
   type MeshTlsOptions,
   ModelMeshClient,
-} from "../../mesh/model-mesh-client.js";
+} from "../../modelmesh-client/grpc/client.js";
+import { dialTarget } from "../../modelmesh-client/grpc/dial-target.js";
+import { EndpointSource } from "../../modelmesh-client/grpc/endpoint-resolver.js";
+import { readyAddresses, SERVICE_NAME_LABEL } from "../../modelmesh-client/grpc/endpoint-slices.js";
+import {
+  etcdConnectionFromSecret,
+  meshServicePrefix,
+} from "../../modelmesh-client/registry/etcd-connection.js";
 import {
   type ModelEventKey,
   RegistryWatcher,
   VMODELS_TABLE,
   vmodelEventKey,
-} from "../../mesh/registry-watcher.js";
-import { OBJECTS, PORT_NAMES } from "../../modelmesh/constants.js";
-import type { Informer } from "../../runtime/informer.js";
-import type { ResourceType } from "../../runtime/kube-client.js";
-import { createLogger, type Logger } from "../../runtime/logging.js";
-import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
-import type { ControllerContext } from "../context.js";
-import { scopedInformer } from "../shared/informers.js";
-import { type NamedSecrets, namedSecrets } from "../shared/named-secrets.js";
+} from "../../modelmesh-client/registry/registry-watcher.js";
+import { type NamedSecrets, namedSecrets } from "../caches/named-secrets.js";
+import { scopedInformer } from "../caches/scoped-informer.js";
+import type { ControllerContext } from "../context/context.js";
+import { CONTROLLER_NAMES } from "../names.js";
 import { LoadCompletion } from "./load-completion.js";
 import { MESSAGES, meshEndpointUnreachable } from "./status.js";
-
-const ENDPOINT_SLICES: ResourceType = {
-  apiVersion: "discovery.k8s.io/v1",
-  kind: "EndpointSlice",
-  plural: "endpointslices",
-  namespaced: true,
-};
 
 const TLS_CERT_KEY = "tls.crt";
 const TLS_KEY_KEY = "tls.key";
@@ -106,14 +106,14 @@ export interface MeshConnection {
   unreachable(): string | undefined;
 }
 
-export interface MeshConnectionHandlers {
+/** What the connections report to the model controller. */
+export type MeshEvent =
   /** A vmodel or registry record of a served namespace changed (or was found on a (re)sync). */
-  onModelEvent(key: ModelEventKey): void;
+  | { readonly kind: "model"; readonly key: ModelEventKey }
   /** A namespace's connection opened, changed, or its mesh became unreachable or reachable: its models need a look. */
-  onNamespaceChanged(namespace: string): void;
+  | { readonly kind: "namespace"; readonly namespace: string }
   /** A loading model's load ended (`ended`), or it needs another look: reconcile it by its key. */
-  onLoadEnded(key: string, ended: boolean): void;
-}
+  | { readonly kind: "load-ended"; readonly key: string; readonly ended: boolean };
 
 /**
  * An outage is shown in the statuses once it has lasted this long: a blip (a rolling restart of one of the
@@ -179,8 +179,10 @@ interface EtcdState {
 
 export class MeshConnections {
   readonly #ctx: ControllerContext;
-  readonly #handlers: MeshConnectionHandlers;
-  readonly #log: Logger = createLogger("controllers.Predictor.mesh");
+  readonly #listeners: ((event: MeshEvent) => void)[] = [];
+  /** The events of every connection, in the order they happen. */
+  readonly events: ChangeSource<MeshEvent> = { onChange: (listener) => this.#listeners.push(listener) };
+  readonly #log: Logger = createLogger(`${CONTROLLER_NAMES.model.logger}.mesh`);
   readonly #secrets: NamedSecrets;
   readonly #connections = new Map<string, Connection>();
   readonly #sliceInformersWithHandler = new Set<Informer<V1EndpointSlice>>();
@@ -198,9 +200,8 @@ export class MeshConnections {
   #lastEpoch = 0;
 
   /** Declares the caches it reads; call before the manager starts. */
-  constructor(ctx: ControllerContext, handlers: MeshConnectionHandlers) {
+  constructor(ctx: ControllerContext) {
     this.#ctx = ctx;
-    this.#handlers = handlers;
     this.#settings = settingsOf(ctx.config.current());
     this.#etcdSecretName = ctx.etcdSecretName();
     this.#slices = this.#sliceInformer(this.#settings.serviceName);
@@ -215,7 +216,7 @@ export class MeshConnections {
       onUpdate: (_old, secret) => this.#onSecret(secret),
       onDelete: (secret) => this.#onSecret(secret),
     });
-    ctx.servedNamespaces.onChange((namespace, served) => {
+    ctx.servedNamespaces.onChange(({ namespace, served }) => {
       if (!this.#started) return;
       if (served) this.#open(namespace);
       else this.#close(namespace);
@@ -223,6 +224,10 @@ export class MeshConnections {
     ctx.config.onChange((config) => {
       if (this.#started) this.#onConfig(config);
     });
+  }
+
+  #emit(event: MeshEvent): void {
+    for (const listener of this.#listeners) listener(event);
   }
 
   /** Opens a connection for every served namespace; called when the controller starts reconciling. */
@@ -299,7 +304,7 @@ export class MeshConnections {
         this.#log.warn({ namespace, problem: now }, "ModelMesh of the namespace is not reachable");
         connection.outageTimer = setTimeout(() => {
           connection.outageTimer = undefined;
-          if (connection.unreachable() !== undefined) this.#handlers.onNamespaceChanged(namespace);
+          if (connection.unreachable() !== undefined) this.#emit({ kind: "namespace", namespace });
         }, OUTAGE_GRACE_MS);
       }
       return;
@@ -309,7 +314,7 @@ export class MeshConnections {
     if (before === undefined && !cameBack) return;
     connection.epoch = ++this.#lastEpoch;
     this.#log.info({ namespace, epoch: connection.epoch }, "ModelMesh of the namespace is reachable");
-    this.#handlers.onNamespaceChanged(namespace);
+    this.#emit({ kind: "namespace", namespace });
     void this.#sweepVModels(connection);
   }
 
@@ -319,43 +324,9 @@ export class MeshConnections {
     const connection = new Connection(namespace, override, this.#lastEpoch);
     this.#connections.set(namespace, connection);
     const tls = this.#tlsOptions();
-    const target = override === "" ? undefined : dialTarget(override);
-    if (typeof tls === "string") {
-      connection.problem = tls;
-    } else if (target?.ok === false) {
-      connection.problem = target.error;
-    } else {
-      try {
-        connection.client = new ModelMeshClient({
-          serviceName: this.#settings.serviceName,
-          namespace,
-          port: this.#settings.port,
-          ...(target === undefined ? { endpoints: connection.endpoints } : { target: target.target }),
-          ...(tls !== undefined && { tls }),
-        });
-      } catch (error) {
-        // Unusable PEM material (bad base64, a key that does not match): reported, never thrown.
-        connection.problem = `TLS Secret '${this.#settings.tlsSecretName}' (config tls.secretName) holds unusable certificate or key data: ${(error as Error).message}`;
-      }
-    }
+    this.#connect(connection, tls, override === "" ? undefined : dialTarget(override));
     const client = connection.client;
-    if (client !== undefined) {
-      connection.loads = new LoadCompletion({
-        waitForLoad: (modelId, signal) =>
-          client.ensureLoaded(
-            { modelId, sync: true, lastUsedTime: BigInt(Date.now() - LOAD_NOW_LAST_USED_AGE_MS) },
-            { deadlineMs: LOAD_WAIT_DEADLINE_MS, signal },
-          ),
-        enqueue: this.#handlers.onLoadEnded,
-        maxWaiters: () => connection.maxLoadWaiters(),
-        log: this.#log.child({ namespace }),
-      });
-      connection.stopWatchingChannel = client.watchReachability((up) => {
-        if (connection.channelUp === up) return;
-        connection.channelUp = up;
-        this.#reachabilityChanged(connection);
-      });
-    }
+    if (client !== undefined) this.#follow(connection, client);
     this.#startWatcher(connection);
     if (this.#slices.hasSynced()) {
       const slices = this.#slices.store.byIndex(NAMESPACE_INDEX, namespace);
@@ -366,13 +337,60 @@ export class MeshConnections {
       {
         namespace,
         service: this.#settings.serviceName,
-        tls: tls !== undefined,
+        tls: !tls.ok || tls.value !== undefined,
         ...(override !== "" && { modelMeshEndpoint: override }),
         problem: connection.problem,
       },
       "ModelMesh connection opened",
     );
-    this.#handlers.onNamespaceChanged(namespace);
+    this.#emit({ kind: "namespace", namespace });
+  }
+
+  /** The connection's gRPC client, or the problem that keeps it from having one. */
+  #connect(
+    connection: Connection,
+    tls: Result<MeshTlsOptions | undefined>,
+    target: Result<string> | undefined,
+  ): void {
+    if (!tls.ok) {
+      connection.problem = tls.error;
+      return;
+    }
+    if (target?.ok === false) {
+      connection.problem = target.error;
+      return;
+    }
+    try {
+      connection.client = new ModelMeshClient({
+        serviceName: this.#settings.serviceName,
+        namespace: connection.namespace,
+        port: this.#settings.port,
+        ...(target === undefined ? { endpoints: connection.endpoints } : { target: target.value }),
+        ...(tls.value !== undefined && { tls: tls.value }),
+      });
+    } catch (error) {
+      // Unusable PEM material (bad base64, a key that does not match): reported, never thrown.
+      connection.problem = `TLS Secret '${this.#settings.tlsSecretName}' (config tls.secretName) holds unusable certificate or key data: ${(error as Error).message}`;
+    }
+  }
+
+  /** Asks when each load ends, and hears when the mesh becomes reachable or unreachable. */
+  #follow(connection: Connection, client: ModelMeshClient): void {
+    connection.loads = new LoadCompletion({
+      waitForLoad: (modelId, signal) =>
+        client.ensureLoaded(
+          { modelId, sync: true, lastUsedTime: BigInt(Date.now() - LOAD_NOW_LAST_USED_AGE_MS) },
+          { deadlineMs: LOAD_WAIT_DEADLINE_MS, signal },
+        ),
+      enqueue: (key, ended) => this.#emit({ kind: "load-ended", key, ended }),
+      maxWaiters: () => connection.maxLoadWaiters(),
+      log: this.#log.child({ namespace: connection.namespace }),
+    });
+    connection.stopWatchingChannel = client.watchReachability((up) => {
+      if (connection.channelUp === up) return;
+      connection.channelUp = up;
+      this.#reachabilityChanged(connection);
+    });
   }
 
   async #close(namespace: string): Promise<void> {
@@ -402,14 +420,14 @@ export class MeshConnections {
       client: this.#etcd.client,
       servicePrefix,
       namespace: connection.namespace,
-      onEvent: (key) => this.#handlers.onModelEvent(key),
+      onEvent: (key) => this.#emit({ kind: "model", key }),
       // Calls that failed while ModelMesh's etcd was away would otherwise wait out their backoff.
       onResynced: () => {
         this.#log.info(
           { namespace: connection.namespace },
           "ModelMesh registry read again after an interruption; looking at the namespace's models",
         );
-        this.#handlers.onNamespaceChanged(connection.namespace);
+        this.#emit({ kind: "namespace", namespace: connection.namespace });
       },
     });
   }
@@ -423,7 +441,7 @@ export class MeshConnections {
       const records = await etcd.client.getAll().prefix(prefix).strings();
       for (const [key, value] of Object.entries(records)) {
         const event = vmodelEventKey(connection.namespace, key.slice(prefix.length), value);
-        if (typeof event !== "string") this.#handlers.onModelEvent(event);
+        if (event.ok) this.#emit({ kind: "model", key: event.value });
       }
     } catch (error) {
       this.#log.warn(
@@ -463,7 +481,7 @@ export class MeshConnections {
       return;
     }
     // Inference endpoints in the statuses follow the REST proxy and TLS settings.
-    for (const namespace of this.#connections.keys()) this.#handlers.onNamespaceChanged(namespace);
+    for (const namespace of this.#connections.keys()) this.#emit({ kind: "namespace", namespace });
   }
 
   #onSecret(secret: V1Secret): void {
@@ -486,20 +504,22 @@ export class MeshConnections {
   }
 
   /** TLS options, undefined for plaintext, or why they cannot be built. */
-  #tlsOptions(): MeshTlsOptions | undefined | string {
+  #tlsOptions(): Result<MeshTlsOptions | undefined> {
     const name = this.#settings.tlsSecretName;
-    if (name === "") return undefined;
+    if (name === "") return ok(undefined);
     const secret = this.#tlsSecret();
     if (secret === undefined) {
-      return `TLS Secret '${name}' (config tls.secretName) was not found in namespace ${this.#ctx.controllerNamespace}`;
+      return fail(
+        `TLS Secret '${name}' (config tls.secretName) was not found in namespace ${this.#ctx.controllerNamespace}`,
+      );
     }
     const certPem = decoded(secret, TLS_CERT_KEY);
     const keyPem = decoded(secret, TLS_KEY_KEY);
     if (certPem === undefined || keyPem === undefined) {
-      return `TLS Secret '${name}' must hold both ${TLS_CERT_KEY} and ${TLS_KEY_KEY}`;
+      return fail(`TLS Secret '${name}' must hold both ${TLS_CERT_KEY} and ${TLS_KEY_KEY}`);
     }
     const caPem = decoded(secret, OBJECTS.tlsCaKey);
-    return { certPem, keyPem, ...(caPem !== undefined && { caPem }) };
+    return ok({ certPem, keyPem, ...(caPem !== undefined && { caPem }) });
   }
 
   /** Reconnects to etcd when its Secret changed, restarting every registry watcher. */
@@ -516,10 +536,7 @@ export class MeshConnections {
     }
     this.#etcd?.client.close();
     this.#etcd = undefined;
-    const parsed =
-      secret === undefined
-        ? ({ ok: false, error: "not found" } as const)
-        : etcdConnectionFromSecret(secret.data, name);
+    const parsed = secret === undefined ? fail("not found") : etcdConnectionFromSecret(secret.data, name);
     if (!parsed.ok) {
       this.#log.error(
         { secret: name, namespace: this.#ctx.controllerNamespace, problem: parsed.error },

@@ -8,28 +8,28 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
 import type { PredictorSpec, PredictorStatus } from "../../apis/serving/v1alpha1/predictor.js";
+import { predictorTypeLabel } from "../../builders/model-type-labels.js";
+import type { ReconcileContext, ReconcileResult, Reconciler } from "../../controller-runtime/controller.js";
+import type { Informer } from "../../controller-runtime/informer.js";
+import { isStatus } from "../../controller-runtime/kube-client.js";
+import type { Logger } from "../../controller-runtime/logging.js";
+import type { StatusWriter } from "../../controller-runtime/status-writer.js";
 import {
   ModelStatusInfo_ModelStatus as ModelStatus,
   VModelStatusInfo_VModelStatus as VModelStatus,
   type VModelStatusInfo,
-} from "../../mesh/gen/mmesh/model-mesh_pb.js";
-import { concreteModelId, modelLocation } from "../../mesh/model-id.js";
+} from "../../modelmesh-client/gen/mmesh/model-mesh_pb.js";
 import {
   isUnreachable,
   LOAD_NOW_LAST_USED_AGE_MS,
   ModelMeshCallError,
   type ModelMeshClient,
-} from "../../mesh/model-mesh-client.js";
-import { predictorTypeLabel } from "../../modelmesh/model-type-labels.js";
-import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
-import type { Informer } from "../../runtime/informer.js";
-import { isStatus } from "../../runtime/kube-client.js";
-import type { Logger } from "../../runtime/logging.js";
-import type { StatusWriter } from "../../runtime/status-writer.js";
-import type { ControllerContext, EventType } from "../context.js";
+} from "../../modelmesh-client/grpc/client.js";
+import { concreteModelId, modelLocation } from "../../modelmesh-client/model-id.js";
+import type { ControllerContext, EventType } from "../context/context.js";
 import type { LoadingModel } from "./load-completion.js";
 import type { MeshConnection, MeshConnections } from "./mesh-connections.js";
-import { runtimeCapacity } from "./runtimes.js";
+import { runtimeCapacity } from "./runtime-deployments.js";
 import { type ModelSource, modelKey, parseModelKey, specProblem } from "./sources.js";
 import { stateChange } from "./state-events.js";
 import type { InferenceEndpoints, RuntimeCapacity } from "./status.js";
@@ -337,7 +337,7 @@ export class ModelReconciler implements Reconciler {
     }
     const { namespace, name } = nameOf(object);
     const view = source.view(object);
-    const spec = view.spec.ok ? view.spec.spec : undefined;
+    const spec = view.spec.ok ? view.spec.value : undefined;
     const request: LookRequest = {
       key,
       source,

@@ -4,7 +4,10 @@
  * namespace part, as upstream: `<ns>/<name>` for a Predictor, `isvc_<ns>/<name>` for an InferenceService
  * (decision 0070).
  */
+
 import type { KubernetesObject } from "@kubernetes/client-node";
+import type { ResourceType } from "../../apis/resource-types.js";
+import { INFERENCE_SERVICES, PREDICTORS } from "../../apis/resource-types.js";
 import {
   convertInferenceService,
   isModelMeshInferenceService,
@@ -17,24 +20,21 @@ import {
   PredictorStatusSchema,
 } from "../../apis/serving/v1alpha1/predictor.js";
 import type { InferenceService } from "../../apis/serving/v1beta1/inference-service.js";
+import { splitKey } from "../../controller-runtime/store.js";
+import { fail, ok, type Result } from "../../lib/result.js";
 import {
   formatSourceNamespace,
   INFERENCE_SERVICE_SOURCE,
   PREDICTOR_SOURCE,
   parseSourceNamespace,
-} from "../../mesh/model-id.js";
-import type { ResourceType } from "../../runtime/kube-client.js";
-import { splitKey } from "../../runtime/store.js";
-import { INFERENCE_SERVICES, PREDICTORS } from "../shared/resource-types.js";
+} from "../../modelmesh-client/model-id.js";
 import { inferenceServiceStatusWith, predictorStatusOfInferenceService } from "./inference-service-status.js";
-
-export type SpecResult = { ok: true; spec: PredictorSpec } | { ok: false; error: string };
 
 /** A Predictor or InferenceService as the model reconciler sees it. */
 export interface ModelView {
   /** False for an InferenceService without the ModelMesh annotation: not ours (any more). */
   readonly managed: boolean;
-  readonly spec: SpecResult;
+  readonly spec: Result<PredictorSpec>;
   /** The status the controller last wrote, as a Predictor status. */
   readonly status: PredictorStatus;
 }
@@ -60,11 +60,8 @@ export const PREDICTOR_MODEL_SOURCE: ModelSource = {
     return {
       managed: true,
       spec: spec.success
-        ? { ok: true, spec: spec.data }
-        : {
-            ok: false,
-            error: `invalid Predictor spec: ${spec.error.issues.map((i) => i.message).join("; ")}`,
-          },
+        ? ok(spec.data)
+        : fail(`invalid Predictor spec: ${spec.error.issues.map((i) => i.message).join("; ")}`),
       status: status.success ? status.data : { ...INITIAL_PREDICTOR_STATUS },
     };
   },
@@ -80,9 +77,7 @@ export const INFERENCE_SERVICE_MODEL_SOURCE: ModelSource = {
     const managed = isModelMeshInferenceService(isvc);
     return {
       managed,
-      spec: managed
-        ? convertInferenceService(isvc)
-        : { ok: false, error: "not a ModelMesh InferenceService" },
+      spec: managed ? convertInferenceService(isvc) : fail("not a ModelMesh InferenceService"),
       status: predictorStatusOfInferenceService(isvc.status),
     };
   },
@@ -107,7 +102,7 @@ export function parseModelKey(key: string): ModelKey {
 }
 
 /**
- * Upstream's `validatePredictor` (§2.2.4), checked only when `storage` is set; the messages are upstream's.
+ * Upstream's `validatePredictor` (`controllers/predictor_controller.go`), checked only when `storage` is set; the messages are upstream's.
  * Returns the first problem.
  */
 export function specProblem(spec: PredictorSpec): string | undefined {

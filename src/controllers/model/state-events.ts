@@ -3,7 +3,7 @@
  * Normal `ModelStateChanged`, except a first load that goes well, which is routine.
  */
 import type { PredictorStatus } from "../../apis/serving/v1alpha1/predictor.js";
-import type { EventType } from "../context.js";
+import type { EventType } from "../context/context.js";
 
 /**
  * A short line for an Event when the model's state changed, or undefined. `failedSinceLoaded`: the model reported a

@@ -8,7 +8,7 @@ import {
   ModelStatusInfoSchema,
   VModelStatusInfo_VModelStatus as VModelStatus,
   VModelStatusInfoSchema,
-} from "../../mesh/gen/mmesh/model-mesh_pb.js";
+} from "../../modelmesh-client/gen/mmesh/model-mesh_pb.js";
 import {
   decodeModelState,
   EXCEPTION_PREFIX,

@@ -1,5 +1,5 @@
 /**
- * ModelMesh's answer about a vmodel, mapped onto the Predictor status (reference §2.2.5). Pure: the same inputs
+ * ModelMesh's answer about a vmodel, mapped onto the Predictor status (upstream's `controllers/predictor_controller.go updatePredictorStatusFromVModel` and `decodeModelState`). Pure: the same inputs
  * give the same status, `now` included, so every rule is table-tested. InferenceServices get the same status,
  * then translated by `inference-service-status.ts`.
  */
@@ -16,7 +16,7 @@ import {
   type ModelStatusInfo,
   VModelStatusInfo_VModelStatus as VModelStatus,
   type VModelStatusInfo,
-} from "../../mesh/gen/mmesh/model-mesh_pb.js";
+} from "../../modelmesh-client/gen/mmesh/model-mesh_pb.js";
 
 /**
  * model-mesh puts this in front of a load failure only in the answer built from its in-memory exception (the
@@ -165,7 +165,10 @@ function isWaitingForMesh(status: Pick<PredictorStatus, "lastFailureInfo">): boo
   );
 }
 
-/** §2.2.4: ask model-mesh to load the target now, rather than on the first request. */
+/**
+ * Upstream's `loadNow` rule in `ReconcilePredictor`: ask model-mesh to load the target now, not on the first
+ * request.
+ */
 export function shouldLoadNow(status: PredictorStatus, deleting: boolean): boolean {
   if (deleting) return false;
   const active = status.activeModelState;
@@ -194,7 +197,9 @@ function countCopies(info: ModelStatusInfo | undefined): { total: number; failed
   };
 }
 
-/** The previous failure time when it is recent enough, so a failure seen again does not rewrite the status. */
+/**
+ * The previous failure time when it is recent enough, so a failure seen again does not rewrite the status.
+ */
 function failureTime(previous: FailureInfo | undefined, now: Date): string {
   const before = previous?.time === undefined ? Number.NaN : Date.parse(previous.time);
   if (previous?.time !== undefined && now.getTime() - before < FAILURE_TIME_REUSE_MS) return previous.time;
@@ -251,6 +256,26 @@ export function mergeVModelStatus(
     if (target.state !== "") next.targetModelState = target.state;
   }
 
+  const copies = copiesOf(active, activeInfo, targetInfo, sameTarget);
+  next.totalCopies = copies.total;
+  next.failedCopies = copies.failed;
+  if (options.withTransition) setTransition(next, previous, vmodel, target, targetInfo, options.now);
+
+  next.available = isAvailable(next);
+  next.grpcEndpoint = options.endpoints.grpc;
+  next.httpEndpoint = options.endpoints.http;
+  return next;
+}
+
+/**
+ * Copies of the active model (unless it failed for another reason than its load) and of a distinct target.
+ */
+function copiesOf(
+  active: DecodedModelState,
+  activeInfo: VModelStatusInfo["activeModelStatus"],
+  targetInfo: VModelStatusInfo["targetModelStatus"],
+  sameTarget: boolean,
+): { total: number; failed: number } {
   let total = 0;
   let failed = 0;
   if (active.reason === undefined || active.reason === "ModelLoadFailed") {
@@ -263,37 +288,39 @@ export function mergeVModelStatus(
     total += copies.total;
     failed += copies.failed;
   }
-  next.totalCopies = total;
-  next.failedCopies = failed;
+  return { total, failed };
+}
 
-  if (options.withTransition) {
-    let transition = transitionStatusOf(vmodel.status) ?? previous.transitionStatus;
-    if (vmodel.status === VModelStatus.TRANSITION_FAILED && targetInfo?.status === ModelStatus.LOADING) {
-      transition = "InProgress";
-    }
-    next.transitionStatus = transition;
-
-    if (target === undefined || targetInfo === undefined || targetInfo.status === ModelStatus.LOADED) {
-      delete next.lastFailureInfo;
-    } else if (target.reason === undefined) {
-      // Upstream keeps a model's wait for a runtime until it has loaded; a wait for the mesh itself ended with
-      // this answer (decision 0174).
-      if (!isWaitingForRuntime(previous) || isWaitingForMesh(previous)) delete next.lastFailureInfo;
-    } else {
-      next.lastFailureInfo = failureInfo(
-        target,
-        targetInfo,
-        vmodel.targetModelId,
-        previous.lastFailureInfo,
-        options.now,
-      );
-    }
+/** The transition status and the last failure, from the vmodel's state and its target's. */
+function setTransition(
+  next: PredictorStatus,
+  previous: PredictorStatus,
+  vmodel: VModelStatusInfo,
+  target: DecodedModelState | undefined,
+  targetInfo: VModelStatusInfo["targetModelStatus"],
+  now: Date,
+): void {
+  let transition = transitionStatusOf(vmodel.status) ?? previous.transitionStatus;
+  if (vmodel.status === VModelStatus.TRANSITION_FAILED && targetInfo?.status === ModelStatus.LOADING) {
+    transition = "InProgress";
   }
+  next.transitionStatus = transition;
 
-  next.available = isAvailable(next);
-  next.grpcEndpoint = options.endpoints.grpc;
-  next.httpEndpoint = options.endpoints.http;
-  return next;
+  if (target === undefined || targetInfo === undefined || targetInfo.status === ModelStatus.LOADED) {
+    delete next.lastFailureInfo;
+  } else if (target.reason === undefined) {
+    // Upstream keeps a model's wait for a runtime until it has loaded; a wait for the mesh itself ended with
+    // this answer (decision 0174).
+    if (!isWaitingForRuntime(previous) || isWaitingForMesh(previous)) delete next.lastFailureInfo;
+  } else {
+    next.lastFailureInfo = failureInfo(
+      target,
+      targetInfo,
+      vmodel.targetModelId,
+      previous.lastFailureInfo,
+      now,
+    );
+  }
 }
 
 /** After a successful `setVModel`. */

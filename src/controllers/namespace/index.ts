@@ -1,29 +1,43 @@
 /** Wires the namespace reconciler to the events that change what a namespace needs. */
 import type { KubernetesObject, V1Secret, V1Service } from "@kubernetes/client-node";
-import { LABELS } from "../../modelmesh/constants.js";
-import { Controller } from "../../runtime/controller.js";
-import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
-import type { ControllerContext } from "../context.js";
-import { scopedInformer } from "../shared/informers.js";
-import { namedSecrets } from "../shared/named-secrets.js";
-import { CONFIG_MAPS, SERVICE_MONITORS, SERVICES } from "../shared/resource-types.js";
-import type { RuntimeCaches } from "../shared/runtimes.js";
-import { namespaceInformer } from "../shared/served-namespaces.js";
+import { CONFIG_MAPS, SERVICE_MONITORS, SERVICES } from "../../apis/resource-types.js";
+import { LABELS } from "../../builders/constants.js";
+import { type ControllerBuilder, controllerFor } from "../../controller-runtime/builder.js";
+import type { Controller } from "../../controller-runtime/controller.js";
+import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
+import { namedSecrets } from "../caches/named-secrets.js";
+import type { RuntimeCaches } from "../caches/runtime-caches.js";
+import { scopedInformer } from "../caches/scoped-informer.js";
+import type { ControllerContext } from "../context/context.js";
+import { namespaceInformer } from "../context/served-namespaces.js";
+import { CONTROLLER_NAMES } from "../names.js";
 import { NamespaceReconciler } from "./reconciler.js";
-
-export const NAMESPACE_CONTROLLER_NAME = "ServiceReconciler";
 
 const MANAGED_BY_CONTROLLER = `${LABELS.managedBy}=${LABELS.controllerName}`;
 
 const namespaceOf = (object: KubernetesObject): string[] => [object.metadata?.namespace ?? ""];
+
+/**
+ * The namespaces an etcd Secret event concerns: a change of the controller namespace's Secret (the source)
+ * concerns every served namespace, a copy only its own.
+ */
+export function etcdSecretKeys(
+  secret: V1Secret,
+  etcdSecretName: string,
+  controllerNamespace: string,
+  served: () => readonly string[],
+): readonly string[] {
+  if (secret.metadata?.name !== etcdSecretName) return [];
+  const namespace = secret.metadata.namespace ?? "";
+  return namespace === controllerNamespace ? served() : [namespace];
+}
 
 export function setupNamespaceController(
   ctx: ControllerContext,
   runtimes: RuntimeCaches,
   options: { workers?: number } = {},
 ): Controller {
-  const { manager } = ctx;
-  const namespaces = ctx.scope === "cluster" ? namespaceInformer(manager) : undefined;
+  const namespaces = ctx.scope === "cluster" ? namespaceInformer(ctx.manager) : undefined;
   const services = scopedInformer<V1Service>(ctx, SERVICES, {
     labelSelector: LABELS.modelMeshService,
     indexers: { [NAMESPACE_INDEX]: byNamespace },
@@ -39,49 +53,31 @@ export function setupNamespaceController(
       .concat(ctx.controllerNamespace)
       .map((namespace) => ({ namespace, name: ctx.etcdSecretName() })),
   );
-
-  const controller = new Controller({
-    name: NAMESPACE_CONTROLLER_NAME,
-    reconciler: new NamespaceReconciler(ctx, {
-      namespaces,
-      services,
-      managedConfigMaps,
-      secrets,
-      runtimes,
-    }),
-    workers: options.workers,
-    metrics: manager.metrics,
-    loggerName: "controllers.Service",
-  });
   const allServed = () => ctx.servedNamespaces.list();
 
-  if (namespaces !== undefined) controller.watch(namespaces);
-  else controller.enqueue(ctx.controllerNamespace);
-  controller.watch(services, namespaceOf);
-  controller.watch(managedConfigMaps, namespaceOf);
-  const onSecret = (secret: V1Secret) => {
-    if (secret.metadata?.name !== ctx.etcdSecretName()) return;
-    const namespace = secret.metadata.namespace ?? "";
-    for (const key of namespace === ctx.controllerNamespace ? allServed() : [namespace])
-      controller.enqueue(key);
-  };
-  secrets.addEventHandler({
-    onAdd: onSecret,
-    onUpdate: (_before, after) => onSecret(after),
-    onDelete: onSecret,
-  });
-  controller.watch(runtimes.servingRuntimes, namespaceOf);
+  const builder: ControllerBuilder = controllerFor(ctx.manager, CONTROLLER_NAMES.namespace)
+    .reconciler(new NamespaceReconciler(ctx, { namespaces, services, managedConfigMaps, secrets, runtimes }))
+    .workers(options.workers);
+  // Cluster scope reconciles every Namespace; namespace scope only its own, which never changes.
+  if (namespaces !== undefined) builder.for(namespaces);
+  else builder.seed(ctx.controllerNamespace);
+  builder
+    .watches(services, namespaceOf)
+    .watches(managedConfigMaps, namespaceOf)
+    .watches(
+      secrets,
+      (secret) => etcdSecretKeys(secret, ctx.etcdSecretName(), ctx.controllerNamespace, allServed),
+      { initialPriority: "high", onUpdate: "new" },
+    )
+    .watches(runtimes.servingRuntimes, namespaceOf);
   if (runtimes.clusterServingRuntimes !== undefined)
-    controller.watch(runtimes.clusterServingRuntimes, allServed);
+    builder.watches(runtimes.clusterServingRuntimes, allServed);
   if (ctx.features.serviceMonitors) {
     const monitors = scopedInformer<KubernetesObject>(ctx, SERVICE_MONITORS, {
       labelSelector: LABELS.modelMeshService,
     });
-    controller.watch(monitors, namespaceOf);
+    builder.watches(monitors, namespaceOf);
   }
-  ctx.config.onChange(() => {
-    for (const namespace of allServed()) controller.enqueue(namespace);
-  });
-  manager.addController(controller);
-  return controller;
+  builder.watchesChanges(ctx.config, allServed);
+  return builder.build();
 }

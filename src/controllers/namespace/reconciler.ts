@@ -2,6 +2,7 @@
  * Per served namespace: the `modelmesh-serving` Service (and no other `modelmesh-service` Service), the
  * ServiceMonitor, `tc-config` and the etcd Secret copy. A namespace that stops being served loses them all.
  */
+
 import type {
   KubernetesObject,
   V1Deployment,
@@ -9,20 +10,24 @@ import type {
   V1OwnerReference,
   V1Service,
 } from "@kubernetes/client-node";
-import { LABELS, OBJECTS } from "../../modelmesh/constants.js";
-import { buildNamespaceEtcdSecret } from "../../modelmesh/etcd-secret.js";
-import { buildModelMeshService } from "../../modelmesh/service.js";
-import { buildServiceMonitor, wantsServiceMonitor } from "../../modelmesh/service-monitor.js";
-import { buildTypeConstraintsConfigMap } from "../../modelmesh/type-constraints.js";
-import { applyOwned } from "../../runtime/apply.js";
-import { applyChange } from "../../runtime/apply-check.js";
-import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
-import type { Informer } from "../../runtime/informer.js";
-import { NAMESPACE_INDEX } from "../../runtime/store.js";
-import type { ControllerContext } from "../context.js";
-import type { NamedSecrets } from "../shared/named-secrets.js";
-import { CONFIG_MAPS, DEPLOYMENTS, SECRETS, SERVICE_MONITORS, SERVICES } from "../shared/resource-types.js";
-import type { RuntimeCaches } from "../shared/runtimes.js";
+import { CONFIG_MAPS, DEPLOYMENTS, SECRETS, SERVICE_MONITORS, SERVICES } from "../../apis/resource-types.js";
+import { LABELS, OBJECTS } from "../../builders/constants.js";
+import { buildNamespaceEtcdSecret } from "../../builders/etcd-secret.js";
+import { controllerReference } from "../../builders/owner-reference.js";
+import { buildModelMeshService } from "../../builders/service.js";
+import { buildServiceMonitor, wantsServiceMonitor } from "../../builders/service-monitor.js";
+import { buildTypeConstraintsConfigMap } from "../../builders/type-constraints.js";
+import type { ServingConfig } from "../../config/serving-config.js";
+import { applyOwned } from "../../controller-runtime/apply.js";
+import { applyIfChanged } from "../../controller-runtime/apply-change.js";
+import type { ReconcileContext, ReconcileResult, Reconciler } from "../../controller-runtime/controller.js";
+import type { Informer } from "../../controller-runtime/informer.js";
+import type { Logger } from "../../controller-runtime/logging.js";
+import { NAMESPACE_INDEX } from "../../controller-runtime/store.js";
+import { fail } from "../../lib/result.js";
+import type { NamedSecrets } from "../caches/named-secrets.js";
+import type { RuntimeCaches } from "../caches/runtime-caches.js";
+import type { ControllerContext } from "../context/context.js";
 
 export const REASON_SERVICE_RECREATED = "ServiceRecreated";
 export const REASON_ETCD_SECRET_INVALID = "EtcdSecretInvalid";
@@ -39,8 +44,21 @@ export interface NamespaceCaches {
   runtimes: RuntimeCaches;
 }
 
-function isHeadless(service: V1Service): boolean {
-  return service.spec?.clusterIP === "None";
+/**
+ * What the namespace's Service needs: `create` when there is none, `recreate` when it must switch between
+ * headless and not (clusterIP is immutable), else `apply` (only what would change).
+ */
+export function serviceAction(
+  existing: V1Service | undefined,
+  headlessService: boolean,
+): "create" | "recreate" | "apply" {
+  if (existing === undefined) return "create";
+  return (existing.spec?.clusterIP === "None") !== headlessService ? "recreate" : "apply";
+}
+
+/** The `modelmesh-service` Services of the namespace that are not `name` (left by a former service name). */
+export function otherServices(services: readonly V1Service[], name: string): string[] {
+  return services.map((service) => service.metadata?.name ?? "").filter((other) => other !== name);
 }
 
 export class NamespaceReconciler implements Reconciler {
@@ -58,70 +76,78 @@ export class NamespaceReconciler implements Reconciler {
       return undefined;
     }
     const config = this.#ctx.config.current();
-    const client = this.#ctx.manager.client;
+    const service = await this.#reconcileService(namespace, config, log);
+    await this.#reconcileServiceMonitor(namespace, config, service);
+    await this.#reconcileRuntimeSupport(namespace, config);
+    return undefined;
+  }
 
-    const owner = await this.#serviceOwner(namespace);
-    const desired = buildModelMeshService(namespace, config, owner ?? ({} as V1OwnerReference));
-    if (owner === undefined) delete desired.metadata?.ownerReferences;
-    const existing = this.#caches.services.store.getByName(config.inferenceServiceName, namespace);
-    const headlessChanged = existing !== undefined && isHeadless(existing) !== config.headlessService;
-    if (existing !== undefined && headlessChanged) {
-      // clusterIP is immutable: switching between headless and not means a new Service.
+  /** The one `modelmesh-service` Service of the namespace, as it is afterwards. */
+  async #reconcileService(namespace: string, config: ServingConfig, log: Logger): Promise<V1Service> {
+    const client = this.#ctx.manager.client;
+    const name = config.inferenceServiceName;
+    const desired = buildModelMeshService(namespace, config, await this.#serviceOwner(namespace));
+    const existing = this.#caches.services.store.getByName(name, namespace);
+    const action = serviceAction(existing, config.headlessService);
+    if (existing !== undefined && action === "recreate") {
       log.info(
         { headless: config.headlessService },
         "Deleting/recreating Service because headlessness changed",
       );
-      await client.delete(SERVICES, config.inferenceServiceName, namespace);
+      await client.delete(SERVICES, name, namespace);
       this.#ctx.events.record(
         existing,
         "Normal",
         REASON_SERVICE_RECREATED,
-        `Recreating Service ${config.inferenceServiceName}: headlessService changed to ${config.headlessService}`,
+        `Recreating Service ${name}: headlessService changed to ${config.headlessService}`,
       );
     }
-    const live = headlessChanged ? undefined : existing;
-    const service =
-      live !== undefined && applyChange(desired, live) === undefined
-        ? live
-        : await applyOwned(client, SERVICES, desired);
-    if (existing === undefined) log.info({ service: config.inferenceServiceName }, "Created Kube Service");
-    for (const other of this.#caches.services.store.byIndex(NAMESPACE_INDEX, namespace)) {
-      const name = other.metadata?.name ?? "";
-      if (name === config.inferenceServiceName) continue;
-      log.info({ service: name }, "deleting a modelmesh-service Service of another name");
-      await client.delete(SERVICES, name, namespace);
+    const live = action === "apply" ? existing : undefined;
+    const { object: service } = await applyIfChanged(client, SERVICES, desired, live);
+    if (action === "create") log.info({ service: name }, "Created Kube Service");
+    const services = this.#caches.services.store.byIndex(NAMESPACE_INDEX, namespace);
+    for (const other of otherServices(services, name)) {
+      log.info({ service: other }, "deleting a modelmesh-service Service of another name");
+      await client.delete(SERVICES, other, namespace);
     }
+    return service;
+  }
 
-    if (this.#ctx.features.serviceMonitors) {
-      if (wantsServiceMonitor(config)) {
-        const serviceOwner: V1OwnerReference = {
-          apiVersion: "v1",
-          kind: "Service",
-          name: service.metadata?.name ?? config.inferenceServiceName,
-          uid: service.metadata?.uid ?? "",
-          controller: true,
-          blockOwnerDeletion: true,
-        };
-        await applyOwned(client, SERVICE_MONITORS, buildServiceMonitor(namespace, config, serviceOwner));
-      } else {
-        await client.delete(SERVICE_MONITORS, OBJECTS.serviceMonitor, namespace);
-      }
+  /** Owned by the Service, so that it goes with it. */
+  async #reconcileServiceMonitor(
+    namespace: string,
+    config: ServingConfig,
+    service: V1Service,
+  ): Promise<void> {
+    if (!this.#ctx.features.serviceMonitors) return;
+    const client = this.#ctx.manager.client;
+    if (!wantsServiceMonitor(config)) {
+      await client.delete(SERVICE_MONITORS, OBJECTS.serviceMonitor, namespace);
+      return;
     }
+    const serviceOwner = controllerReference({
+      apiVersion: "v1",
+      kind: "Service",
+      name: service.metadata?.name ?? config.inferenceServiceName,
+      uid: service.metadata?.uid ?? "",
+    });
+    await applyOwned(client, SERVICE_MONITORS, buildServiceMonitor(namespace, config, serviceOwner));
+  }
 
+  /** `tc-config` and the etcd Secret copy while the namespace has a runtime; neither once it has none. */
+  async #reconcileRuntimeSupport(namespace: string, config: ServingConfig): Promise<void> {
     const specs = this.#caches.runtimes.specsOfNamespace(namespace);
     if (specs.size === 0) {
       await this.#removeRuntimeSupport(namespace);
-      return undefined;
+      return;
     }
     const typeConstraints = buildTypeConstraintsConfigMap(namespace, specs, config.restProxy.enabled);
     const liveTypeConstraints = this.#caches.managedConfigMaps.store.getByName(
       OBJECTS.typeConstraintsConfigMap,
       namespace,
     );
-    if (applyChange(typeConstraints, liveTypeConstraints) !== undefined)
-      await applyOwned(client, CONFIG_MAPS, typeConstraints);
+    await applyIfChanged(this.#ctx.manager.client, CONFIG_MAPS, typeConstraints, liveTypeConstraints);
     if (namespace !== this.#ctx.controllerNamespace) await this.#copyEtcdSecret(namespace);
-    return undefined;
   }
 
   /** The Namespace (cluster scope) or the controller's Deployment (namespace scope); none if it is missing. */
@@ -129,7 +155,12 @@ export class NamespaceReconciler implements Reconciler {
     if (this.#ctx.scope === "cluster") {
       const object = this.#caches.namespaces?.store.getByName(namespace);
       if (object?.metadata?.uid === undefined) return undefined;
-      return ownerReference("v1", "Namespace", namespace, object.metadata.uid);
+      return controllerReference({
+        apiVersion: "v1",
+        kind: "Namespace",
+        name: namespace,
+        uid: object.metadata.uid,
+      });
     }
     // Outside the cluster (a developer's machine) there is no such Deployment: the Service then has no owner.
     const deployment = await this.#ctx.manager.client.get<V1Deployment>(
@@ -138,12 +169,12 @@ export class NamespaceReconciler implements Reconciler {
       this.#ctx.controllerNamespace,
     );
     if (deployment?.metadata?.uid === undefined) return undefined;
-    return ownerReference(
-      "apps/v1",
-      "Deployment",
-      this.#ctx.controllerDeploymentName,
-      deployment.metadata.uid,
-    );
+    return controllerReference({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      name: this.#ctx.controllerDeploymentName,
+      uid: deployment.metadata.uid,
+    });
   }
 
   async #copyEtcdSecret(namespace: string): Promise<void> {
@@ -151,18 +182,17 @@ export class NamespaceReconciler implements Reconciler {
     const source = await this.#caches.secrets.get(this.#ctx.controllerNamespace, secretName);
     const copy =
       source === undefined
-        ? ({
-            ok: false,
-            error: `Could not get the controller etcd secret: Secret ${this.#ctx.controllerNamespace}/${secretName} not found`,
-          } as const)
+        ? fail(
+            `Could not get the controller etcd secret: Secret ${this.#ctx.controllerNamespace}/${secretName} not found`,
+          )
         : buildNamespaceEtcdSecret(source.data, secretName, namespace);
     if (!copy.ok) {
       const message = `cannot copy the etcd Secret ${secretName} into namespace ${namespace}: ${copy.error}`;
       this.#ctx.events.record(namespaceObject(namespace), "Warning", REASON_ETCD_SECRET_INVALID, message);
       throw new Error(message);
     }
-    if (applyChange(copy.value, await this.#caches.secrets.get(namespace, secretName)) !== undefined)
-      await applyOwned(this.#ctx.manager.client, SECRETS, copy.value);
+    const live = await this.#caches.secrets.get(namespace, secretName);
+    await applyIfChanged(this.#ctx.manager.client, SECRETS, copy.value, live);
   }
 
   /** No runtime left in the namespace: its `tc-config` and etcd Secret copy go. */
@@ -191,10 +221,6 @@ export class NamespaceReconciler implements Reconciler {
     await this.#removeRuntimeSupport(namespace);
     if (services.length > 0) log.info("namespace not served: removed its modelmesh objects");
   }
-}
-
-function ownerReference(apiVersion: string, kind: string, name: string, uid: string): V1OwnerReference {
-  return { apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true };
 }
 
 function namespaceObject(name: string): KubernetesObject {

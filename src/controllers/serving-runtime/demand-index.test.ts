@@ -8,11 +8,11 @@ const UNREADABLE = { typeLabel: undefined, pvcClaim: undefined };
 function recorded() {
   const index = new DemandIndex();
   const changes: string[] = [];
-  index.onChange((namespace, demand, initial) =>
+  index.onChange(({ namespace, demand, inInitialList }) => {
     changes.push(
-      `${namespace} ${demand.typeLabel ?? "*"} ${demand.pvcClaim ?? "-"}${initial ? " (initial)" : ""}`,
-    ),
-  );
+      `${namespace} ${demand.typeLabel ?? "*"} ${demand.pvcClaim ?? "-"}${inInitialList ? " (initial)" : ""}`,
+    );
+  });
   return { index, changes };
 }
 

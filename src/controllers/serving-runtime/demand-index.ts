@@ -3,10 +3,15 @@
  * only on this set (any model it serves → in use; the PVCs they read), so a runtime needs a reconcile only when a
  * demand appears in or leaves its namespace, not on every one of thousands of model events.
  */
-import type { ModelDemand } from "./models.js";
+import type { ModelDemand } from "../../builders/model-type-labels.js";
 
 /** Reported when the first model asks `demand` in `namespace`, or the last one stops asking it. */
-export type DemandChange = (namespace: string, demand: ModelDemand, inInitialList: boolean) => void;
+export interface DemandChange {
+  readonly namespace: string;
+  readonly demand: ModelDemand;
+  /** The first model asking it came with its informer's first list. */
+  readonly inInitialList: boolean;
+}
 
 const demandKey = (demand: ModelDemand) =>
   JSON.stringify([demand.typeLabel ?? null, demand.pvcClaim ?? null]);
@@ -15,9 +20,9 @@ export class DemandIndex {
   readonly #byNamespace = new Map<string, Map<string, { demand: ModelDemand; count: number }>>();
   /** What each model was counted for, so a change or a delete takes back exactly that. */
   readonly #counted = new Map<string, { namespace: string; demand: ModelDemand }>();
-  readonly #listeners: DemandChange[] = [];
+  readonly #listeners: ((change: DemandChange) => void)[] = [];
 
-  onChange(listener: DemandChange): void {
+  onChange(listener: (change: DemandChange) => void): void {
     this.#listeners.push(listener);
   }
 
@@ -55,7 +60,7 @@ export class DemandIndex {
       return;
     }
     counts.set(key, { demand, count: 1 });
-    for (const listener of this.#listeners) listener(namespace, demand, inInitialList);
+    for (const listener of this.#listeners) listener({ namespace, demand, inInitialList });
   }
 
   #release(namespace: string, demand: ModelDemand): void {
@@ -66,6 +71,6 @@ export class DemandIndex {
     if (--entry.count > 0) return;
     counts.delete(key);
     if (counts.size === 0) this.#byNamespace.delete(namespace);
-    for (const listener of this.#listeners) listener(namespace, demand, false);
+    for (const listener of this.#listeners) listener({ namespace, demand, inInitialList: false });
   }
 }

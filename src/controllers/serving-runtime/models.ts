@@ -1,28 +1,21 @@
 /**
- * What the models of a namespace ask of its runtimes: the type label each one needs (§1.6) and the PVC it
+ * What the models of a namespace ask of its runtimes: the type label each one needs (builders/model-type-labels.ts) and the PVC it
  * reads from. Scale-to-zero, PVC mounts and the model → runtime event mapping all read this.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
+import { INFERENCE_SERVICES, PREDICTORS } from "../../apis/resource-types.js";
 import {
   convertInferenceService,
   isModelMeshInferenceService,
 } from "../../apis/serving/inference-service-conversion.js";
 import { type PredictorSpec, PredictorSpecSchema } from "../../apis/serving/v1alpha1/predictor.js";
 import type { InferenceService } from "../../apis/serving/v1beta1/inference-service.js";
-import { predictorTypeLabel, runtimeSupportsPredictor } from "../../modelmesh/model-type-labels.js";
-import type { Informer } from "../../runtime/informer.js";
-import { byNamespace, NAMESPACE_INDEX } from "../../runtime/store.js";
-import type { ControllerContext } from "../context.js";
-import { scopedInformer } from "../shared/informers.js";
-import { INFERENCE_SERVICES, PREDICTORS } from "../shared/resource-types.js";
+import { type ModelDemand, predictorTypeLabel } from "../../builders/model-type-labels.js";
+import type { Informer } from "../../controller-runtime/informer.js";
+import { byNamespace, NAMESPACE_INDEX } from "../../controller-runtime/store.js";
+import { scopedInformer } from "../caches/scoped-informer.js";
+import type { ControllerContext } from "../context/context.js";
 import { DemandIndex } from "./demand-index.js";
-
-export interface ModelDemand {
-  /** `undefined` when the model's spec cannot be read: it then counts for every runtime, so none scales down. */
-  typeLabel: string | undefined;
-  /** A PVC the model is stored on (`storage.parameters.type: pvc`). */
-  pvcClaim: string | undefined;
-}
 
 const PVC_STORAGE_TYPE = "pvc";
 
@@ -74,12 +67,8 @@ export function demandOfInferenceService(
     if (!isModelMeshInferenceService(isvc as InferenceService)) return undefined;
     const converted = convertInferenceService(isvc as InferenceService);
     // Upstream counts an InferenceService it cannot convert as a user of every runtime: never scale under it.
-    return converted.ok ? demandOfSpec(converted.spec) : { typeLabel: undefined, pvcClaim: undefined };
+    return converted.ok ? demandOfSpec(converted.value) : { typeLabel: undefined, pvcClaim: undefined };
   });
-}
-
-export function runtimeServes(runtimeLabels: ReadonlySet<string>, demand: ModelDemand): boolean {
-  return demand.typeLabel === undefined || runtimeSupportsPredictor(runtimeLabels, demand.typeLabel);
 }
 
 export class ModelCaches {

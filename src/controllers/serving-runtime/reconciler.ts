@@ -3,45 +3,45 @@
  * (scale-to-zero, autoscaler classes) and its HPA. A runtime that is disabled, not multi-model or whose
  * namespace is not served has none; an invalid one is reported and its existing Deployment left untouched.
  */
-import type { KubernetesObject, V1Deployment, V1Secret } from "@kubernetes/client-node";
-import { AUTOSCALER_CLASS_EXTERNAL, AUTOSCALER_CLASS_HPA } from "../../apis/serving/annotations.js";
-import type { ServingConfig } from "../../config/serving-config.js";
-import { OBJECTS } from "../../modelmesh/constants.js";
-import { buildRuntimeDeployment, deploymentName, type RuntimeInput } from "../../modelmesh/deployment.js";
-import { autoscalerClass, buildRuntimeHpa, hpaSettings } from "../../modelmesh/hpa.js";
-import { runtimeLabelSet } from "../../modelmesh/model-type-labels.js";
-import { decideReplicas, type NoModelsSince } from "../../modelmesh/replicas.js";
-import { applyOwned } from "../../runtime/apply.js";
-import { applyChange } from "../../runtime/apply-check.js";
-import type { ReconcileContext, ReconcileResult, Reconciler } from "../../runtime/controller.js";
-import type { Informer } from "../../runtime/informer.js";
-import { KubeApiError } from "../../runtime/kube-client.js";
-import type { Logger } from "../../runtime/logging.js";
-import { NAMESPACE_INDEX, splitKey } from "../../runtime/store.js";
-import { validateRuntimeSpec } from "../../webhook/runtime-validator.js";
-import type { ControllerContext } from "../context.js";
-import type { NamedSecrets } from "../shared/named-secrets.js";
+
+import type {
+  KubernetesObject,
+  V1Deployment,
+  V1Secret,
+  V2HorizontalPodAutoscaler,
+} from "@kubernetes/client-node";
 import {
   DEPLOYMENTS,
   HORIZONTAL_POD_AUTOSCALERS,
   PERSISTENT_VOLUME_CLAIMS,
   SECRETS,
-} from "../shared/resource-types.js";
-import { type EffectiveRuntime, isMultiModel, type RuntimeCaches } from "../shared/runtimes.js";
-import { type ModelCaches, runtimeServes } from "./models.js";
+} from "../../apis/resource-types.js";
+import { OBJECTS } from "../../builders/constants.js";
+import { deploymentName } from "../../builders/deployment.js";
+import type { EffectiveRuntime } from "../../builders/effective-runtimes.js";
+import type { ModelDemand } from "../../builders/model-type-labels.js";
+import type { NoModelsSince } from "../../builders/replicas.js";
+import { type PresentRuntime, planRuntime, runtimeDeployment } from "../../builders/runtime-objects.js";
+import type { ServingConfig } from "../../config/serving-config.js";
+import { applyIfChanged } from "../../controller-runtime/apply-change.js";
+import type { ReconcileContext, ReconcileResult, Reconciler } from "../../controller-runtime/controller.js";
+import type { Informer } from "../../controller-runtime/informer.js";
+import { KubeApiError } from "../../controller-runtime/kube-client.js";
+import type { Logger } from "../../controller-runtime/logging.js";
+import { NAMESPACE_INDEX, splitKey } from "../../controller-runtime/store.js";
+import type { NamedSecrets } from "../caches/named-secrets.js";
+import type { RuntimeCaches } from "../caches/runtime-caches.js";
+import type { ControllerContext } from "../context/context.js";
+import { deploymentEvent, inNamespace, REASONS } from "./events.js";
+import type { ModelCaches } from "./models.js";
 import { controllerOwnsReplicas, handOverReplicas } from "./replicas-handover.js";
 import { pvcClaimsFromStorageSecret } from "./storage-pvcs.js";
 
-export const REASONS = {
-  invalidSpec: "InvalidRuntimeSpec",
-  renderFailed: "DeploymentRenderFailed",
-  deploymentRejected: "DeploymentRejected",
-  deploymentCreated: "DeploymentCreated",
-  deploymentDeleted: "DeploymentDeleted",
-  scaledToZero: "ScaledToZero",
-  scaledUp: "ScaledUp",
-  hpaCreated: "HorizontalPodAutoscalerCreated",
-  hpaDeleted: "HorizontalPodAutoscalerDeleted",
+/** The log line and Event text of a runtime that has no Deployment (upstream's wording for the second). */
+const ABSENT_BECAUSE = {
+  "not-multi-model": "not a multi-model runtime",
+  "disabled-or-not-served":
+    "Runtime is disabled, incompatible with modelmesh, or namespace is not modelmesh-enabled",
 } as const;
 
 export interface RuntimeReconcilerCaches {
@@ -79,179 +79,134 @@ export class ServingRuntimeReconciler implements Reconciler {
       return undefined;
     }
     const target = deploymentName(config, name);
-    if (!isMultiModel(runtime.object)) {
-      await this.#removeDeployment(runtime, namespace, target, log, "not a multi-model runtime");
-      return undefined;
+    const live = this.#caches.deployments.store.getByName(target, namespace);
+    const plan = planRuntime(runtime, namespace, config, {
+      served: this.#ctx.servedNamespaces.isServed(namespace),
+      usage: {
+        demands: this.#caches.models.demandsOf(namespace),
+        noModelsSince: rememberedNoModelsSince(this.#noModelsSince, key, live?.spec?.replicas),
+        nowMs: this.#now(),
+      },
+      liveReplicas: live?.spec?.replicas,
+    });
+    switch (plan.kind) {
+      case "absent":
+        if (plan.why === "disabled-or-not-served") this.#noModelsSince.delete(key);
+        await this.#removeDeployment(runtime, namespace, target, log, ABSENT_BECAUSE[plan.why]);
+        return undefined;
+      case "invalid":
+        this.#ctx.events.record(
+          runtime.object,
+          "Warning",
+          REASONS.invalidSpec,
+          inNamespace(runtime, namespace, plan.message),
+        );
+        throw new Error(plan.message);
+      case "present":
+        return this.#applyRuntime(key, runtime, plan, live, config, log);
     }
-    const check = validateRuntimeSpec(runtime.object as never, config.builtInServerTypes);
-    if (!check.ok) {
-      const message = `Invalid runtime Spec: ${check.message}`;
-      this.#ctx.events.record(
-        runtime.object,
-        "Warning",
-        REASONS.invalidSpec,
-        inNamespace(runtime, namespace, message),
-      );
-      throw new Error(message);
-    }
-    if (runtime.object.spec?.disabled === true || !this.#ctx.servedNamespaces.isServed(namespace)) {
-      this.#noModelsSince.delete(key);
-      await this.#removeDeployment(
-        runtime,
-        namespace,
-        target,
-        log,
-        "Runtime is disabled, incompatible with modelmesh, or namespace is not modelmesh-enabled",
-      );
-      return undefined;
-    }
-    return this.#applyRuntime(key, runtime, namespace, config, log);
   }
 
   async #applyRuntime(
     key: string,
     runtime: EffectiveRuntime,
-    namespace: string,
+    plan: PresentRuntime,
+    live: V1Deployment | undefined,
     config: ServingConfig,
     log: Logger,
   ): Promise<ReconcileResult | undefined> {
-    const client = this.#ctx.manager.client;
-    const { object } = runtime;
-    const spec = object.spec ?? { containers: [] };
-    const name = object.metadata?.name ?? "";
-    const target = deploymentName(config, name);
-    const input: RuntimeInput = {
-      name,
-      namespace,
-      kind: runtime.kind,
-      uid: object.metadata?.uid ?? "",
-      spec,
-      metadata: { annotations: object.metadata?.annotations, labels: object.metadata?.labels },
-    };
-    const live = this.#caches.deployments.store.getByName(target, namespace);
-    const liveReplicas = live?.spec?.replicas;
-    const runtimeLabels = runtimeLabelSet(name, spec, config.restProxy.enabled);
-    const demands = this.#caches.models.demandsOf(namespace);
-    const served = demands.filter((demand) => runtimeServes(runtimeLabels, demand));
-
-    const scaler = autoscalerClass(object.metadata?.annotations);
-    let replicas: number | undefined;
-    let requeueAfterMs = 0;
-    if (scaler === AUTOSCALER_CLASS_EXTERNAL) {
-      replicas = undefined;
-    } else {
-      // After a restart a running Deployment gets a fresh grace period rather than being cut at once.
-      const remembered: NoModelsSince = this.#noModelsSince.has(key)
-        ? this.#noModelsSince.get(key)
-        : liveReplicas !== undefined && liveReplicas > 0
-          ? null
-          : undefined;
-      const decision = decideReplicas({
-        spec,
-        config,
-        inUse: served.length > 0,
-        noModelsSince: remembered,
-        nowMs: this.#now(),
-      });
+    const { namespace } = plan.input;
+    const { decision } = plan;
+    if (decision !== undefined) {
       this.#noModelsSince.set(key, decision.noModelsSince);
-      requeueAfterMs = decision.requeueAfterMs;
       logDecision(log, decision.reason, decision.requeueAfterMs, config.scaleToZero.gracePeriodSeconds);
-      replicas = decision.replicas;
-      if (scaler === AUTOSCALER_CLASS_HPA && decision.replicas > 0) {
-        await this.#applyHpa(input, config, object);
-        // The HPA owns the count once the Deployment runs; from zero (or new) it starts at minReplicas.
-        replicas =
-          liveReplicas === undefined || liveReplicas === 0
-            ? hpaSettings(input.metadata?.annotations).minReplicas
-            : undefined;
-      } else {
-        await this.#deleteHpa(namespace, target, object, log);
-      }
     }
-
-    const pvcNames = await this.#pvcNames(namespace, config, served, log);
-    const tlsSecretHasCaCrt = await this.#tlsSecretHasCaCrt(namespace, config);
-    const rendered = buildRuntimeDeployment(input, {
-      config,
-      replicas,
-      pvcNames,
+    // The HPA is written before the reads below, so a storage Secret that cannot be read does not hold it back.
+    await this.#applyHpaPlan(plan, config, runtime.object, log);
+    const rendered = runtimeDeployment(plan, config, {
+      pvcNames: await this.#pvcNames(namespace, config, plan.served, log),
       etcdSecretName: this.#ctx.etcdSecretName(),
-      tlsSecretHasCaCrt,
+      tlsSecretHasCaCrt: await this.#tlsSecretHasCaCrt(namespace, config),
     });
     if (!rendered.ok) {
       this.#ctx.events.record(
-        object,
+        runtime.object,
         "Warning",
         REASONS.renderFailed,
         inNamespace(runtime, namespace, rendered.error),
       );
       throw new Error(`could not render the model mesh deployment: ${rendered.error}`);
     }
-    await this.#removeRenamedDeployments(runtime, namespace, target, log);
-    if (replicas === undefined && live !== undefined && controllerOwnsReplicas(live))
-      await handOverReplicas(client, namespace, target);
-    const change = applyChange(rendered.value, live);
-    if (change === undefined) {
-      log.debug("the Deployment is as rendered; not applying");
-    } else {
-      log.info({ pods: replicas ?? "unmanaged", change }, "Applying model mesh deployment");
-      await applyOwned(client, DEPLOYMENTS, rendered.value).catch((error: unknown) => {
-        // A Deployment built from what the runtime says (a container or port name Kubernetes does not accept) is
-        // refused until the runtime changes: only its author can fix that, so the runtime says why (decision 0152).
-        if (error instanceof KubeApiError && (error.statusCode === 400 || error.statusCode === 422)) {
-          this.#ctx.events.record(
-            object,
-            "Warning",
-            REASONS.deploymentRejected,
-            inNamespace(runtime, namespace, `Deployment ${target} was refused: ${error.message}`),
-          );
-        }
-        throw error;
-      });
-    }
-    if (live === undefined) {
-      this.#ctx.events.record(
-        object,
-        "Normal",
-        REASONS.deploymentCreated,
-        inNamespace(
-          runtime,
-          namespace,
-          `Created Deployment ${target} with ${replicas ?? "unmanaged"} replicas`,
-        ),
-      );
-    } else if (replicas === 0 && liveReplicas !== 0) {
-      this.#ctx.events.record(
-        object,
-        "Normal",
-        REASONS.scaledToZero,
-        inNamespace(runtime, namespace, `Scaled Deployment ${target} to zero: no model uses this runtime`),
-      );
-    } else if (replicas !== undefined && replicas > 0 && liveReplicas === 0) {
-      this.#ctx.events.record(
-        object,
-        "Normal",
-        REASONS.scaledUp,
-        inNamespace(runtime, namespace, `Scaled Deployment ${target} up to ${replicas} replicas`),
-      );
-    }
+    await this.#applyDeployment(runtime, plan, rendered.value, live, log);
+    const requeueAfterMs = decision?.requeueAfterMs ?? 0;
     return requeueAfterMs > 0 ? { requeueAfter: requeueAfterMs } : undefined;
   }
 
-  async #applyHpa(input: RuntimeInput, config: ServingConfig, object: KubernetesObject): Promise<void> {
+  async #applyHpaPlan(
+    plan: PresentRuntime,
+    config: ServingConfig,
+    owner: KubernetesObject,
+    log: Logger,
+  ): Promise<void> {
+    const { namespace, name } = plan.input;
+    if (plan.hpa.action === "apply") await this.#applyHpa(plan.hpa.object, namespace, owner);
+    else if (plan.hpa.action === "delete")
+      await this.#deleteHpa(namespace, deploymentName(config, name), owner, log);
+  }
+
+  /** Cleans up a former name, hands `spec.replicas` over when letting go of it, applies, and says what changed. */
+  async #applyDeployment(
+    runtime: EffectiveRuntime,
+    plan: PresentRuntime,
+    deployment: V1Deployment,
+    live: V1Deployment | undefined,
+    log: Logger,
+  ): Promise<void> {
     const client = this.#ctx.manager.client;
-    const hpa = buildRuntimeHpa(input, config);
-    const name = hpa.metadata?.name ?? "";
-    const live = await client.get(HORIZONTAL_POD_AUTOSCALERS, name, input.namespace);
-    this.#hpaAbsent.delete(`${input.namespace}/${name}`);
-    if (applyChange(hpa, live) === undefined) return;
-    await applyOwned(client, HORIZONTAL_POD_AUTOSCALERS, hpa);
-    if (live === undefined) {
+    const { namespace } = plan.input;
+    const target = deployment.metadata?.name ?? "";
+    const { replicas } = plan;
+    await this.#removeRenamedDeployments(runtime, namespace, target, log);
+    if (replicas === undefined && live !== undefined && controllerOwnsReplicas(live))
+      await handOverReplicas(client, namespace, target);
+    const applied = await applyIfChanged(client, DEPLOYMENTS, deployment, live, (change) =>
+      log.info({ pods: replicas ?? "unmanaged", change }, "Applying model mesh deployment"),
+    ).catch((error: unknown) => {
+      // A Deployment built from what the runtime says (a container or port name Kubernetes does not accept) is
+      // refused until the runtime changes: only its author can fix that, so the runtime says why (decision 0152).
+      if (error instanceof KubeApiError && (error.statusCode === 400 || error.statusCode === 422)) {
+        this.#ctx.events.record(
+          runtime.object,
+          "Warning",
+          REASONS.deploymentRejected,
+          inNamespace(runtime, namespace, `Deployment ${target} was refused: ${error.message}`),
+        );
+      }
+      throw error;
+    });
+    if (applied.change === undefined) log.debug("the Deployment is as rendered; not applying");
+    const event = deploymentEvent(target, live, replicas);
+    if (event !== undefined)
       this.#ctx.events.record(
-        object,
+        runtime.object,
+        "Normal",
+        event.reason,
+        inNamespace(runtime, namespace, event.message),
+      );
+  }
+
+  async #applyHpa(hpa: V2HorizontalPodAutoscaler, namespace: string, owner: KubernetesObject): Promise<void> {
+    const client = this.#ctx.manager.client;
+    const name = hpa.metadata?.name ?? "";
+    const live = await client.get(HORIZONTAL_POD_AUTOSCALERS, name, namespace);
+    this.#hpaAbsent.delete(`${namespace}/${name}`);
+    const { change } = await applyIfChanged(client, HORIZONTAL_POD_AUTOSCALERS, hpa, live);
+    if (change !== undefined && live === undefined) {
+      this.#ctx.events.record(
+        owner,
         "Normal",
         REASONS.hpaCreated,
-        `Created HorizontalPodAutoscaler ${input.namespace}/${name}`,
+        `Created HorizontalPodAutoscaler ${namespace}/${name}`,
       );
     }
   }
@@ -321,7 +276,7 @@ export class ServingRuntimeReconciler implements Reconciler {
   async #pvcNames(
     namespace: string,
     config: ServingConfig,
-    served: readonly { pvcClaim: string | undefined }[],
+    served: readonly ModelDemand[],
     log: Logger,
   ): Promise<string[]> {
     const secret = await this.#caches.storageSecrets.get(namespace, config.storageSecretName);
@@ -345,11 +300,6 @@ export class ServingRuntimeReconciler implements Reconciler {
   }
 }
 
-/** A ClusterServingRuntime is one object for many namespaces: its messages say which one. */
-function inNamespace(runtime: EffectiveRuntime, namespace: string, message: string): string {
-  return runtime.object.metadata?.namespace === undefined ? `namespace ${namespace}: ${message}` : message;
-}
-
 function logDecision(log: Logger, reason: string, remainingMs: number, gracePeriodSeconds: number): void {
   if (reason === "grace-period-started")
     log.info(
@@ -362,4 +312,17 @@ function logDecision(log: Logger, reason: string, remainingMs: number, gracePeri
       "Runtime has no predictors, will scale to zero after grace period",
     );
   else if (reason === "scaled-to-zero") log.debug("Scaling runtime to zero");
+}
+
+/**
+ * The scale-to-zero memory of `key` for this decision: what this process remembers, else (after a restart) a
+ * fresh grace period for a Deployment that runs rather than cutting it at once.
+ */
+export function rememberedNoModelsSince(
+  memory: ReadonlyMap<string, number | null>,
+  key: string,
+  liveReplicas: number | undefined,
+): NoModelsSince {
+  if (memory.has(key)) return memory.get(key);
+  return liveReplicas !== undefined && liveReplicas > 0 ? null : undefined;
 }

@@ -5,9 +5,9 @@
  * a separate hand-over manager: the value stays, and the HPA or whoever scales next takes the field over.
  */
 import type { V1Deployment, V1ManagedFieldsEntry } from "@kubernetes/client-node";
-import { FIELD_MANAGER } from "../../runtime/apply.js";
-import { isStatus, type KubeClient } from "../../runtime/kube-client.js";
-import { DEPLOYMENTS } from "../shared/resource-types.js";
+import { DEPLOYMENTS } from "../../apis/resource-types.js";
+import { FIELD_MANAGER } from "../../controller-runtime/apply.js";
+import { isStatus, type KubeClient } from "../../controller-runtime/kube-client.js";
 
 export const REPLICAS_HANDOVER_MANAGER = "modelmesh-controller-replicas-handover";
 

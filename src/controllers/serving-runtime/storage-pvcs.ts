@@ -1,9 +1,9 @@
-/** PVC names a runtime mounts because the namespace's storage Secret names them (reference §2.1.5). */
-import { type BuildResult, built, failed } from "../../modelmesh/result.js";
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+/**
+ * PVC names a runtime mounts because the namespace's storage Secret names them (upstream's
+ * `controllers/servingruntime_controller.go getPVCs`).
+ */
+import { isRecord } from "../../lib/is-record.js";
+import { fail, ok, type Result } from "../../lib/result.js";
 
 /**
  * `data` is the Secret's base64 data. Every entry must be a JSON object of strings; entries of `type: pvc`
@@ -12,21 +12,19 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export function pvcClaimsFromStorageSecret(
   data: Readonly<Record<string, string>> | undefined,
-): BuildResult<string[]> {
+): Result<string[]> {
   const claims: string[] = [];
   for (const [key, encoded] of Object.entries(data ?? {})) {
     let entry: unknown;
     try {
       entry = JSON.parse(Buffer.from(encoded, "base64").toString("utf8"));
     } catch (error) {
-      return failed(`Could not parse storage configuration json: key ${key}: ${(error as Error).message}`);
+      return fail(`Could not parse storage configuration json: key ${key}: ${(error as Error).message}`);
     }
     if (!isRecord(entry) || Object.values(entry).some((value) => typeof value !== "string")) {
-      return failed(
-        `Could not parse storage configuration json: key ${key} must be a JSON object of strings`,
-      );
+      return fail(`Could not parse storage configuration json: key ${key} must be a JSON object of strings`);
     }
     if (entry.type === "pvc" && typeof entry.name === "string" && entry.name !== "") claims.push(entry.name);
   }
-  return built(claims);
+  return ok(claims);
 }

@@ -15,6 +15,21 @@ import {
 } from "./certificates.js";
 import { type RunningProcess, sleep, startProcess } from "./processes.js";
 
+/** A one-member etcd on loopback: data in `dataDir`, no fsync (test data), warnings only. */
+export function etcdArgs(dataDir: string, clientUrl: string, peerUrl: string): string[] {
+  return [
+    "--name=default",
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=${clientUrl}`,
+    `--advertise-client-urls=${clientUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=default=${peerUrl}`,
+    "--unsafe-no-fsync=true",
+    "--log-level=warn",
+  ];
+}
+
 export interface ControlPlaneOptions {
   /** Working directory for data, certificates, logs and kubeconfig; default a temp dir removed on stop. */
   dir?: string;
@@ -154,17 +169,7 @@ export class ControlPlane {
     this.etcd = startProcess({
       name: "etcd",
       command: this.binaries.etcd,
-      args: [
-        "--name=default",
-        `--data-dir=${path.join(this.dir, "etcd-data")}`,
-        `--listen-client-urls=${client}`,
-        `--advertise-client-urls=${client}`,
-        `--listen-peer-urls=${peer}`,
-        `--initial-advertise-peer-urls=${peer}`,
-        `--initial-cluster=default=${peer}`,
-        "--unsafe-no-fsync=true",
-        "--log-level=warn",
-      ],
+      args: etcdArgs(path.join(this.dir, "etcd-data"), client, peer),
       logFile: path.join(this.logDir, "etcd.log"),
       detached: this.options.detached ?? false,
     });

@@ -3,6 +3,7 @@ export { createCertificateAuthority, type KeyPairPem } from "./certificates.js";
 export {
   ControlPlane,
   type ControlPlaneOptions,
+  etcdArgs,
   freePort,
   kubeconfigForUser,
   startControlPlane,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DATAPLANE_API_CONFIG } from "../../../src/modelmesh/type-constraints.js";
+import { DATAPLANE_API_CONFIG } from "../../../src/builders/type-constraints.js";
 import { DataplaneApiConfig } from "./dataplane-config.js";
 
 describe("DataplaneApiConfig", () => {

@@ -5,8 +5,11 @@
  * EndpointSlices, so the slice names the project's test host (a network namespace of this machine), whose relay
  * forwards to the emulator's Unix socket.
  */
-import { DiscoveryV1Api, type KubeConfig, type V1EndpointSlice } from "@kubernetes/client-node";
-import { SERVICE_NAME_LABEL } from "../../../src/mesh/endpoint-slices.js";
+import type { KubeConfig, V1EndpointSlice } from "@kubernetes/client-node";
+import { ENDPOINT_SLICES } from "../../../src/apis/resource-types.js";
+import type { KubeClient } from "../../../src/controller-runtime/kube-client.js";
+import { SERVICE_NAME_LABEL } from "../../../src/modelmesh-client/grpc/endpoint-slices.js";
+import { createOrReplace, testClient } from "../kube/clients.js";
 import { type Relay, startRelay } from "../network/test-host.js";
 
 export interface PublishOptions {
@@ -43,22 +46,23 @@ export function emulatorEndpointSlice(options: PublishOptions): V1EndpointSlice 
   };
 }
 
+const clients = new WeakMap<KubeConfig, KubeClient>();
+
+function clientOf(kubeConfig: KubeConfig): KubeClient {
+  let client = clients.get(kubeConfig);
+  if (client === undefined) {
+    client = testClient(kubeConfig);
+    clients.set(kubeConfig, client);
+  }
+  return client;
+}
+
 /** Creates or replaces the slice. */
 export async function publishEmulatorEndpoints(
   kubeConfig: KubeConfig,
   options: PublishOptions,
 ): Promise<void> {
-  const api = kubeConfig.makeApiClient(DiscoveryV1Api);
-  const body = emulatorEndpointSlice(options);
-  const name = body.metadata?.name ?? "";
-  try {
-    const existing = await api.readNamespacedEndpointSlice({ name, namespace: options.namespace });
-    body.metadata = { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion };
-    await api.replaceNamespacedEndpointSlice({ name, namespace: options.namespace, body });
-  } catch (error) {
-    if ((error as { code?: number }).code !== 404) throw error;
-    await api.createNamespacedEndpointSlice({ namespace: options.namespace, body });
-  }
+  await createOrReplace(clientOf(kubeConfig), ENDPOINT_SLICES, emulatorEndpointSlice(options));
 }
 
 export async function withdrawEmulatorEndpoints(
@@ -66,12 +70,7 @@ export async function withdrawEmulatorEndpoints(
   namespace: string,
   serviceName = "modelmesh-serving",
 ) {
-  const api = kubeConfig.makeApiClient(DiscoveryV1Api);
-  await api
-    .deleteNamespacedEndpointSlice({ name: sliceName(serviceName), namespace })
-    .catch((error: unknown) => {
-      if ((error as { code?: number }).code !== 404) throw error;
-    });
+  await clientOf(kubeConfig).delete(ENDPOINT_SLICES, sliceName(serviceName), namespace);
 }
 
 /**

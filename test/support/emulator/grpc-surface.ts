@@ -6,10 +6,10 @@
  * the inference requests it also serves (`inference-surface.ts`).
  */
 import { Server, type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
-import type { SetVModelRequest } from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
-import { ModelMesh } from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
-import { grpcServiceDefinition } from "../../../src/mesh/grpc-service.js";
-import type { Logger } from "../../../src/runtime/logging.js";
+import type { Logger } from "../../../src/controller-runtime/logging.js";
+import type { SetVModelRequest } from "../../../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
+import { ModelMesh } from "../../../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
+import { grpcServiceDefinition } from "../../../src/modelmesh-client/grpc/service-definition.js";
 import type { Exclusive } from "./exclusive.js";
 import { Deferred, MeshStatus, type Reply } from "./mesh-replies.js";
 import type { ModelApi } from "./model-api.js";

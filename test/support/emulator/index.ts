@@ -1,4 +1,5 @@
 /** TEST INFRASTRUCTURE: the ModelMesh emulator and its helpers (never shipped as a data plane). */
+
 export {
   emulatorEndpointSlice,
   exposeEmulator,
@@ -6,4 +7,3 @@ export {
   withdrawEmulatorEndpoints,
 } from "./endpoint-slices.js";
 export { ModelMeshEmulator, type ModelMeshEmulatorOptions } from "./model-mesh-emulator.js";
-export { type StandaloneEtcd, startStandaloneEtcd } from "./standalone-etcd.js";

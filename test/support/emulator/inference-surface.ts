@@ -13,7 +13,7 @@ import {
   type sendUnaryData,
   status,
 } from "@grpc/grpc-js";
-import type { Logger } from "../../../src/runtime/logging.js";
+import type { Logger } from "../../../src/controller-runtime/logging.js";
 import { GRPCInferenceService } from "../mlserver/gen/inference/grpc_predict_v2_pb.js";
 import type { InferenceApi } from "./inference-api.js";
 import { MeshStatus } from "./mesh-replies.js";

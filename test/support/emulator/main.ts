@@ -15,9 +15,9 @@
  */
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
+import { meshEtcdClient } from "../etcd/client.js";
 import { simulateRuntimePods } from "../sandbox/pod-simulator.js";
 import { exposeEmulator } from "./endpoint-slices.js";
-import { meshEtcdClient } from "./etcd-client.js";
 import { parseLoadTime } from "./load-time.js";
 import { ModelMeshEmulator } from "./model-mesh-emulator.js";
 

@@ -5,8 +5,8 @@
  */
 import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { Client, credentials, type ServiceError, status } from "@grpc/grpc-js";
-import { ModelMesh } from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
-import { grpcServiceDefinition } from "../../../src/mesh/grpc-service.js";
+import { ModelMesh } from "../../../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
+import { grpcServiceDefinition } from "../../../src/modelmesh-client/grpc/service-definition.js";
 
 const SERVICE = grpcServiceDefinition(ModelMesh);
 

@@ -2,7 +2,10 @@
  * TEST INFRASTRUCTURE — part of the ModelMesh emulator. What the emulated RPCs share: the registry, the loads in
  * progress, the current view of the runtime instances, and the exclusive section registry changes run in.
  */
-import type { ModelStatusInfo, VModelStatusInfo } from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
+import type {
+  ModelStatusInfo,
+  VModelStatusInfo,
+} from "../../../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
 import { DataplaneApiConfig } from "./dataplane-config.js";
 import type { Exclusive } from "./exclusive.js";
 import type { ModelLoads } from "./model-loads.js";

@@ -9,7 +9,7 @@
  * MLServer sent it.
  */
 import { Client, credentials, Metadata, status } from "@grpc/grpc-js";
-import type { Logger } from "../../../src/runtime/logging.js";
+import type { Logger } from "../../../src/controller-runtime/logging.js";
 import {
   MlserverLoadError,
   MlserverModelRepository,

@@ -11,7 +11,7 @@ import type {
   ModelStatusInfo,
   RegisterModelRequest,
   UnregisterModelRequest,
-} from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
+} from "../../../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
 import { Deferred, type LoadOutcome, MeshStatus, type Reply } from "./mesh-replies.js";
 import type { MeshState } from "./mesh-state.js";
 import type { Placement } from "./model-loads.js";

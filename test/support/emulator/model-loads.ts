@@ -10,7 +10,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { Logger } from "../../../src/runtime/logging.js";
+import type { Logger } from "../../../src/controller-runtime/logging.js";
 import type { Exclusive } from "./exclusive.js";
 import { missingModelMessage } from "./failure-messages.js";
 import { LoadQueue, type QueuedLoad } from "./load-queue.js";

@@ -4,7 +4,7 @@
  * socket (which the test host's relay forwards to, see `exposeEmulator`) and keeps its state where model-mesh does,
  * in etcd under `<servicePrefix>/{registry,vmodels}/` with model-mesh's records, so the controller's registry
  * watcher sees real events. It behaves as the real model-mesh was recorded doing
- * (test/fixtures/model-mesh-observed, test/integration/mesh-emulator-conformance.test.ts); what it leaves out is
+ * (test/fixtures/model-mesh-observed, test/integration/emulator-conformance.test.ts); what it leaves out is
  * listed in docs/decisions/0043-modelmesh-emulator-scope.md. One emulator stands for the model-mesh pods of one
  * namespace: one instance per ready replica of each runtime Deployment.
  *
@@ -20,8 +20,11 @@ import path from "node:path";
 import { type Server, ServerCredentials } from "@grpc/grpc-js";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Etcd3 } from "etcd3";
-import type { SetVModelRequest, VModelStatusInfo } from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
-import { createLogger } from "../../../src/runtime/logging.js";
+import { createLogger } from "../../../src/controller-runtime/logging.js";
+import type {
+  SetVModelRequest,
+  VModelStatusInfo,
+} from "../../../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
 import type { MlserverProcess } from "../mlserver/index.js";
 import { Exclusive } from "./exclusive.js";
 import { meshServer } from "./grpc-surface.js";

@@ -5,7 +5,7 @@
  * planting records) and never replaces a newer value with an older one.
  */
 import type { Etcd3, IKeyValue, Watcher } from "etcd3";
-import type { Logger } from "../../../src/runtime/logging.js";
+import type { Logger } from "../../../src/controller-runtime/logging.js";
 import { type JsonRecord, parseRecord } from "./records.js";
 
 interface Entry {

@@ -3,18 +3,19 @@
  * setup (kv-utils `JsonSerializer`) writes them: null, 0, false and empty values left out, members in the order
  * given, numbers parsed BigInt-safe. `registry-records.ts` gives the records their shape and member order.
  */
+import { isRecord } from "../../../src/lib/is-record.js";
 import {
   type LosslessJson,
   parseLosslessJson,
   stringifyLosslessJson,
-} from "../../../src/mesh/lossless-json.js";
+} from "../../../src/lib/lossless-json.js";
 
 export type JsonRecord = { [field: string]: LosslessJson };
 
 export function parseRecord(text: string): JsonRecord | undefined {
   try {
     const value = parseLosslessJson(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : undefined;
+    return isRecord(value) ? (value as JsonRecord) : undefined;
   } catch {
     return undefined;
   }

@@ -5,7 +5,8 @@
  * them (`type, encKey, mPath, autoDel, instanceIds | failedIn, fails, refs, lu`; `o, amid, tmid, failed`), members
  * with default values are left out, and members this emulator does not know are kept on rewrite.
  */
-import type { LosslessJson } from "../../../src/mesh/lossless-json.js";
+import { isRecord } from "../../../src/lib/is-record.js";
+import type { LosslessJson } from "../../../src/lib/lossless-json.js";
 import type { JsonRecord } from "./records.js";
 
 export interface ModelRecord {
@@ -59,7 +60,7 @@ function num(value: LosslessJson | undefined): number {
 
 function object(json: JsonRecord, member: string): JsonRecord {
   const value = json[member];
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? value : {};
+  return isRecord(value) ? (value as JsonRecord) : {};
 }
 
 function unknownMembers(json: JsonRecord, known: readonly string[]): JsonRecord {

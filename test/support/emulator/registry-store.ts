@@ -5,8 +5,8 @@
  * sees them as events of one revision, in that order).
  */
 import type { Etcd3 } from "etcd3";
-import { REGISTRY_TABLE, VMODELS_TABLE } from "../../../src/mesh/registry-watcher.js";
-import type { Logger } from "../../../src/runtime/logging.js";
+import type { Logger } from "../../../src/controller-runtime/logging.js";
+import { REGISTRY_TABLE, VMODELS_TABLE } from "../../../src/modelmesh-client/registry/registry-watcher.js";
 import { RecordCache } from "./record-cache.js";
 import { parseRecord, serializeRecord } from "./records.js";
 import {

@@ -1,7 +1,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Metadata, status } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { DATAPLANE_API_CONFIG } from "../../../src/modelmesh/type-constraints.js";
+import { DATAPLANE_API_CONFIG } from "../../../src/builders/type-constraints.js";
 import { ModelInferRequestSchema } from "../mlserver/gen/inference/grpc_predict_v2_pb.js";
 import { DataplaneApiConfig } from "./dataplane-config.js";
 import { MeshStatus } from "./mesh-replies.js";

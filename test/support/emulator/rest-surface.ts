@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Metadata, status } from "@grpc/grpc-js";
-import type { Logger } from "../../../src/runtime/logging.js";
+import type { Logger } from "../../../src/controller-runtime/logging.js";
 import {
   ModelInferRequestSchema,
   ModelInferResponseSchema,

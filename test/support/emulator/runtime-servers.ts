@@ -10,7 +10,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Logger } from "../../../src/runtime/logging.js";
+import type { Logger } from "../../../src/controller-runtime/logging.js";
 import type { MlserverProcess } from "../mlserver/index.js";
 import { MlserverInstance } from "./mlserver-instance.js";
 import type { EmulatedInstance } from "./runtimes.js";

@@ -10,8 +10,11 @@
  * constraints and the data-plane API config come from `tc-config` as model-mesh reads them; without it, type
  * constraints follow the same rules from the runtimes' labels, and every inference method routes by headers.
  */
-import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Deployment } from "@kubernetes/client-node";
-import { CONTAINERS, ENV, LABELS, OBJECTS } from "../../../src/modelmesh/constants.js";
+import type { KubeConfig, V1ConfigMap, V1Deployment } from "@kubernetes/client-node";
+import { CONFIG_MAPS, DEPLOYMENTS } from "../../../src/apis/resource-types.js";
+import { CONTAINERS, ENV, LABELS, OBJECTS } from "../../../src/builders/constants.js";
+import type { KubeClient } from "../../../src/controller-runtime/kube-client.js";
+import { testClient } from "../kube/clients.js";
 import { DataplaneApiConfig } from "./dataplane-config.js";
 import { noRunningInstancesMessage } from "./failure-messages.js";
 import { instanceIdOf, podName, podTemplateHash } from "./pod-names.js";
@@ -101,20 +104,18 @@ export function derivedRequirements(instances: readonly EmulatedInstance[]): (mo
 }
 
 export class RuntimeDirectory {
-  private readonly apps: AppsV1Api;
-  private readonly core: CoreV1Api;
+  private readonly client: KubeClient;
 
   constructor(
     kubeConfig: KubeConfig,
     private readonly namespace: string,
     private readonly serviceName: string,
   ) {
-    this.apps = kubeConfig.makeApiClient(AppsV1Api);
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.client = testClient(kubeConfig);
   }
 
   async view(): Promise<ClusterView> {
-    const deployments = await this.apps.listNamespacedDeployment({
+    const deployments = await this.client.list<V1Deployment>(DEPLOYMENTS, {
       namespace: this.namespace,
       labelSelector: `${LABELS.modelMeshService}=${this.serviceName}`,
     });
@@ -135,17 +136,14 @@ export class RuntimeDirectory {
   /** The files of `tc-config` model-mesh reads (none when the ConfigMap does not exist). */
   private async modelMeshConfig(): Promise<Map<string, string>> {
     const files = new Map<string, string>();
-    try {
-      const map = await this.core.readNamespacedConfigMap({
-        namespace: this.namespace,
-        name: OBJECTS.typeConstraintsConfigMap,
-      });
-      for (const [key, value] of Object.entries(map.data ?? {})) files.set(key, value);
-      for (const [key, value] of Object.entries(map.binaryData ?? {}))
-        files.set(key, Buffer.from(value, "base64").toString("utf8"));
-    } catch (error) {
-      if ((error as { code?: number }).code !== 404) throw error;
-    }
+    const map = await this.client.get<V1ConfigMap>(
+      CONFIG_MAPS,
+      OBJECTS.typeConstraintsConfigMap,
+      this.namespace,
+    );
+    for (const [key, value] of Object.entries(map?.data ?? {})) files.set(key, value);
+    for (const [key, value] of Object.entries(map?.binaryData ?? {}))
+      files.set(key, Buffer.from(value, "base64").toString("utf8"));
     return files;
   }
 }

@@ -14,7 +14,7 @@ import {
   VModelStatusInfo_VModelStatus as VModelStatus,
   type VModelStatusInfo,
   VModelStatusInfoSchema,
-} from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
+} from "../../../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
 import { WAITED_FAILURE_PREFIX } from "./failure-messages.js";
 import type { LoadOutcome } from "./mesh-replies.js";
 import type { ModelRecord, VModelRecord } from "./registry-records.js";

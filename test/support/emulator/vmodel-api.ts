@@ -16,7 +16,7 @@ import type {
   GetVModelStatusRequest,
   SetVModelRequest,
   VModelStatusInfo,
-} from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
+} from "../../../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
 import { Deferred, type LoadOutcome, MeshStatus, type Reply } from "./mesh-replies.js";
 import type { MeshState } from "./mesh-state.js";
 import { LAST_USED_AGE_ON_ADD_MS } from "./model-api.js";

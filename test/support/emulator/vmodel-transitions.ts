@@ -7,7 +7,7 @@
  * transition is tried again when its target's record changes through a placement (model-mesh's "stuck" vmodels,
  * re-processed on such a change: a target that could not be placed, placed later by an `ensureLoaded`).
  */
-import type { Logger } from "../../../src/runtime/logging.js";
+import type { Logger } from "../../../src/controller-runtime/logging.js";
 import type { LoadOutcome } from "./mesh-replies.js";
 import type { MeshState } from "./mesh-state.js";
 import { dropReference } from "./references.js";

@@ -10,7 +10,7 @@ import {
   type ModelStatusInfo,
   VModelStatusInfo_VModelStatus as VModelStatus,
   type VModelStatusInfo,
-} from "../../../src/mesh/gen/mmesh/model-mesh_pb.js";
+} from "../../../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
 import type { MeshMethodName, MeshReply } from "../emulator/mesh-caller.js";
 import type { RecordedOutcome } from "./recording.js";
 

@@ -12,7 +12,7 @@ import {
   makeGenericClientConstructor,
   type ServiceError,
 } from "@grpc/grpc-js";
-import { grpcServiceDefinition } from "../../../src/mesh/grpc-service.js";
+import { grpcServiceDefinition } from "../../../src/modelmesh-client/grpc/service-definition.js";
 import { GRPCInferenceService } from "./gen/inference/grpc_predict_v2_pb.js";
 import { ModelRepositoryService } from "./gen/inference/model_repository_pb.js";
 

@@ -5,15 +5,13 @@
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+import { REPO_ROOT } from "../control-plane/binaries.js";
 
 /** Creates the environment if needed and resolves with its bin directory; the script's progress goes to stderr. */
 export function pythonEnvBinDir(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn("bash", [path.join(repoRoot, "scripts/python-env.sh")], {
-      cwd: repoRoot,
+    const child = spawn("bash", [path.join(REPO_ROOT, "scripts/python-env.sh")], {
+      cwd: REPO_ROOT,
       stdio: ["ignore", "pipe", "inherit"],
     });
     let stdout = "";

@@ -12,7 +12,7 @@
  */
 import { create, toJsonString } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
-import { type LosslessJson, parseLosslessJson } from "../../../src/mesh/lossless-json.js";
+import { type LosslessJson, parseLosslessJson } from "../../../src/lib/lossless-json.js";
 import {
   type InferParameter,
   InferParameterSchema,

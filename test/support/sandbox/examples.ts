@@ -4,7 +4,7 @@ import path from "node:path";
 import { parse } from "yaml";
 import { convertInferenceService } from "../../../src/apis/serving/inference-service-conversion.js";
 import type { InferenceService } from "../../../src/apis/serving/v1beta1/inference-service.js";
-import { modelLocation } from "../../../src/mesh/model-id.js";
+import { modelLocation } from "../../../src/modelmesh-client/model-id.js";
 import { REPO_ROOT } from "../control-plane/index.js";
 
 export const EXAMPLES_DIR = path.join(REPO_ROOT, "config/example-isvcs");
@@ -20,6 +20,6 @@ export function exampleInferenceServices(): InferenceService[] {
 export function sandboxModelPaths(): string[] {
   return exampleInferenceServices().flatMap((isvc) => {
     const converted = convertInferenceService(isvc);
-    return converted.ok ? [modelLocation(converted.spec).path] : [];
+    return converted.ok ? [modelLocation(converted.value).path] : [];
   });
 }

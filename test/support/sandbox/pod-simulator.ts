@@ -3,16 +3,12 @@
  * reports every runtime Deployment's wanted replicas as ready (status subresource), which is what the emulator
  * and the controller read as "runtime pods are up".
  */
-import {
-  AppsV1Api,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Deployment,
-  Watch,
-} from "@kubernetes/client-node";
-import { LABELS } from "../../../src/modelmesh/constants.js";
-import { createLogger } from "../../../src/runtime/logging.js";
+import type { KubeConfig, V1Deployment } from "@kubernetes/client-node";
+import { DEPLOYMENTS } from "../../../src/apis/resource-types.js";
+import { LABELS } from "../../../src/builders/constants.js";
+import { Informer, listWatchFor } from "../../../src/controller-runtime/informer.js";
+import { createLogger } from "../../../src/controller-runtime/logging.js";
+import { testClient } from "../kube/clients.js";
 
 const log = createLogger("sandbox.PodSimulator");
 
@@ -37,57 +33,31 @@ function needsUpdate(deployment: V1Deployment): boolean {
   );
 }
 
-/** Watches runtime Deployments in `namespace` and marks them ready until `stop()`. */
+/** Watches runtime Deployments in `namespace` (an informer, as the controller's) and marks them ready until `stop()`. */
 export function simulateRuntimePods(kubeConfig: KubeConfig, namespace: string): { stop(): void } {
-  const apps = kubeConfig.makeApiClient(AppsV1Api);
-  let abort: AbortController | undefined;
-  let stopped = false;
-
+  const client = testClient(kubeConfig);
   const markReady = async (deployment: V1Deployment) => {
     if (!needsUpdate(deployment) || !deployment.metadata?.name) return;
     try {
-      await apps.patchNamespacedDeploymentStatus(
-        { name: deployment.metadata.name, namespace, body: { status: readyStatus(deployment) } },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      await client.mergePatch(
+        DEPLOYMENTS,
+        { namespace, name: deployment.metadata.name, subresource: "status" },
+        { status: readyStatus(deployment) },
       );
     } catch (error) {
       log.warn({ deployment: deployment.metadata.name, error: String(error) }, "could not mark ready");
     }
   };
-
-  const run = async () => {
-    while (!stopped) {
-      try {
-        const list = await apps.listNamespacedDeployment({
-          namespace,
-          labelSelector: LABELS.modelMeshService,
-        });
-        for (const deployment of list.items) await markReady(deployment);
-        await new Promise<void>((resolve) => {
-          void new Watch(kubeConfig)
-            .watch(
-              `/apis/apps/v1/namespaces/${namespace}/deployments`,
-              { labelSelector: LABELS.modelMeshService, resourceVersion: list.metadata?.resourceVersion },
-              (phase, object: V1Deployment) => {
-                if (phase === "ADDED" || phase === "MODIFIED") void markReady(object);
-              },
-              () => resolve(),
-            )
-            .then((controller) => {
-              abort = controller;
-            });
-        });
-      } catch (error) {
-        log.warn({ error: String(error) }, "watch failed; retrying");
-      }
-      if (!stopped) await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  };
-  void run();
-  return {
-    stop: () => {
-      stopped = true;
-      abort?.abort();
-    },
-  };
+  const deployments = new Informer<V1Deployment>({
+    type: DEPLOYMENTS,
+    listWatcher: listWatchFor(client, DEPLOYMENTS),
+    namespace,
+    labelSelector: LABELS.modelMeshService,
+  });
+  deployments.addEventHandler({
+    onAdd: (deployment) => void markReady(deployment),
+    onUpdate: (_before, after) => void markReady(after),
+  });
+  deployments.start();
+  return { stop: () => void deployments.stop() };
 }

@@ -2,16 +2,18 @@
  * The local sandbox: a real control plane with the CRDs, the four built-in ClusterServingRuntimes, the ModelMesh
  * emulator (test infrastructure standing in for model-mesh pods) and the controller, all in the background.
  */
+
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import { REPO_ROOT, startControlPlane } from "../control-plane/index.js";
 import { isAlive, sleep, startProcess, stopPid } from "../control-plane/processes.js";
+import { startControllerProcess } from "../controller/process.js";
+import { ETCD_SECRET_NAME, etcdSecret } from "../controller/user-config.js";
+import { localWebhookConfiguration, writeLoopbackWebhookCertificate } from "../controller/webhook.js";
 import type { LoadTime } from "../emulator/load-time.js";
-import { kubectl as kubectlAs } from "../install.js";
-import { startLocalController } from "../local-controller.js";
-import { ETCD_SECRET_NAME, etcdSecret } from "../user-config.js";
-import { localWebhookConfiguration, writeLoopbackWebhookCertificate } from "../webhook-registration.js";
+import { kubectl as kubectlAs } from "../install/install.js";
+import { namespaceObject } from "../kube/namespaces.js";
 import { sandboxModelPaths } from "./examples.js";
 
 export const LOCAL_DIR = path.join(REPO_ROOT, ".local");
@@ -149,7 +151,7 @@ async function installBase(etcdEndpoint: string): Promise<void> {
   await kubectl(["apply", "--server-side", "-f", path.join(REPO_ROOT, "crds")]);
   await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
   const objects = [
-    { apiVersion: "v1", kind: "Namespace", metadata: { name: CONTROLLER_NAMESPACE } },
+    namespaceObject(CONTROLLER_NAMESPACE),
     etcdSecret(CONTROLLER_NAMESPACE, { endpoints: etcdEndpoint }),
     {
       apiVersion: "v1",
@@ -206,19 +208,25 @@ async function startController(): Promise<void> {
   const caPem = await writeLoopbackWebhookCertificate(path.join(STATE_DIR, "pki"), WEBHOOK_CERT_DIR);
 
   const logFile = path.join(LOG_DIR, "controller.log");
-  const controller = await startLocalController({
-    args: ["run"],
+  const controller = await startControllerProcess({
     kubeconfig: KUBECONFIG,
     webhookCertDir: WEBHOOK_CERT_DIR,
     logFile,
     detached: true,
-    env: { ...process.env, NAMESPACE: CONTROLLER_NAMESPACE, ETCD_SECRET_NAME },
+    env: { NAMESPACE: CONTROLLER_NAMESPACE, ETCD_SECRET_NAME },
   });
-  writePid("controller", controller.process.pid);
-  writeFileSync(path.join(RUN_DIR, "controller.ports.json"), JSON.stringify(controller.ports));
-  await waitFor("the controller", logFile, controller.process.isRunning, controller.ready);
+  const ports = controller.ports;
+  if (ports === undefined) throw new Error("the controller listens on no known port");
+  writePid("controller", controller.pid);
+  writeFileSync(path.join(RUN_DIR, "controller.ports.json"), JSON.stringify(ports));
+  await waitFor(
+    "the controller",
+    logFile,
+    () => controller.isRunning(),
+    () => controller.answers(),
+  );
 
-  const webhook = localWebhookConfiguration(controller.ports.webhook, caPem);
+  const webhook = localWebhookConfiguration(ports.webhook, caPem);
   await kubectl(["apply", "--server-side", "-f", "-"], stringify(webhook));
 }
 

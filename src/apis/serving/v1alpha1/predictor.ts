@@ -1,3 +1,4 @@
+/** The Predictor kind (serving.kserve.io/v1alpha1): spec and status schemas and their types. */
 import { z } from "zod";
 import { ObjectMetaSchema } from "../../kubernetes.js";
 import { KIND_PREDICTOR, SERVING_V1ALPHA1 } from "../group.js";

@@ -1,3 +1,4 @@
+/** The ServingRuntime and ClusterServingRuntime kinds (serving.kserve.io/v1alpha1): schemas and types. */
 import { z } from "zod";
 import {
   AffinitySchema,

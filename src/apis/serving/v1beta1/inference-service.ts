@@ -1,3 +1,4 @@
+/** KServe's InferenceService kind (serving.kserve.io/v1beta1), typed where ModelMesh reads it. */
 import { z } from "zod";
 import { ObjectMetaSchema } from "../../kubernetes.js";
 import { KIND_INFERENCE_SERVICE, SERVING_V1BETA1 } from "../group.js";
@@ -16,7 +17,10 @@ export const IsvcStorageSpecSchema = z.object({
   key: z.string().optional(),
 });
 
-/** What every predictor implementation shares: where the model is and how to talk to it (plus container overrides). */
+/**
+ * What every predictor implementation shares: where the model is and how to talk to it (plus container
+ * overrides).
+ */
 const predictorExtensionShape = {
   storageUri: z.string().optional().meta({ description: "Location of the trained model." }),
   runtimeVersion: z.string().optional(),
