@@ -1,40 +1,35 @@
 /**
- * TEST INFRASTRUCTURE. Runs the ModelMesh emulator as a process for the local sandbox:
+ * TEST INFRASTRUCTURE. Runs the ModelMesh emulator as a process for the local sandbox: one mesh per namespace
+ * ModelMesh serves (the controller's, and each labelled `modelmesh-enabled=true`), each behind its namespace's
+ * `modelmesh-serving` EndpointSlice, with its runtime Deployments' pods simulated (`ServedMeshes`):
  *
- *   tsx test/support/emulator/main.ts --kubeconfig <file> --etcd <url> --models-dir <dir> --port <port> \
- *     --namespace <ns> [--service-prefix <rp>/mm/modelmesh-serving] [--load-time-ms 500 | 300-900]
- *     [--startup-delay-ms 3800] [--publish-endpoints] [--simulate-pods] [--mlserver-python-bin <dir>]
- *     [--rest-port <port>]
+ *   tsx test/support/emulator/main.ts --kubeconfig <file> --etcd <url> --models-dir <dir> \
+ *     [--controller-namespace modelmesh-serving] [--root-prefix modelmesh-serving] [--port 0] [--rest-port 0] \
+ *     [--load-time-ms 500 | 300-900] [--startup-delay-ms 3800] [--mlserver-python-bin <dir>] [--address-file <f>]
  *
- * --publish-endpoints makes the namespace's modelmesh-serving Service resolve to the emulator (through the test
- * host); --simulate-pods stands in for the kubelet by reporting runtime Deployments' replicas as ready;
- * --mlserver-python-bin runs a real MLServer from that Python environment for each instance of an MLServer
- * runtime; --rest-port serves KServe v2 REST there (0: any free port).
- *
- * Without --service-prefix it uses `modelmesh-serving/mm/modelmesh-serving` (root prefix `modelmesh-serving`).
+ * --port and --rest-port are the controller namespace's mesh's gRPC and KServe v2 REST ports on 127.0.0.1 (0: any
+ * free port; other namespaces' meshes always take free ones); --mlserver-python-bin runs a real MLServer from that
+ * Python environment for each instance of an MLServer runtime; --address-file receives every mesh's ports.
  */
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { meshEtcdClient } from "../etcd/client.js";
-import { simulateRuntimePods } from "../sandbox/pod-simulator.js";
-import { exposeEmulator } from "./endpoint-slices.js";
 import { parseLoadTime } from "./load-time.js";
-import { ModelMeshEmulator } from "./model-mesh-emulator.js";
+import { ServedMeshes } from "./served-meshes.js";
 
 const { values } = parseArgs({
   options: {
     kubeconfig: { type: "string" },
     etcd: { type: "string" },
     "models-dir": { type: "string" },
+    "controller-namespace": { type: "string", default: "modelmesh-serving" },
+    "root-prefix": { type: "string", default: "modelmesh-serving" },
     port: { type: "string", default: "0" },
-    namespace: { type: "string", default: "modelmesh-serving" },
-    "service-prefix": { type: "string", default: "modelmesh-serving/mm/modelmesh-serving" },
+    "rest-port": { type: "string", default: "0" },
     "load-time-ms": { type: "string", default: "0" },
     "startup-delay-ms": { type: "string", default: "0" },
-    "publish-endpoints": { type: "boolean", default: false },
-    "simulate-pods": { type: "boolean", default: false },
     "mlserver-python-bin": { type: "string" },
-    "rest-port": { type: "string" },
+    "address-file": { type: "string" },
   },
 });
 
@@ -47,33 +42,28 @@ if (missing.length > 0) {
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromFile(values.kubeconfig ?? "");
 const etcd = meshEtcdClient((values.etcd ?? "").split(","));
-const emulator = await ModelMeshEmulator.start({
+const meshes = await ServedMeshes.start({
   kubeConfig,
-  namespace: values.namespace ?? "",
   etcd,
-  servicePrefix: values["service-prefix"] ?? "",
+  controllerNamespace: values["controller-namespace"] ?? "",
+  rootPrefix: values["root-prefix"] ?? "",
   modelsDir: values["models-dir"] ?? "",
+  ports: { grpc: Number(values.port), rest: Number(values["rest-port"]) },
   loadTimeMs: parseLoadTime(values["load-time-ms"] ?? "0"),
   startupDelayMs: Number(values["startup-delay-ms"]),
-  port: Number(values.port),
   ...(values["mlserver-python-bin"] && {
     runtimeServers: { mlserver: { pythonBinDir: values["mlserver-python-bin"] } },
   }),
-  ...(values["rest-port"] !== undefined && { restPort: Number(values["rest-port"]) }),
+  ...(values["address-file"] && { addressFile: values["address-file"] }),
 });
-const relay = values["publish-endpoints"]
-  ? await exposeEmulator(kubeConfig, emulator, { namespace: values.namespace ?? "" })
-  : undefined;
-process.stdout.write(`modelmesh emulator listening on 127.0.0.1:${emulator.port}\n`);
-if (emulator.restPort !== undefined)
-  process.stdout.write(`modelmesh emulator REST on 127.0.0.1:${emulator.restPort}\n`);
-
-const pods = values["simulate-pods"] ? simulateRuntimePods(kubeConfig, values.namespace ?? "") : undefined;
+for (const mesh of await meshes.addresses()) {
+  process.stdout.write(
+    `modelmesh emulator for ${mesh.namespace} listening on 127.0.0.1:${mesh.grpcPort} (REST 127.0.0.1:${mesh.restPort})\n`,
+  );
+}
 
 const shutdown = async () => {
-  pods?.stop();
-  await relay?.stop();
-  await emulator.stop();
+  await meshes.stop();
   etcd.close();
   process.exit(0);
 };

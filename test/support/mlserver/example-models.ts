@@ -39,6 +39,11 @@ export async function trainExampleModels(pythonBinDir: string, modelsDir: string
   await promisify(execFile)(path.join(pythonBinDir, "python"), [TRAIN_SCRIPT, modelsDir], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", OMP_NUM_THREADS: "1" },
   });
+  return readExampleModels(modelsDir);
+}
+
+/** The examples `trainExampleModels` wrote under `modelsDir` earlier. */
+export async function readExampleModels(modelsDir: string): Promise<ExampleModels> {
   const examples = ExamplesSchema.parse(
     JSON.parse(await readFile(path.join(modelsDir, "examples.json"), "utf8")),
   );

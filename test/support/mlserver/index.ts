@@ -3,7 +3,13 @@
  * cached Python environment, the example models, the MLServer process, mlserver-adapter-style loading, and the
  * KServe v2 REST ↔ gRPC translation of rest-proxy.
  */
-export { type ExampleModel, type ExampleModels, exampleModel, trainExampleModels } from "./example-models.js";
+export {
+  type ExampleModel,
+  type ExampleModels,
+  exampleModel,
+  readExampleModels,
+  trainExampleModels,
+} from "./example-models.js";
 export {
   DEFAULT_DEADLINE_MS,
   type InferenceClient,

@@ -39,4 +39,17 @@ describe("sandbox progress", () => {
     expect(lines[2]).toBe("bb    Loading      -            UpToDate            no ");
     expect(lines.at(-1)).toBe(`[${"#".repeat(15)}${".".repeat(15)}] 1/2 Loaded  2.5 s`);
   });
+
+  it("says per row what serves the model when told", () => {
+    const lines = renderProgress(
+      [
+        { ...rowOf(isvc("sk", "Loaded", true)), servedBy: "MLServer 1.7.1 (real)" },
+        { ...rowOf(isvc("onnx", "Loaded", true)), servedBy: "emulated" },
+      ],
+      1000,
+    );
+    expect(lines[0]).toMatch(/READY {2}SERVED BY$/);
+    expect(lines[1]).toBe("sk    Loaded       -            UpToDate            yes  MLServer 1.7.1 (real)");
+    expect(lines[2]).toBe("onnx  Loaded       -            UpToDate            yes  emulated");
+  });
 });

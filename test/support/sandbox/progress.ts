@@ -7,6 +7,8 @@ export interface ModelRow {
   transition: string;
   available: boolean;
   failure: string;
+  /** What serves the model: a real runtime, or the emulator alone (empty: not said). */
+  servedBy?: string;
 }
 
 interface IsvcLike {
@@ -41,9 +43,13 @@ export function isDone(row: ModelRow): boolean {
 /** The table, a count and a bar; `width` limits each line for the terminal. */
 export function renderProgress(rows: readonly ModelRow[], elapsedMs: number, width = 120): string[] {
   const nameWidth = Math.max(4, ...rows.map((row) => row.name.length));
-  const header = `${"NAME".padEnd(nameWidth)}  ${"ACTIVE".padEnd(12)} ${"TARGET".padEnd(12)} ${"TRANSITION".padEnd(19)} READY`;
+  const servedWidth = Math.max(0, ...rows.map((row) => row.servedBy?.length ?? 0));
+  // Padded only when a failure follows it on the line.
+  const served = (text: string, more: boolean) =>
+    servedWidth === 0 ? "" : `  ${more ? text.padEnd(servedWidth) : text}`;
+  const header = `${"NAME".padEnd(nameWidth)}  ${"ACTIVE".padEnd(12)} ${"TARGET".padEnd(12)} ${"TRANSITION".padEnd(19)} READY${served("SERVED BY", false)}`;
   const lines = rows.map((row) =>
-    `${row.name.padEnd(nameWidth)}  ${row.active.padEnd(12)} ${(row.target || "-").padEnd(12)} ${(row.transition || "-").padEnd(19)} ${row.available ? "yes" : "no "}${row.failure ? `  ${row.failure}` : ""}`.slice(
+    `${row.name.padEnd(nameWidth)}  ${row.active.padEnd(12)} ${(row.target || "-").padEnd(12)} ${(row.transition || "-").padEnd(19)} ${row.available ? "yes" : "no "}${served(row.servedBy ?? "", row.failure !== "")}${row.failure ? `  ${row.failure}` : ""}`.slice(
       0,
       width,
     ),

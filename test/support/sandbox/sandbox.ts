@@ -1,9 +1,12 @@
 /**
  * The local sandbox: a real control plane with the CRDs, the four built-in ClusterServingRuntimes, the ModelMesh
- * emulator (test infrastructure standing in for model-mesh pods) and the controller, all in the background.
+ * emulator (test infrastructure standing in for model-mesh pods, one mesh per served namespace) with a real
+ * MLServer behind each instance of the `mlserver-1.x` runtime, the example models trained for it, and the
+ * controller, all in the background.
  */
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import path from "node:path";
 import { stringify } from "yaml";
 import { REPO_ROOT, startControlPlane } from "../control-plane/index.js";
@@ -12,8 +15,15 @@ import { startControllerProcess } from "../controller/process.js";
 import { ETCD_SECRET_NAME, etcdSecret } from "../controller/user-config.js";
 import { localWebhookConfiguration, writeLoopbackWebhookCertificate } from "../controller/webhook.js";
 import type { LoadTime } from "../emulator/load-time.js";
+import type { MeshAddress } from "../emulator/served-meshes.js";
 import { kubectl as kubectlAs } from "../install/install.js";
 import { namespaceObject } from "../kube/namespaces.js";
+import {
+  type ExampleModels,
+  pythonEnvBinDir,
+  readExampleModels,
+  trainExampleModels,
+} from "../mlserver/index.js";
 import { sandboxModelPaths } from "./examples.js";
 
 export const LOCAL_DIR = path.join(REPO_ROOT, ".local");
@@ -23,7 +33,13 @@ export const STATE_DIR = path.join(LOCAL_DIR, "control-plane");
 export const MODELS_DIR = path.join(LOCAL_DIR, "models");
 export const WEBHOOK_CERT_DIR = path.join(LOCAL_DIR, "webhook-certs");
 export const KUBECONFIG = path.join(LOCAL_DIR, "kubeconfig");
+/** Every served namespace's mesh and its loopback ports, as the emulator writes them (see `ServedMeshes`). */
+export const MESH_ADDRESSES = path.join(RUN_DIR, "meshes.json");
+/** The ports asked for the controller namespace's mesh: model-mesh's and rest-proxy's, when they are free. */
+const MESH_PORTS = { grpc: 8033, rest: 8008 };
 
+/** `root_prefix` of the sandbox's etcd Secret (the default of `etcdSecret`). */
+const ROOT_PREFIX = "modelmesh-serving";
 /** The controller's namespace, served without a label like upstream's default install. */
 export const CONTROLLER_NAMESPACE = "modelmesh-serving";
 /** The emulator takes this long per load by default, so the progress display shows models Loading before Loaded. */
@@ -107,9 +123,17 @@ export async function up(say: Say, options: UpOptions = { controller: true }): P
     );
     await installBase(plane.etcdEndpoint);
 
-    say("Starting the ModelMesh emulator (test infrastructure standing in for model-mesh pods)...");
-    seedModelStore();
-    await startEmulator(plane.etcdEndpoint, options.emulatorLoadTime ?? EMULATED_LOAD_MS);
+    say(
+      "Preparing MLServer's Python environment (pinned, cached per machine: about a minute on this machine's " +
+        "first run, then under a second) and training the example models...",
+    );
+    const pythonBinDir = await pythonEnvBinDir();
+    await seedModelStore(pythonBinDir);
+
+    say(
+      "Starting the ModelMesh emulator (test infrastructure standing in for model-mesh pods; real MLServer)...",
+    );
+    await startEmulator(plane.etcdEndpoint, options.emulatorLoadTime ?? EMULATED_LOAD_MS, pythonBinDir);
 
     if (options.controller) {
       say("Starting the controller and registering its admission webhook...");
@@ -140,6 +164,7 @@ export async function down(say: Say): Promise<void> {
   }
   for (const dir of [STATE_DIR, WEBHOOK_CERT_DIR, MODELS_DIR]) rmSync(dir, { recursive: true, force: true });
   rmSync(KUBECONFIG, { force: true });
+  rmSync(MESH_ADDRESSES, { force: true });
 }
 
 /** kubectl as the sandbox's admin. */
@@ -152,7 +177,7 @@ async function installBase(etcdEndpoint: string): Promise<void> {
   await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
   const objects = [
     namespaceObject(CONTROLLER_NAMESPACE),
-    etcdSecret(CONTROLLER_NAMESPACE, { endpoints: etcdEndpoint }),
+    etcdSecret(CONTROLLER_NAMESPACE, { endpoints: etcdEndpoint, rootPrefix: ROOT_PREFIX }),
     {
       apiVersion: "v1",
       kind: "Secret",
@@ -170,13 +195,45 @@ async function installBase(etcdEndpoint: string): Promise<void> {
   await kubectl(["apply", "--server-side", "-k", path.join(REPO_ROOT, "config/runtimes")]);
 }
 
-/** The emulator resolves a model's storage path inside `.local/models`; the examples' paths exist there. */
-function seedModelStore(): void {
-  for (const modelPath of sandboxModelPaths())
-    mkdirSync(path.join(MODELS_DIR, modelPath), { recursive: true });
+/**
+ * The emulator resolves a model's storage path inside `.local/models`: the sklearn, xgboost and lightgbm examples'
+ * models are trained there (MLServer loads them), the other examples' paths exist for the emulated runtimes.
+ */
+async function seedModelStore(pythonBinDir: string): Promise<void> {
+  mkdirSync(MODELS_DIR, { recursive: true });
+  const trained = await trainExampleModels(pythonBinDir, MODELS_DIR);
+  const real = new Set(trained.models.map((m) => m.path));
+  for (const modelPath of sandboxModelPaths()) {
+    if (!real.has(modelPath)) mkdirSync(path.join(MODELS_DIR, modelPath), { recursive: true });
+  }
 }
 
-async function startEmulator(etcdEndpoint: string, loadTime: LoadTime): Promise<void> {
+/** The trained example models with their known inputs, once the sandbox is up. */
+export function sandboxExampleModels(): Promise<ExampleModels> {
+  return readExampleModels(MODELS_DIR);
+}
+
+/** The meshes the emulator runs, with their loopback ports. */
+export function meshAddresses(): MeshAddress[] {
+  return existsSync(MESH_ADDRESSES)
+    ? (JSON.parse(readFileSync(MESH_ADDRESSES, "utf8")) as MeshAddress[])
+    : [];
+}
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+}
+
+/** `preferred` when nothing listens there yet, else 0 (any free port). */
+async function portOr0(preferred: number): Promise<number> {
+  return (await isPortFree(preferred)) ? preferred : 0;
+}
+
+async function startEmulator(etcdEndpoint: string, loadTime: LoadTime, pythonBinDir: string): Promise<void> {
   const logFile = path.join(LOG_DIR, "emulator.log");
   const emulator = startProcess({
     name: "emulator",
@@ -188,11 +245,13 @@ async function startEmulator(etcdEndpoint: string, loadTime: LoadTime): Promise<
       `--kubeconfig=${KUBECONFIG}`,
       `--etcd=${etcdEndpoint}`,
       `--models-dir=${MODELS_DIR}`,
-      `--namespace=${CONTROLLER_NAMESPACE}`,
-      "--service-prefix=modelmesh-serving/mm/modelmesh-serving",
+      `--controller-namespace=${CONTROLLER_NAMESPACE}`,
+      `--root-prefix=${ROOT_PREFIX}`,
+      `--port=${await portOr0(MESH_PORTS.grpc)}`,
+      `--rest-port=${await portOr0(MESH_PORTS.rest)}`,
       `--load-time-ms=${typeof loadTime === "number" ? loadTime : `${loadTime.minMs}-${loadTime.maxMs}`}`,
-      "--publish-endpoints",
-      "--simulate-pods",
+      `--mlserver-python-bin=${pythonBinDir}`,
+      `--address-file=${MESH_ADDRESSES}`,
     ],
     logFile,
     detached: true,
@@ -200,7 +259,7 @@ async function startEmulator(etcdEndpoint: string, loadTime: LoadTime): Promise<
   });
   writePid("emulator", emulator.pid);
   await waitFor("the emulator", logFile, emulator.isRunning, async () =>
-    readFileSync(logFile, "utf8").includes("modelmesh emulator listening"),
+    readFileSync(logFile, "utf8").includes("modelmesh emulator for"),
   );
 }
 
