@@ -9,7 +9,7 @@ import { modelLocation } from "../src/modelmesh-client/model-id.js";
 import { loadKubeConfig, testClient } from "../test/support/kube/clients.js";
 import { EXAMPLES_DIR, exampleInferenceServices } from "../test/support/sandbox/examples.js";
 import {
-  predictedClass,
+  prediction,
   predictionLines,
   predictionRequest,
   type ServedExample,
@@ -60,13 +60,13 @@ async function showPredictions(served: readonly ServedExample[]): Promise<boolea
       body,
     });
     const text = await answer.text();
-    const predicted = answer.ok ? predictedClass(text) : undefined;
+    const predicted = answer.ok ? prediction(text) : undefined;
     if (!answer.ok) say(`  ${example.name}: the mesh answered ${answer.status}: ${text}`);
     results.push({ example, predicted, bodyFile });
   }
   say(`\nReal predictions through the mesh (MLServer behind it; ${served.length} of the examples):`);
   for (const line of predictionLines(results, { grpc: mesh.grpcPort, rest: mesh.restPort })) say(line);
-  return results.every((r) => r.predicted === r.example.model.expectedClasses[0]);
+  return results.every((r) => r.predicted?.predictedClass === r.example.model.expectedClasses[0]);
 }
 
 async function main(): Promise<number> {

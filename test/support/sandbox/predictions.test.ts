@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { predictedClass, predictionLines, predictionRequest } from "./predictions.js";
+import { prediction, predictionLines, predictionRequest } from "./predictions.js";
 
 const digits = {
   path: "sklearn/mnist-svm.joblib",
@@ -21,14 +21,26 @@ describe("sandbox predictions", () => {
     });
   });
 
-  it("reads the predicted class of the first row, and none from an answer without outputs", () => {
-    expect(predictedClass('{"model_name":"m__isvc-1","outputs":[{"name":"predict","data":[7]}]}')).toBe(7);
-    expect(predictedClass('{"outputs":[]}')).toBeUndefined();
+  it("reads the predicted class of the first row, or the class a probability of class 1 decides", () => {
+    expect(prediction('{"model_name":"m__isvc-1","outputs":[{"name":"predict","data":[7]}]}')).toEqual({
+      predictedClass: 7,
+    });
+    expect(prediction('{"outputs":[{"name":"predict","data":[0.0284,0.97]}]}')).toEqual({
+      predictedClass: 0,
+      probability: 0.0284,
+    });
+    expect(prediction('{"outputs":[]}')).toBeUndefined();
   });
 
   it("prints each prediction, then a curl and a gRPC command per example", () => {
     const lines = predictionLines(
-      [{ example: { name: "example-sklearn-mnist", model: digits }, predicted: 7, bodyFile: "b.json" }],
+      [
+        {
+          example: { name: "example-sklearn-mnist", model: digits },
+          predicted: { predictedClass: 7 },
+          bodyFile: "b.json",
+        },
+      ],
       { grpc: 8033, rest: 8008 },
     );
     expect(lines[0]).toContain("example-sklearn-mnist: an 8×8 handwritten digit");

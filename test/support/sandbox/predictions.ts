@@ -19,11 +19,23 @@ export function predictionRequest(model: ExampleModel): string {
   });
 }
 
-/** The class a KServe v2 JSON answer predicts for the first row, or undefined when it names none. */
-export function predictedClass(answer: string): number | undefined {
+/** A model's answer for one row: the class, and the probability of class 1 when the model answers with it. */
+export interface Prediction {
+  readonly predictedClass: number;
+  readonly probability?: number;
+}
+
+/**
+ * What a KServe v2 JSON answer predicts for the first row, or undefined when it names nothing. A classifier
+ * answers its class; a binary booster (LightGBM's `binary` objective, as MLServer's runtime calls `predict`)
+ * answers the probability of class 1, which decides the class at 0.5.
+ */
+export function prediction(answer: string): Prediction | undefined {
   const parsed = JSON.parse(answer) as { outputs?: { data?: unknown[] }[] };
   const value = parsed.outputs?.[0]?.data?.[0];
-  return typeof value === "number" ? value : undefined;
+  if (typeof value !== "number") return undefined;
+  if (Number.isInteger(value)) return { predictedClass: value };
+  return { predictedClass: value >= 0.5 ? 1 : 0, probability: value };
 }
 
 /** A short description of the known input: its data set and size. */
@@ -35,13 +47,16 @@ export function inputDescription(model: ExampleModel): string {
 
 /** One line per prediction, then the commands that reproduce it. */
 export function predictionLines(
-  results: ReadonlyArray<{ example: ServedExample; predicted: number | undefined; bodyFile: string }>,
+  results: ReadonlyArray<{ example: ServedExample; predicted: Prediction | undefined; bodyFile: string }>,
   ports: { readonly grpc: number; readonly rest: number | undefined },
 ): string[] {
   const lines: string[] = [];
   for (const { example, predicted } of results) {
     const expected = example.model.expectedClasses[0];
-    const outcome = predicted === undefined ? "no prediction" : `predicted class ${predicted}`;
+    const outcome =
+      predicted === undefined
+        ? "no prediction"
+        : `predicted class ${predicted.predictedClass}${predicted.probability === undefined ? "" : ` (probability of class 1: ${predicted.probability.toFixed(3)})`}`;
     lines.push(`  ${example.name}: ${inputDescription(example.model)} → ${outcome} (expected ${expected})`);
   }
   const first = results[0];
