@@ -15,6 +15,7 @@ import { eventually } from "../support/async/eventually.js";
 import { userConfigMap } from "../support/controller/user-config.js";
 import { type ModelHarness, startModelHarness } from "../support/models/mesh-harness.js";
 import { sequence, summary } from "../support/models/statuses.js";
+import { recordFigures } from "../support/resilience/figures.js";
 
 type Predictor = KubernetesObject & { spec: PredictorSpec; status?: PredictorStatus };
 
@@ -107,6 +108,13 @@ function suite(mode: "service" | "modelMeshEndpoint") {
       expect(rightAfterMs).toBeLessThan(10_000);
       expect(firstCallAfterReturn).toBeDefined();
       expect((firstCallAfterReturn ?? 0) - back).toBeLessThan(5_000);
+      recordFigures("controllers-model-mesh-recovery", {
+        mode,
+        outageMs: OUTAGE_MS,
+        outageShownAfterMs: shownAfterMs,
+        firstCallAfterReturnMs: (firstCallAfterReturn ?? 0) - back,
+        allLoadedAfterReturnMs: rightAfterMs,
+      });
       for (const name of NAMES) {
         await expect.poll(() => sequence(h.predictors.of(name)).at(-1)).toBe(LOADED);
         // The restarted mesh held no copy: the model was loaded again, and its status said so.
