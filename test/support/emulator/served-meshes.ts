@@ -62,7 +62,10 @@ export class ServedMeshes {
   private constructor(options: ServedMeshesOptions) {
     this.#options = options;
     const client = testClient(options.kubeConfig);
-    this.#namespaces = new Informer<V1Namespace>({ type: NAMESPACES, listWatcher: listWatchFor(client, NAMESPACES) });
+    this.#namespaces = new Informer<V1Namespace>({
+      type: NAMESPACES,
+      listWatcher: listWatchFor(client, NAMESPACES),
+    });
     const look = (namespace: V1Namespace) => this.#change(namespace.metadata?.name ?? "");
     this.#namespaces.addEventHandler({
       onAdd: look,
@@ -105,7 +108,9 @@ export class ServedMeshes {
   #isServed(namespace: string): boolean {
     if (namespace === this.#options.controllerNamespace) return true;
     const object = this.#namespaces.store.getByName(namespace);
-    return object?.metadata?.labels?.[SERVED_LABEL] === "true" && object.metadata.deletionTimestamp === undefined;
+    return (
+      object?.metadata?.labels?.[SERVED_LABEL] === "true" && object.metadata.deletionTimestamp === undefined
+    );
   }
 
   #change(namespace: string): void {
@@ -123,8 +128,14 @@ export class ServedMeshes {
   }
 
   async #startMesh(namespace: string): Promise<void> {
-    const { kubeConfig, controllerNamespace, rootPrefix, ports, addressFile: _file, ...emulatorOptions } =
-      this.#options;
+    const {
+      kubeConfig,
+      controllerNamespace,
+      rootPrefix,
+      ports,
+      addressFile: _file,
+      ...emulatorOptions
+    } = this.#options;
     const own = namespace === controllerNamespace;
     const starting = (async (): Promise<RunningMesh> => {
       const emulator = await ModelMeshEmulator.start({
