@@ -37,7 +37,7 @@ export interface LoadCompletionOptions {
 }
 
 /** A model without a waiter is looked at again after this, doubling up to {@link MAX_LOOK_AGAIN_MS}. */
-export const FIRST_LOOK_AGAIN_MS = 1_000;
+export const FIRST_LOOK_AGAIN_MS = 4_000;
 /** The most loads an instance of a built-in runtime runs at once (model-mesh's `maxLoadingConcurrency`: Triton 2). */
 const LOADS_AT_ONCE = 2;
 export const MAX_LOOK_AGAIN_MS = 30_000;
