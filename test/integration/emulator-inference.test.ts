@@ -331,6 +331,39 @@ describe("real inference through the mesh, from a real MLServer", () => {
     expect(await unknown.json()).toEqual({ code: status.NOT_FOUND, message: "vmodel not found" });
   });
 
+  it("a request MLServer refuses comes back with MLServer's own code and text", async () => {
+    const modelId = await activeModel("digits");
+    const threeFeatures = (modelName: string) =>
+      toBinary(
+        ModelInferRequestSchema,
+        create(ModelInferRequestSchema, {
+          modelName,
+          inputs: [
+            { name: "input-0", datatype: "FP32", shape: [1n, 3n], contents: { fp32Contents: [0, 1, 2] } },
+          ],
+        }),
+      );
+    const direct = new Client(mlserver.grpcAddress, credentials.createInsecure());
+    try {
+      const expected = await new Promise<{ code?: number; details?: string }>((resolve) =>
+        direct.makeUnaryRequest(
+          "/inference.GRPCInferenceService/ModelInfer",
+          passThrough,
+          passThrough,
+          Buffer.from(threeFeatures(modelId)),
+          new Metadata(),
+          { deadline: Date.now() + 30_000 },
+          (error) => resolve({ code: error?.code, details: error?.details }),
+        ),
+      );
+      expect(expected.code).not.toBe(status.OK);
+      expect(expected.details).toMatch(/64 features/);
+      expect(failure(await rawCall("ModelInfer", threeFeatures("digits")))).toEqual(expected);
+    } finally {
+      direct.close();
+    }
+  });
+
   it("an update of storageUri serves the new model once the transition is done, and the old one is unloaded", async () => {
     const before = await activeModel("digits");
     await h.client.mergePatch(

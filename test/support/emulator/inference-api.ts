@@ -12,7 +12,7 @@ import { type Metadata, status } from "@grpc/grpc-js";
 import { WAITED_FAILURE_PREFIX } from "./failure-messages.js";
 import { MeshStatus } from "./mesh-replies.js";
 import type { MeshState } from "./mesh-state.js";
-import type { RuntimeReply } from "./mlserver-instance.js";
+import type { RuntimeReply } from "./raw-grpc-channel.js";
 import type { ModelRecord } from "./registry-records.js";
 import { requestedModel } from "./request-ids.js";
 import type { RuntimeServers } from "./runtime-servers.js";
@@ -58,7 +58,7 @@ export class InferenceApi {
   }
 
   private async resolveVModel(vModelId: string, notFound?: string): Promise<string> {
-    const vmodel = await this.mesh.store.vmodelStrong(vModelId);
+    const vmodel = await this.mesh.store.readVModel(vModelId);
     if (vmodel === undefined) throw new MeshStatus(status.NOT_FOUND, "vmodel not found");
     if (vmodel.active !== notFound) return vmodel.active;
     if (vmodel.target !== notFound) return vmodel.target;
@@ -83,10 +83,10 @@ export class InferenceApi {
   private async servingInstance(modelId: string): Promise<string> {
     const { store, loads, exclusive } = this.mesh;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const record = store.model(modelId) ?? (await store.modelStrong(modelId));
+      const record = await store.readModel(modelId);
       if (record === undefined) throw new ModelNotFound();
-      const loaded = [...record.instanceIds.keys()].find((instance) => !loads.isLoading(modelId, instance));
-      if (loaded !== undefined) return loaded;
+      for (const instance of record.instanceIds.keys())
+        if (!loads.isLoading(modelId, instance)) return instance;
       const placement = await exclusive.run(async () => {
         const current = store.model(modelId);
         if (current === undefined) throw new ModelNotFound();

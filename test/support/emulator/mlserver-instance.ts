@@ -8,7 +8,7 @@
  * each with the concrete id injected at field 1) reach MLServer, as raw bytes, and the answer comes back as
  * MLServer sent it.
  */
-import { Client, credentials, Metadata, status } from "@grpc/grpc-js";
+import { type Metadata, status } from "@grpc/grpc-js";
 import type { Logger } from "../../../src/controller-runtime/logging.js";
 import {
   MlserverLoadError,
@@ -21,6 +21,7 @@ import {
 import { grpcCodeName, runtimeErrorText } from "./failure-messages.js";
 import { MeshStatus } from "./mesh-replies.js";
 import { spliceString } from "./proto-splicing.js";
+import { RawGrpcChannel, type RuntimeReply } from "./raw-grpc-channel.js";
 import { runtimeHeaders } from "./request-ids.js";
 
 /** The mlserver adapter's `methodInfos`: the methods it allows, each with the field path of the model id. */
@@ -55,12 +56,6 @@ export function adapterModelType(request: Pick<RuntimeLoadRequest, "modelType" |
   return label === undefined ? request.modelType : label.slice("mt:".length);
 }
 
-/** An answer of the runtime, relayed unchanged. */
-export interface RuntimeReply {
-  readonly response: Buffer;
-  readonly metadata: Metadata;
-}
-
 export interface MlserverInstanceOptions {
   readonly pythonBinDir: string;
   /** MLServer's own directory (repository, log, working files). */
@@ -68,7 +63,6 @@ export interface MlserverInstanceOptions {
   readonly parallelWorkers?: number;
 }
 
-const passThrough = (bytes: Buffer) => bytes;
 /** model-mesh tries a failed unload again after 10 s. */
 const UNLOAD_RETRY_MS = 10_000;
 
@@ -77,7 +71,7 @@ export class MlserverInstance {
   readonly started: Promise<MlserverProcess>;
   private repositoryClient: ModelRepositoryClient | undefined;
   private repository: MlserverModelRepository | undefined;
-  private channel: Client | undefined;
+  private channel: RawGrpcChannel | undefined;
   /** Models laid out in the repository (loaded, or failed and not yet unloaded). */
   private readonly held = new Set<string>();
   /** Per model, the end of its queued operations. */
@@ -97,11 +91,17 @@ export class MlserverInstance {
     }).then((server) => {
       this.repositoryClient = modelRepositoryClient(server.grpcAddress);
       this.repository = new MlserverModelRepository(server.repositoryDir, this.repositoryClient);
-      this.channel = new Client(server.grpcAddress, credentials.createInsecure(), {
-        "grpc.max_receive_message_length": -1,
-        "grpc.max_send_message_length": -1,
-      });
-      log.info({ instanceId, grpc: server.grpcAddress, startMs: server.startMs }, "MLServer started");
+      this.channel = new RawGrpcChannel(server.grpcAddress);
+      log.info(
+        {
+          instanceId,
+          pid: server.pid,
+          grpc: server.grpcAddress,
+          rest: server.httpUrl,
+          startMs: server.startMs,
+        },
+        "MLServer started",
+      );
       return server;
     });
     this.started.catch((error: unknown) =>
@@ -176,26 +176,9 @@ export class MlserverInstance {
     await this.started;
     const channel = this.channel;
     if (channel === undefined) throw new Error("MLServer has no channel");
-    const body = Buffer.from(spliceString(request, injectionPath, modelId));
-    return new Promise((resolve, reject) => {
-      let responseHeaders: Metadata | undefined;
-      const call = channel.makeUnaryRequest(
-        `/${method}`,
-        passThrough,
-        passThrough,
-        body,
-        runtimeHeaders(headers, modelId),
-        deadline === undefined ? {} : { deadline },
-        (error, response) => {
-          if (error) reject(new MeshStatus(error.code, error.details));
-          else if (response === undefined) reject(new MeshStatus(status.INTERNAL, "no response"));
-          else resolve({ response, metadata: responseHeaders ?? new Metadata() });
-        },
-      );
-      call.on("metadata", (metadata: Metadata) => {
-        responseHeaders = metadata;
-      });
-    });
+    const spliced = spliceString(request, injectionPath, modelId);
+    const body = Buffer.from(spliced.buffer, spliced.byteOffset, spliced.byteLength);
+    return channel.unary(method, runtimeHeaders(headers, modelId), body, deadline);
   }
 
   /** Stops MLServer and every process of its group. */

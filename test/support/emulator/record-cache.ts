@@ -44,8 +44,16 @@ export class RecordCache {
 
   /** A copy: callers change records before committing them, and a failed commit must leave the cache as it was. */
   get(key: string): JsonRecord | undefined {
-    const record = this.entries.get(key)?.record;
+    const record = this.peek(key);
     return record === undefined ? undefined : structuredClone(record);
+  }
+
+  /**
+   * The cached record itself, not a copy, for callers that only read it (the inference path, on every request).
+   * A change stores a new object, so the one returned stays as it was.
+   */
+  peek(key: string): Readonly<JsonRecord> | undefined {
+    return this.entries.get(key)?.record;
   }
 
   /**
@@ -54,11 +62,18 @@ export class RecordCache {
    * because ours lags.
    */
   async getOrReadIfAbsent(key: string): Promise<JsonRecord | undefined> {
-    if (this.entries.get(key)?.record !== undefined) return this.get(key);
+    const record = await this.peekOrReadIfAbsent(key);
+    return record === undefined ? undefined : structuredClone(record);
+  }
+
+  /** `peek`, with the strong read of `getOrReadIfAbsent`. */
+  async peekOrReadIfAbsent(key: string): Promise<Readonly<JsonRecord> | undefined> {
+    const cached = this.peek(key);
+    if (cached !== undefined) return cached;
     const response = await this.etcd.get(`${this.prefix}${key}`).exec();
     const [kv] = response.kvs;
     if (kv !== undefined) this.applyWatched(kv, false);
-    return this.get(key);
+    return this.peek(key);
   }
 
   /** Copies of every record whose key starts with `keyPrefix`, by the rest of the key. */

@@ -8,7 +8,7 @@ import type { Etcd3 } from "etcd3";
 import type { Logger } from "../../../src/controller-runtime/logging.js";
 import { REGISTRY_TABLE, VMODELS_TABLE } from "../../../src/modelmesh-client/registry/registry-watcher.js";
 import { RecordCache } from "./record-cache.js";
-import { parseRecord, serializeRecord } from "./records.js";
+import { type JsonRecord, parseRecord, serializeRecord } from "./records.js";
 import {
   type ModelRecord,
   modelRecordFromJson,
@@ -25,8 +25,17 @@ export type RegistryOp =
 
 const TABLE = { model: REGISTRY_TABLE, vmodel: VMODELS_TABLE } as const;
 
+/** A model record that is only read: `readModel` shares one between readers. */
+export type ReadonlyModelRecord = Readonly<Omit<ModelRecord, "instanceIds" | "failedIn" | "fails">> & {
+  readonly instanceIds: ReadonlyMap<string, number>;
+  readonly failedIn: ReadonlyMap<string, number>;
+  readonly fails: ReadonlyMap<string, string>;
+};
+
 export class RegistryStore {
   private readonly cache: RecordCache;
+  /** Converted records by the cached JSON they came from (a new object with each change of the record). */
+  private readonly conversions = new WeakMap<Readonly<JsonRecord>, ModelRecord | VModelRecord>();
 
   constructor(
     private readonly etcd: Etcd3,
@@ -72,6 +81,21 @@ export class RegistryStore {
     return json === undefined ? undefined : modelRecordFromJson(json);
   }
 
+  /**
+   * `modelStrong` for readers only, as the inference path reads on every request: the record converted once per
+   * version and shared, so it must not be changed.
+   */
+  async readModel(id: string): Promise<ReadonlyModelRecord | undefined> {
+    const json = await this.cache.peekOrReadIfAbsent(`${REGISTRY_TABLE}${id}`);
+    return json === undefined ? undefined : this.converted(json, modelRecordFromJson);
+  }
+
+  /** `vmodelStrong` for readers only, like `readModel`. */
+  async readVModel(id: string): Promise<Readonly<VModelRecord> | undefined> {
+    const json = await this.cache.peekOrReadIfAbsent(`${VMODELS_TABLE}${id}`);
+    return json === undefined ? undefined : this.converted(json, vmodelRecordFromJson);
+  }
+
   vmodels(): Map<string, VModelRecord> {
     const all = new Map<string, VModelRecord>();
     for (const [id, json] of this.cache.all(VMODELS_TABLE)) all.set(id, vmodelRecordFromJson(json));
@@ -99,5 +123,16 @@ export class RegistryStore {
     const revision = BigInt(response.header.revision);
     for (const { key, value } of written)
       this.cache.applyCommitted(key, revision, value === undefined ? undefined : parseRecord(value));
+  }
+
+  private converted<T extends ModelRecord | VModelRecord>(
+    json: Readonly<JsonRecord>,
+    convert: (json: JsonRecord) => T,
+  ): T {
+    const known = this.conversions.get(json);
+    if (known !== undefined) return known as T;
+    const record = convert(json as JsonRecord);
+    this.conversions.set(json, record);
+    return record;
   }
 }
