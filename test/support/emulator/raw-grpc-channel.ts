@@ -1,13 +1,14 @@
 /**
  * TEST/SANDBOX INFRASTRUCTURE — part of the ModelMesh emulator. Unary gRPC calls of raw bytes on one node:http2
  * session, gRPC's framing and status handled here: the emulator's client of a real runtime for the inference it
- * forwards (and the serving benchmark's lean client). A grpc-js channel did the same with more CPU per call than
- * the rest of the forwarding path (its resolving, load-balancing and filter stages; docs/performance.md, "The
- * serving path"). What comes back is what grpc-js gave: the answer's headers as Metadata without the compression
- * headers grpc-js consumes, the server's status code with its percent-decoded message, and grpc-js's codes and
- * texts for a call that ended without a status (HTTP status, RST_STREAM, a connection that failed, the deadline).
+ * forwards (and the serving benchmark's lean client). A grpc-js channel did the same with twice the CPU per call
+ * (its resolving, load-balancing and filter stages; decision 0200). What comes back is what grpc-js gave: the
+ * answer's headers as Metadata without the compression headers grpc-js consumes, the server's status code with its
+ * percent-decoded message, and grpc-js's codes and texts for a call that ended without a status (HTTP status,
+ * RST_STREAM, a connection that failed, the deadline).
  */
 import http2 from "node:http2";
+import net from "node:net";
 import { Metadata, status } from "@grpc/grpc-js";
 import { MeshStatus } from "./mesh-replies.js";
 
@@ -29,8 +30,15 @@ const COMPRESSION_HEADERS = ["grpc-encoding", "grpc-accept-encoding"];
 export class RawGrpcChannel {
   private session: http2.ClientHttp2Session | undefined;
 
+  private readonly host: string;
+  private readonly port: number;
+
   /** `address`: `host:port` of a plaintext gRPC port. */
-  constructor(private readonly address: string) {}
+  constructor(private readonly address: string) {
+    const colon = address.lastIndexOf(":");
+    this.host = address.slice(0, colon);
+    this.port = Number(address.slice(colon + 1));
+  }
 
   /** Calls `method` (`<package.Service>/<Method>`); rejects with `MeshStatus` carrying the call's status. */
   unary(method: string, metadata: Metadata, request: Buffer, deadline?: Date): Promise<RuntimeReply> {
@@ -97,8 +105,11 @@ export class RawGrpcChannel {
   private connected(): http2.ClientHttp2Session {
     const current = this.session;
     if (current !== undefined && !current.closed && !current.destroyed) return current;
-    // Unlimited session memory, as grpc-js sets it: large tensors are no error.
-    const session = http2.connect(`http://${this.address}`, { maxSessionMemory: Number.MAX_SAFE_INTEGER });
+    // As grpc-js connects: without Nagle's delay (node:http2 leaves it on), with unlimited session memory.
+    const session = http2.connect(`http://${this.address}`, {
+      maxSessionMemory: Number.MAX_SAFE_INTEGER,
+      createConnection: () => net.connect({ host: this.host, port: this.port, noDelay: true }),
+    });
     const forget = () => {
       if (this.session === session) this.session = undefined;
     };
