@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -11,19 +11,10 @@ import {
   status,
 } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../control-plane/index.js";
-import { type RunningProcess, sleep, startProcess } from "../control-plane/processes.js";
+import { passThrough, rawUnaryMethod } from "../emulator/raw-methods.js";
+import { type GrpcForwarder, startGrpcForwarder } from "./grpc-forwarder-process.js";
 
-const passThrough = (bytes: Buffer) => bytes;
-const method = (name: string) => ({
-  path: `/test.Echo/${name}`,
-  requestStream: false,
-  responseStream: false,
-  requestSerialize: passThrough,
-  requestDeserialize: passThrough,
-  responseSerialize: passThrough,
-  responseDeserialize: passThrough,
-});
+const method = (name: string) => rawUnaryMethod(`/test.Echo/${name}`);
 
 function call(client: Client, name: string): Promise<{ response?: Buffer; error?: ServiceError }> {
   return new Promise((resolve) =>
@@ -41,7 +32,7 @@ function call(client: Client, name: string): Promise<{ response?: Buffer; error?
 
 describe("the serving benchmark's bare forwarder", () => {
   let upstream: Server;
-  let forwarder: RunningProcess;
+  let forwarder: GrpcForwarder;
   let client: Client;
   const logFile = path.join(mkdtempSync(path.join(tmpdir(), "grpc-forwarder-")), "forwarder.log");
 
@@ -61,30 +52,13 @@ describe("the serving benchmark's bare forwarder", () => {
         e ? reject(e) : resolve(p),
       ),
     );
-    forwarder = startProcess({
-      name: "forwarder",
-      command: process.execPath,
-      args: [
-        "--import",
-        "tsx",
-        path.join(REPO_ROOT, "test/support/bench/grpc-forwarder.ts"),
-        `127.0.0.1:${port}`,
-      ],
-      logFile,
-      detached: false,
-    });
-    let forwarderPort: string | undefined;
-    for (let i = 0; i < 300 && forwarderPort === undefined; i++) {
-      forwarderPort = /forwarding on 127\.0\.0\.1:(\d+)/.exec(readFileSync(logFile, "utf8"))?.[1];
-      if (forwarderPort === undefined) await sleep(100);
-    }
-    if (forwarderPort === undefined) throw new Error(`the forwarder did not start; see ${logFile}`);
-    client = new Client(`127.0.0.1:${forwarderPort}`, credentials.createInsecure());
+    forwarder = await startGrpcForwarder(`127.0.0.1:${port}`, logFile);
+    client = new Client(forwarder.grpcAddress, credentials.createInsecure());
   }, 60_000);
 
   afterAll(async () => {
     client?.close();
-    await forwarder?.stop();
+    await forwarder?.process.stop();
     upstream?.forceShutdown();
   });
 

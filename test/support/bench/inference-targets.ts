@@ -13,6 +13,7 @@ import { Agent, request as httpRequest } from "node:http";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Client, credentials, Metadata } from "@grpc/grpc-js";
 import { RawGrpcChannel } from "../emulator/raw-grpc-channel.js";
+import { passThrough } from "../emulator/raw-methods.js";
 import {
   ModelInferRequestSchema,
   ModelInferResponseSchema,
@@ -34,7 +35,6 @@ export interface InferenceTarget {
 export type GrpcClient = "http2" | "grpc-js";
 export const GRPC_CLIENTS: readonly GrpcClient[] = ["http2", "grpc-js"];
 
-const passThrough = (bytes: Buffer) => bytes;
 const DEADLINE_MS = 30_000;
 const MODEL_INFER = "inference.GRPCInferenceService/ModelInfer";
 

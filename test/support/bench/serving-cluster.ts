@@ -15,13 +15,14 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import { parse, stringify } from "yaml";
 import { INFERENCE_SERVICES } from "../../../src/apis/resource-types.js";
 import { REPO_ROOT, startControlPlane } from "../control-plane/index.js";
-import { type RunningProcess, sleep, startProcess } from "../control-plane/processes.js";
+import { logLine, type RunningProcess, sleep, startProcess } from "../control-plane/processes.js";
 import { type ControllerProcess, startControllerProcess } from "../controller/process.js";
 import { ETCD_SECRET_NAME, etcdSecret, userConfigMap } from "../controller/user-config.js";
 import { kubectl } from "../install/install.js";
 import { loadKubeConfig, testClient } from "../kube/clients.js";
 import { namespaceObject } from "../kube/namespaces.js";
 import { type ExampleModel, exampleModel, pythonEnvBinDir, trainExampleModels } from "../mlserver/index.js";
+import { type GrpcForwarder, startGrpcForwarder } from "./grpc-forwarder-process.js";
 import { activeModelState } from "./load-generator.js";
 
 const NAMESPACE = "modelmesh-serving";
@@ -65,9 +66,9 @@ export async function startServingCluster(options: ServingClusterOptions): Promi
   const plane = await startControlPlane({ dir: path.join(dir, "control-plane") });
   let emulator: RunningProcess | undefined;
   let controller: ControllerProcess | undefined;
-  let forwarder: RunningProcess | undefined;
+  let forwarder: GrpcForwarder | undefined;
   const stop = async () => {
-    await forwarder?.stop();
+    await forwarder?.process.stop();
     await controller?.stop();
     await emulator?.stop(30_000);
     await plane.stop();
@@ -128,12 +129,13 @@ export async function startServingCluster(options: ServingClusterOptions): Promi
       env: { ...process.env, LOG_LEVEL: "info" },
     });
     const running = emulator;
-    const [grpcPort, restPort] = await logMatch(
+    const [grpcPort, restPort] = await logLine(
+      running,
       emulatorLog,
       new RegExp(
         `modelmesh emulator for ${NAMESPACE} listening on 127\\.0\\.0\\.1:(\\d+) \\(REST 127\\.0\\.0\\.1:(\\d+)\\)`,
       ),
-      running,
+      START_TIMEOUT_MS,
     );
 
     say("starting the controller...");
@@ -161,20 +163,7 @@ export async function startServingCluster(options: ServingClusterOptions): Promi
       await sleep(200);
     }
     const mlserver = runtimeServer(emulatorLog);
-    const forwarderLog = path.join(logDir, "forwarder.log");
-    forwarder = startProcess({
-      name: "forwarder",
-      command: process.execPath,
-      args: [
-        "--import",
-        "tsx",
-        path.join(REPO_ROOT, "test/support/bench/grpc-forwarder.ts"),
-        mlserver.grpcAddress,
-      ],
-      logFile: forwarderLog,
-      detached: false,
-    });
-    const [forwarderPort] = await logMatch(forwarderLog, /forwarding on 127\.0\.0\.1:(\d+)/, forwarder);
+    forwarder = await startGrpcForwarder(mlserver.grpcAddress, path.join(logDir, "forwarder.log"));
     return {
       vmodel,
       digits,
@@ -184,7 +173,7 @@ export async function startServingCluster(options: ServingClusterOptions): Promi
         restUrl: `http://127.0.0.1:${restPort}`,
       },
       mlserver,
-      forwarder: { pid: forwarder.pid, grpcAddress: `127.0.0.1:${forwarderPort}` },
+      forwarder: { pid: forwarder.process.pid, grpcAddress: forwarder.grpcAddress },
       controller,
       logDir,
       stop,
@@ -192,18 +181,6 @@ export async function startServingCluster(options: ServingClusterOptions): Promi
   } catch (error) {
     await stop();
     throw error;
-  }
-}
-
-/** The captures of `pattern`'s first match in the log, once it appears; throws if the process exits first. */
-async function logMatch(logFile: string, pattern: RegExp, process: RunningProcess): Promise<string[]> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    const match = pattern.exec(readFileSync(logFile, "utf8"));
-    if (match !== null) return match.slice(1);
-    if (!process.isRunning()) throw new Error(`the ${process.name} exited during start-up; see ${logFile}`);
-    if (Date.now() > deadline) throw new Error(`no ${pattern} in ${logFile} after ${START_TIMEOUT_MS} ms`);
-    await sleep(100);
   }
 }
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, openSync } from "node:fs";
+import { existsSync, openSync, readFileSync } from "node:fs";
 
 export interface ProcessSpec {
   name: string;
@@ -99,4 +99,21 @@ export async function stopPid(pid: number, timeoutMs = 10_000): Promise<void> {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The captures of `pattern`'s first match in the process's log, once it appears; throws if the process exits first. */
+export async function logLine(
+  running: RunningProcess,
+  logFile: string,
+  pattern: RegExp,
+  timeoutMs: number,
+): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = existsSync(logFile) ? pattern.exec(readFileSync(logFile, "utf8")) : null;
+    if (match !== null) return match.slice(1);
+    if (!running.isRunning()) throw new Error(`the ${running.name} exited during start-up; see ${logFile}`);
+    if (Date.now() > deadline) throw new Error(`no ${pattern} in ${logFile} after ${timeoutMs} ms`);
+    await sleep(100);
+  }
 }

@@ -17,8 +17,7 @@ import type { Logger } from "../../../src/controller-runtime/logging.js";
 import { GRPCInferenceService } from "../mlserver/gen/inference/grpc_predict_v2_pb.js";
 import type { InferenceApi } from "./inference-api.js";
 import { MeshStatus } from "./mesh-replies.js";
-
-const passThrough = (bytes: Buffer) => bytes;
+import { rawUnaryMethod } from "./raw-methods.js";
 
 /** model-mesh's content type; set on the emulator's answers, it replaces grpc-js's own. */
 export function meshHeaders(from?: Metadata): Metadata {
@@ -35,16 +34,7 @@ export function addInferenceService(server: Server, api: InferenceApi, log: Logg
   > = {};
   for (const method of GRPCInferenceService.methods) {
     const fullName = `${GRPCInferenceService.typeName}/${method.name}`;
-    definition[method.localName] = {
-      path: `/${fullName}`,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: passThrough,
-      requestDeserialize: passThrough,
-      responseSerialize: passThrough,
-      responseDeserialize: passThrough,
-      originalName: method.name,
-    };
+    definition[method.localName] = rawUnaryMethod(`/${fullName}`, method.name);
     handlers[method.localName] = (call, done) => {
       const deadline = call.getDeadline();
       api.call(fullName, call.metadata, call.request, deadline instanceof Date ? deadline : undefined).then(

@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../control-plane/index.js";
 import { MeshStatus } from "./mesh-replies.js";
 import { RawGrpcChannel } from "./raw-grpc-channel.js";
+import { passThrough, rawUnaryMethod } from "./raw-methods.js";
 
 const SERVICE = "test.Echo";
-const passThrough = (bytes: Buffer) => bytes;
 /** A message that grpc-js percent-encodes on the wire. */
 const AWKWARD_MESSAGE = "refused: shape (1, 3) ≠ (1, 64)\nretry at 100%";
 
@@ -29,15 +29,7 @@ interface Outcome {
 /** A grpc-js server, the peer both clients talk to: each method answers in its own way. */
 async function startPeer(seen: Metadata[]): Promise<{ server: Server; address: string }> {
   const server = new Server();
-  const method = (name: string) => ({
-    path: `/${SERVICE}/${name}`,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: passThrough,
-    requestDeserialize: passThrough,
-    responseSerialize: passThrough,
-    responseDeserialize: passThrough,
-  });
+  const method = (name: string) => rawUnaryMethod(`/${SERVICE}/${name}`);
   type Handler = (call: ServerUnaryCall<Buffer, Buffer>, done: sendUnaryData<Buffer>) => void;
   const handlers: Record<string, Handler> = {
     Echo: (call, done) => {
@@ -174,17 +166,7 @@ describe("RawGrpcChannel gives what a grpc-js channel gives", () => {
 
       const late = new Server();
       late.addService(
-        {
-          Echo: {
-            path: `/${SERVICE}/Echo`,
-            requestStream: false,
-            responseStream: false,
-            requestSerialize: passThrough,
-            requestDeserialize: passThrough,
-            responseSerialize: passThrough,
-            responseDeserialize: passThrough,
-          },
-        },
+        { Echo: rawUnaryMethod(`/${SERVICE}/Echo`) },
         {
           Echo: (call: ServerUnaryCall<Buffer, Buffer>, done: sendUnaryData<Buffer>) =>
             done(null, call.request),
