@@ -123,7 +123,7 @@ export class ModelLoads {
   private leastBusy(candidates: readonly EmulatedInstance[]): EmulatedInstance | undefined {
     if (candidates.length <= 1) return candidates[0];
     const copies = new Map<string, number>();
-    for (const record of this.options.store.models().values())
+    for (const [, record] of this.options.store.scanModels())
       for (const instance of record.instanceIds.keys()) copies.set(instance, (copies.get(instance) ?? 0) + 1);
     const busy = (i: EmulatedInstance) => [copies.get(i.id) ?? 0, this.loadsOn(i.id), i.id] as const;
     return [...candidates].sort((a, b) => {

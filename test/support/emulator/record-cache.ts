@@ -86,6 +86,14 @@ export class RecordCache {
     return found;
   }
 
+  /** Like `all`, without copies: the records are the cache's own and must not be changed. */
+  *peekAll(keyPrefix: string): IterableIterator<[string, Readonly<JsonRecord>]> {
+    for (const [key, entry] of this.entries) {
+      if (entry.record !== undefined && key.startsWith(keyPrefix))
+        yield [key.slice(keyPrefix.length), entry.record];
+    }
+  }
+
   /** Records a committed write (`undefined`: deleted) at the transaction's revision. */
   applyCommitted(key: string, revision: bigint, record: JsonRecord | undefined): void {
     this.apply(key, revision, record === undefined ? undefined : structuredClone(record));

@@ -65,6 +65,18 @@ export class RegistryStore {
     return all;
   }
 
+  /** Every model record for a scan that changes nothing: shared, converted once per version, not copied. */
+  *scanModels(): IterableIterator<[string, ReadonlyModelRecord]> {
+    for (const [id, json] of this.cache.peekAll(REGISTRY_TABLE))
+      yield [id, this.converted(json, modelRecordFromJson)];
+  }
+
+  /** Every vmodel record for a scan that changes nothing, like `scanModels`. */
+  *scanVModels(): IterableIterator<[string, Readonly<VModelRecord>]> {
+    for (const [id, json] of this.cache.peekAll(VMODELS_TABLE))
+      yield [id, this.converted(json, vmodelRecordFromJson)];
+  }
+
   vmodel(id: string): VModelRecord | undefined {
     const json = this.cache.get(`${VMODELS_TABLE}${id}`);
     return json === undefined ? undefined : vmodelRecordFromJson(json);

@@ -26,9 +26,10 @@ export class VModelTransitions {
 
   /** Begins again the failed transitions whose target is `modelId` (in the exclusive section). */
   private async retryStuck(modelId: string): Promise<void> {
-    for (const [id, vmodel] of this.mesh.store.vmodels()) {
-      if (vmodel.failed && vmodel.target === modelId && vmodel.active !== modelId) await this.begin(id);
-    }
+    const stuck = [...this.mesh.store.scanVModels()].filter(
+      ([, vmodel]) => vmodel.failed && vmodel.target === modelId && vmodel.active !== modelId,
+    );
+    for (const [id] of stuck) await this.begin(id);
   }
 
   /**
@@ -97,9 +98,11 @@ export class VModelTransitions {
   /** `failed: true` on the vmodels (or the one named) whose transition target is `modelId`. */
   private markFailed(modelId: string, only?: string): RegistryOp[] {
     const ops: RegistryOp[] = [];
-    for (const [id, vmodel] of this.mesh.store.vmodels()) {
+    for (const [id, seen] of this.mesh.store.scanVModels()) {
       if (only !== undefined && id !== only) continue;
-      if (vmodel.target !== modelId || vmodel.active === modelId || vmodel.failed) continue;
+      if (seen.target !== modelId || seen.active === modelId || seen.failed) continue;
+      const vmodel = this.mesh.store.vmodel(id);
+      if (vmodel === undefined) continue;
       vmodel.failed = true;
       ops.push({ put: "vmodel", id, record: vmodel });
     }
