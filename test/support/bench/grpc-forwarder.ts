@@ -7,7 +7,7 @@
  *   tsx test/support/bench/grpc-forwarder.ts <upstream host:port>    (prints `forwarding on 127.0.0.1:<port>`)
  */
 import http2 from "node:http2";
-import { Metadata } from "@grpc/grpc-js";
+import { Metadata, status } from "@grpc/grpc-js";
 import { MeshStatus } from "../emulator/mesh-replies.js";
 import { RawGrpcChannel } from "../emulator/raw-grpc-channel.js";
 
@@ -52,7 +52,7 @@ server.on("stream", (stream, headers) => {
         stream.end(framed(reply.response));
       },
       (error: unknown) => {
-        const code = error instanceof MeshStatus ? error.code : 13;
+        const code = error instanceof MeshStatus ? error.code : status.INTERNAL;
         const message = grpcMessage(error instanceof Error ? error.message : String(error));
         stream.respond(
           {
