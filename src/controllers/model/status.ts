@@ -189,6 +189,22 @@ export function isAvailable(status: PredictorStatus): boolean {
   return active !== "" && active !== "Pending" && active !== "FailedToLoad" && !isWaitingForRuntime(status);
 }
 
+/** `status` with `available` as its states say. */
+function withAvailability(status: PredictorStatus): PredictorStatus {
+  return { ...status, available: isAvailable(status) };
+}
+
+/** When a failure of `reason` began: the stored failure's time if it had the same reason, else now. */
+function sameReasonTime(
+  previousFailure: FailureInfo | undefined,
+  reason: FailureReason | undefined,
+  now: Date,
+): string {
+  const kept =
+    previousFailure !== undefined && previousFailure.reason === reason ? previousFailure.time : undefined;
+  return kept ?? rfc3339(now);
+}
+
 function countCopies(info: ModelStatusInfo | undefined): { total: number; failed: number } {
   const copies = info?.modelCopyInfos ?? [];
   return {
@@ -349,13 +365,11 @@ export function statusForInvalidSpec(
     vmodel === undefined
       ? { ...previous, grpcEndpoint: endpoints.grpc, httpEndpoint: endpoints.http }
       : mergeVModelStatus(previous, vmodel, { withTransition: false, now, endpoints });
-  const next: PredictorStatus = {
+  return withAvailability({
     ...merged,
     transitionStatus: "InvalidSpec",
     lastFailureInfo: { reason: "InvalidPredictorSpec", message: problem, modelId },
-  };
-  next.available = isAvailable(next);
-  return next;
+  });
 }
 
 /**
@@ -368,14 +382,12 @@ export function statusWaitingForMesh(
   endpoints: InferenceEndpoints,
   message: string = MESSAGES.waitingForRuntimePod,
 ): PredictorStatus {
-  const next: PredictorStatus = {
+  return withAvailability({
     ...previous,
     lastFailureInfo: { reason: "RuntimeUnhealthy", message, modelId },
     grpcEndpoint: endpoints.grpc,
     httpEndpoint: endpoints.http,
-  };
-  next.available = isAvailable(next);
-  return next;
+  });
 }
 
 /** model-mesh refused the vmodel because another kind of resource owns that name in the namespace. */
@@ -383,14 +395,12 @@ export function statusForNameCollision(
   previous: PredictorStatus,
   endpoints: InferenceEndpoints,
 ): PredictorStatus {
-  const next: PredictorStatus = {
+  return withAvailability({
     ...previous,
     lastFailureInfo: { reason: "InvalidPredictorSpec", message: MESSAGES.sameNameOtherSource },
     grpcEndpoint: endpoints.grpc,
     httpEndpoint: endpoints.http,
-  };
-  next.available = isAvailable(next);
-  return next;
+  });
 }
 
 /**
@@ -412,19 +422,16 @@ export function withTargetRuntimeCapacity(
   if (target.modelCopyInfos.length > 0) return status;
   if (status.lastFailureInfo !== undefined && status.lastFailureInfo.reason !== "RuntimeUnhealthy")
     return status;
-  const previousTime = previousFailure?.reason === "RuntimeUnhealthy" ? previousFailure.time : undefined;
-  const next: PredictorStatus = {
+  return withAvailability({
     ...status,
     transitionStatus: "InProgress",
     lastFailureInfo: {
       reason: "RuntimeUnhealthy",
       message: MESSAGES.waitingForSupportingRuntime,
       modelId: vmodel.targetModelId,
-      time: previousTime ?? rfc3339(now),
+      time: sameReasonTime(previousFailure, "RuntimeUnhealthy", now),
     },
-  };
-  next.available = isAvailable(next);
-  return next;
+  });
 }
 
 /**
@@ -442,7 +449,7 @@ export function withoutStaleRuntimeWait(
   const answered = sameTarget ? vmodel.activeModelStatus : vmodel.targetModelStatus;
   if (answered === undefined || decodeModelState(answered).reason !== undefined) return status;
   const { lastFailureInfo: _over, ...rest } = status;
-  return { ...rest, available: isAvailable(rest) };
+  return withAvailability(rest);
 }
 
 /** What the controller sees of the runtimes that could hold a model (from the runtime Deployments). */
@@ -475,7 +482,7 @@ export function withRuntimeCapacity(
   if (capacity === "ready") {
     if (current === undefined) return status;
     const { lastFailureInfo: _cleared, ...rest } = status;
-    return { ...rest, available: isAvailable(rest) };
+    return withAvailability(rest);
   }
   const failure: FailureInfo =
     capacity === "notReady"
@@ -483,7 +490,6 @@ export function withRuntimeCapacity(
       : typeLabel.startsWith(RUNTIME_LABEL_PREFIX)
         ? { reason: "RuntimeNotRecognized", message: MESSAGES.runtimeNotRecognized }
         : { reason: "NoSupportingRuntime", message: MESSAGES.noSupportingRuntime };
-  const previousTime = previousFailure?.reason === failure.reason ? previousFailure?.time : undefined;
-  const time = previousTime ?? rfc3339(now);
+  const time = sameReasonTime(previousFailure, failure.reason, now);
   return { ...status, available: false, lastFailureInfo: { ...failure, modelId, time } };
 }
