@@ -8,6 +8,7 @@ import { CONFIG_MAPS } from "../../apis/resource-types.js";
 import { parseUserConfig } from "../../config/parse-user-config.js";
 import { defaultServingConfig, type ServingConfig } from "../../config/serving-config.js";
 import { semanticEqual } from "../../controller-runtime/apply.js";
+import { Broadcast } from "../../controller-runtime/broadcast.js";
 import type { KubeClient } from "../../controller-runtime/kube-client.js";
 import { createLogger } from "../../controller-runtime/logging.js";
 import type { Manager } from "../../controller-runtime/manager.js";
@@ -56,10 +57,8 @@ export async function loadInitialConfig(client: KubeClient, namespace: string): 
   return { config: result.value.config, resourceVersion: configMap.metadata?.resourceVersion ?? "" };
 }
 
-type Listener = (config: ServingConfig) => void;
-
 export class LiveConfigSource implements ConfigSource {
-  readonly #listeners: Listener[] = [];
+  readonly #listeners = new Broadcast<ServingConfig>(log, "config");
   readonly #events: EventRecorder;
   #config: ServingConfig;
   #resourceVersion: string;
@@ -88,8 +87,8 @@ export class LiveConfigSource implements ConfigSource {
     return this.#config;
   }
 
-  onChange(listener: Listener): void {
-    this.#listeners.push(listener);
+  onChange(listener: (config: ServingConfig) => void): void {
+    this.#listeners.onChange(listener);
   }
 
   #reload(configMap: V1ConfigMap): void {
@@ -125,12 +124,6 @@ export class LiveConfigSource implements ConfigSource {
     this.#config = config;
     if (semanticEqual(previous, config)) return;
     log.info("Updated model serving config");
-    for (const listener of this.#listeners) {
-      try {
-        listener(config);
-      } catch (error) {
-        log.error({ err: error }, "config listener threw");
-      }
-    }
+    this.#listeners.emit(config);
   }
 }

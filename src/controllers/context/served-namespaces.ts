@@ -1,6 +1,7 @@
 /** Which namespaces ModelMesh serves (upstream's `modelMeshEnabled2`), followed live from the Namespace cache. */
 import type { V1Namespace } from "@kubernetes/client-node";
 import { NAMESPACES } from "../../apis/resource-types.js";
+import { Broadcast } from "../../controller-runtime/broadcast.js";
 import type { Informer } from "../../controller-runtime/informer.js";
 import { createLogger } from "../../controller-runtime/logging.js";
 import type { Manager } from "../../controller-runtime/manager.js";
@@ -24,26 +25,6 @@ export function isNamespaceServed(namespace: V1Namespace | undefined, controller
   return label === "true";
 }
 
-type Listener = (change: ServedChange) => void;
-
-class Listeners {
-  readonly #listeners: Listener[] = [];
-
-  add(listener: Listener): void {
-    this.#listeners.push(listener);
-  }
-
-  notify(namespace: string, served: boolean): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener({ namespace, served });
-      } catch (error) {
-        log.error({ err: error, namespace, served }, "served-namespace listener threw");
-      }
-    }
-  }
-}
-
 /** Namespace scope: the controller namespace and nothing else; Namespaces are not watched at all. */
 class OwnNamespaceOnly implements ServedNamespaces {
   readonly #namespace: string;
@@ -64,7 +45,7 @@ class OwnNamespaceOnly implements ServedNamespaces {
 /** Cluster scope: recomputed on every Namespace event; listeners hear only real transitions. */
 class LabelledNamespaces implements ServedNamespaces {
   readonly #served = new Set<string>();
-  readonly #listeners = new Listeners();
+  readonly #listeners = new Broadcast<ServedChange>(log, "served-namespace", (change) => ({ ...change }));
 
   constructor(informer: Informer<V1Namespace>, controllerNamespace: string) {
     const update = (namespace: V1Namespace | undefined, name: string) => {
@@ -73,7 +54,7 @@ class LabelledNamespaces implements ServedNamespaces {
       if (served) this.#served.add(name);
       else this.#served.delete(name);
       log.info({ namespace: name, served }, served ? "namespace is served" : "namespace is no longer served");
-      this.#listeners.notify(name, served);
+      this.#listeners.emit({ namespace: name, served });
     };
     informer.addEventHandler({
       onAdd: (namespace) => update(namespace, namespace.metadata?.name ?? ""),
@@ -90,8 +71,8 @@ class LabelledNamespaces implements ServedNamespaces {
     return [...this.#served].sort();
   }
 
-  onChange(listener: Listener): void {
-    this.#listeners.add(listener);
+  onChange(listener: (change: ServedChange) => void): void {
+    this.#listeners.onChange(listener);
   }
 }
 

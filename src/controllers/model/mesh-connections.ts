@@ -13,6 +13,7 @@ import { Etcd3 } from "etcd3";
 import { ENDPOINT_SLICES } from "../../apis/resource-types.js";
 import { OBJECTS, PORT_NAMES } from "../../builders/constants.js";
 import type { ServingConfig } from "../../config/serving-config.js";
+import { Broadcast } from "../../controller-runtime/broadcast.js";
 import type { ChangeSource } from "../../controller-runtime/controller.js";
 import type { Informer } from "../../controller-runtime/informer.js";
 import { createLogger, type Logger } from "../../controller-runtime/logging.js";
@@ -179,10 +180,10 @@ interface EtcdState {
 
 export class MeshConnections {
   readonly #ctx: ControllerContext;
-  readonly #listeners: ((event: MeshEvent) => void)[] = [];
-  /** The events of every connection, in the order they happen. */
-  readonly events: ChangeSource<MeshEvent> = { onChange: (listener) => this.#listeners.push(listener) };
   readonly #log: Logger = createLogger(`${CONTROLLER_NAMES.model.logger}.mesh`);
+  readonly #events = new Broadcast<MeshEvent>(this.#log, "mesh event", (event) => ({ ...event }));
+  /** The events of every connection, in the order they happen. */
+  readonly events: ChangeSource<MeshEvent> = this.#events;
   readonly #secrets: NamedSecrets;
   readonly #connections = new Map<string, Connection>();
   readonly #sliceInformersWithHandler = new Set<Informer<V1EndpointSlice>>();
@@ -227,7 +228,7 @@ export class MeshConnections {
   }
 
   #emit(event: MeshEvent): void {
-    for (const listener of this.#listeners) listener(event);
+    this.#events.emit(event);
   }
 
   /** Opens a connection for every served namespace; called when the controller starts reconciling. */

@@ -4,6 +4,11 @@
  * demand appears in or leaves its namespace, not on every one of thousands of model events.
  */
 import type { ModelDemand } from "../../builders/model-type-labels.js";
+import { Broadcast } from "../../controller-runtime/broadcast.js";
+import { createLogger } from "../../controller-runtime/logging.js";
+import { CONTROLLER_NAMES } from "../names.js";
+
+const log = createLogger(`${CONTROLLER_NAMES.servingRuntime.logger}.demands`);
 
 /** Reported when the first model asks `demand` in `namespace`, or the last one stops asking it. */
 export interface DemandChange {
@@ -20,10 +25,10 @@ export class DemandIndex {
   readonly #byNamespace = new Map<string, Map<string, { demand: ModelDemand; count: number }>>();
   /** What each model was counted for, so a change or a delete takes back exactly that. */
   readonly #counted = new Map<string, { namespace: string; demand: ModelDemand }>();
-  readonly #listeners: ((change: DemandChange) => void)[] = [];
+  readonly #listeners = new Broadcast<DemandChange>(log, "model demand", ({ namespace }) => ({ namespace }));
 
   onChange(listener: (change: DemandChange) => void): void {
-    this.#listeners.push(listener);
+    this.#listeners.onChange(listener);
   }
 
   /** Sets what model `id` asks now (`undefined`: nothing — gone, deleting, or not a ModelMesh model). */
@@ -60,7 +65,7 @@ export class DemandIndex {
       return;
     }
     counts.set(key, { demand, count: 1 });
-    for (const listener of this.#listeners) listener({ namespace, demand, inInitialList });
+    this.#listeners.emit({ namespace, demand, inInitialList });
   }
 
   #release(namespace: string, demand: ModelDemand): void {
@@ -71,6 +76,6 @@ export class DemandIndex {
     if (--entry.count > 0) return;
     counts.delete(key);
     if (counts.size === 0) this.#byNamespace.delete(namespace);
-    for (const listener of this.#listeners) listener({ namespace, demand, inInitialList: false });
+    this.#listeners.emit({ namespace, demand, inInitialList: false });
   }
 }
