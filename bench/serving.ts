@@ -33,8 +33,9 @@ import {
   servedModelId,
 } from "../test/support/bench/inference-targets.js";
 import { percentile } from "../test/support/bench/load-generator.js";
-import { groupCpuMs, machineBusyMs, processCpuMs } from "../test/support/bench/process-cpu.js";
+import { groupCpuMs, machineBusyMs } from "../test/support/bench/process-cpu.js";
 import { startServingCluster } from "../test/support/bench/serving-cluster.js";
+import { processCpuMs } from "../test/support/control-plane/processes.js";
 
 const { values } = parseArgs({
   options: {
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
       const usage = process.cpuUsage();
       return {
         client: (usage.user + usage.system) / 1000,
-        front: front === undefined ? 0 : processCpuMs(front),
+        front: front === undefined ? 0 : (processCpuMs(front) ?? 0),
         mlserver: groupCpuMs(mlserver.pid),
         machine: machineBusyMs(),
       };

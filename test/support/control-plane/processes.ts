@@ -117,3 +117,18 @@ export async function logLine(
     await sleep(100);
   }
 }
+
+/** Linux reports CPU times in clock ticks of 1/100 s (`getconf CLK_TCK`). */
+export const MS_PER_TICK = 10;
+
+/** User + system CPU milliseconds of `pid` so far (from /proc); undefined once it is gone. */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) is in parentheses and may contain spaces; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
+  } catch {
+    return undefined;
+  }
+}

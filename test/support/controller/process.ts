@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort, REPO_ROOT } from "../control-plane/index.js";
-import { type RunningProcess, sleep, startProcess } from "../control-plane/processes.js";
+import { processCpuMs, type RunningProcess, sleep, startProcess } from "../control-plane/processes.js";
 
 const SOURCE_MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
 const BUILT_MAIN = path.join(REPO_ROOT, "dist/src/cli/main.js");
@@ -193,13 +193,8 @@ export class ControllerProcess {
 
   /** User + system CPU seconds so far; the last reading once the process is gone. */
   cpuSeconds(): number {
-    try {
-      const fields = readFileSync(`/proc/${this.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-      // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
-      this.#cpuSeconds = (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      // exited: keep the last reading
-    }
+    const ms = processCpuMs(this.pid);
+    if (ms !== undefined) this.#cpuSeconds = ms / 1000;
     return this.#cpuSeconds;
   }
 
