@@ -92,7 +92,7 @@ export class InferenceApi {
         if (current === undefined) throw new ModelNotFound();
         const placed = await loads.ensureCopy(modelId, current, this.mesh.view, Date.now());
         if (placed.kind === "failed") throw new MeshStatus(status.INTERNAL, latestFailure(current));
-        if (placed.kind === "loading") await this.mesh.placed(modelId);
+        if (placed.kind === "loading" && placed.placed) await this.mesh.placed(modelId);
         return placed;
       });
       if (placement.kind === "nowhere") throw new MeshStatus(status.INTERNAL, placement.message);

@@ -28,18 +28,18 @@ export class MeshState {
     readonly exclusive: Exclusive,
   ) {}
 
-  /** Commits `ops`; a deleted model's load stops (model-mesh unloads what leaves the registry). */
-  async commit(ops: readonly RegistryOp[]): Promise<void> {
-    await this.store.commit(ops);
+  /** Commits `ops` (`RegistryStore.commit`); a deleted model's load stops (model-mesh unloads what leaves the registry). */
+  commit(ops: readonly RegistryOp[]): void {
+    this.store.commit(ops);
     for (const op of ops) if ("delete" in op && op.delete === "model") this.loads.cancel(op.id);
   }
 
   modelStatus(modelId: string): ModelStatusInfo {
-    return modelStatusInfo(modelId, this.store.model(modelId), this.isLoading);
+    return modelStatusInfo(modelId, this.store.cachedModel(modelId), this.isLoading);
   }
 
-  vmodelStatus(vmodel: VModelRecord): VModelStatusInfo {
-    return vmodelStatusInfo(vmodel, (id) => this.store.model(id), this.isLoading);
+  vmodelStatus(vmodel: Readonly<VModelRecord>): VModelStatusInfo {
+    return vmodelStatusInfo(vmodel, (id) => this.store.cachedModel(id), this.isLoading);
   }
 
   private readonly isLoading = (modelId: string, instance: string) => this.loads.isLoading(modelId, instance);

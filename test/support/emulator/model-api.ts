@@ -44,7 +44,7 @@ export class ModelApi {
     }
     if (record === undefined) {
       record = newModelRecord(info, false, registrationLastUsed(now, request.loadNow, request.lastUsedTime));
-      await this.mesh.commit([{ put: "model", id: modelId, record }]);
+      this.mesh.commit([{ put: "model", id: modelId, record }]);
     }
     if (!request.loadNow) return this.mesh.modelStatus(modelId);
     const placement = await this.mesh.loads.ensureCopy(modelId, record, this.mesh.view, record.lu);
@@ -57,7 +57,7 @@ export class ModelApi {
     if (record.refs > 0) {
       throw new MeshStatus(status.FAILED_PRECONDITION, `Model ${request.modelId} has referents`);
     }
-    await this.mesh.commit([{ delete: "model", id: request.modelId }]);
+    this.mesh.commit([{ delete: "model", id: request.modelId }]);
     return {};
   }
 
@@ -68,7 +68,7 @@ export class ModelApi {
     const given = Number(request.lastUsedTime);
     const lastUsed = given > 0 && given < now ? given : now;
     const placement = await this.mesh.loads.ensureCopy(request.modelId, record, this.mesh.view, lastUsed);
-    if (placement.kind === "loading") await this.mesh.placed(request.modelId);
+    if (placement.kind === "loading" && placement.placed) await this.mesh.placed(request.modelId);
     return this.answer(request.modelId, placement, request.sync);
   }
 

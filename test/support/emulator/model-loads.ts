@@ -22,8 +22,8 @@ import type { RuntimeServers } from "./runtime-servers.js";
 import { type ClusterView, type EmulatedInstance, eligibleInstances } from "./runtimes.js";
 
 export type Placement =
-  /** A load runs or waits for a thread: started now, or earlier by another request. */
-  | { readonly kind: "loading"; readonly load: Promise<LoadOutcome> }
+  /** A load runs or waits for a thread: started now (`placed`), or earlier by another request. */
+  | { readonly kind: "loading"; readonly load: Promise<LoadOutcome>; readonly placed: boolean }
   | { readonly kind: "loaded" }
   /** No ready instance has the labels the type requires; model-mesh does not remember this failure. */
   | { readonly kind: "nowhere"; readonly message: string }
@@ -55,6 +55,13 @@ export interface ModelLoadsOptions {
   readonly onLoadEnded?: (modelId: string, loaded: boolean) => void;
 }
 
+/**
+ * How long a count of the copies on each instance serves placements before it is taken again. model-mesh places by
+ * its instance table, which each instance republishes as its copies change, not by a scan of the whole registry;
+ * a scan per placement would cost the emulator O(models) each time.
+ */
+const COPY_COUNTS_MAX_AGE_MS = 200;
+
 export class ModelLoads {
   /** By model id: one copy per model. */
   private readonly active = new Map<string, ActiveLoad>();
@@ -64,6 +71,8 @@ export class ModelLoads {
    * target failed is marked `failed` one revision before the target's record gets `failedIn`.
    */
   beforeFailure: (modelId: string) => RegistryOp[] = () => [];
+  /** Copies per instance as last counted, plus the placements made since. */
+  private copyCounts: { readonly takenAt: number; readonly counts: Map<string, number> } | undefined;
 
   constructor(private readonly options: ModelLoadsOptions) {}
 
@@ -89,18 +98,20 @@ export class ModelLoads {
     lastUsed: number,
   ): Promise<Placement> {
     const load = this.active.get(modelId);
-    if (load) return { kind: "loading", load: load.outcome };
+    if (load) return { kind: "loading", load: load.outcome, placed: false };
     if (record.instanceIds.size > 0) return { kind: "loaded" };
     const eligible = eligibleInstances(view, record.type);
     if (typeof eligible === "string") return { kind: "nowhere", message: eligible };
     const candidates = eligible.filter((instance) => !record.failedIn.has(instance.id));
     const instance = this.leastBusy(candidates);
     if (instance === undefined) return { kind: "failed" };
+    const counts = this.copyCounts?.counts;
+    counts?.set(instance.id, (counts.get(instance.id) ?? 0) + 1);
     const start = Date.now();
     record.instanceIds.set(instance.id, start);
     record.lu = Math.max(record.lu, lastUsed);
-    await this.options.store.commit([{ put: "model", id: modelId, record }]);
-    return { kind: "loading", load: this.startLoad(modelId, instance, record) };
+    const placed = this.options.store.commit([{ put: "model", id: modelId, record }]);
+    return { kind: "loading", load: this.startLoad(modelId, instance, record, placed), placed: true };
   }
 
   /** Ends the model's load, if any, as cancelled (its record or copy went away). */
@@ -122,9 +133,7 @@ export class ModelLoads {
   /** Fewest copies first (model-mesh's placement order prefers instances with fewer models), then fewest loads. */
   private leastBusy(candidates: readonly EmulatedInstance[]): EmulatedInstance | undefined {
     if (candidates.length <= 1) return candidates[0];
-    const copies = new Map<string, number>();
-    for (const [, record] of this.options.store.scanModels())
-      for (const instance of record.instanceIds.keys()) copies.set(instance, (copies.get(instance) ?? 0) + 1);
+    const copies = this.copiesPerInstance();
     const busy = (i: EmulatedInstance) => [copies.get(i.id) ?? 0, this.loadsOn(i.id), i.id] as const;
     return [...candidates].sort((a, b) => {
       const [ca, la, ia] = busy(a);
@@ -133,7 +142,25 @@ export class ModelLoads {
     })[0];
   }
 
-  private startLoad(modelId: string, instance: EmulatedInstance, record: ModelRecord): Promise<LoadOutcome> {
+  private copiesPerInstance(): Map<string, number> {
+    const now = Date.now();
+    if (this.copyCounts === undefined || now - this.copyCounts.takenAt >= COPY_COUNTS_MAX_AGE_MS) {
+      const counts = new Map<string, number>();
+      for (const [, record] of this.options.store.scanModels())
+        for (const instance of record.instanceIds.keys())
+          counts.set(instance, (counts.get(instance) ?? 0) + 1);
+      this.copyCounts = { takenAt: now, counts };
+    }
+    return this.copyCounts.counts;
+  }
+
+  /** The load waits for its placement to be in etcd, as model-mesh loads only once its placement is written. */
+  private startLoad(
+    modelId: string,
+    instance: EmulatedInstance,
+    record: ModelRecord,
+    placed: Promise<void>,
+  ): Promise<LoadOutcome> {
     let settle: (outcome: LoadOutcome) => void = () => undefined;
     const outcome = new Promise<LoadOutcome>((resolve) => {
       settle = resolve;
@@ -154,7 +181,13 @@ export class ModelLoads {
       queue = new LoadQueue(instance.loadingThreads);
       this.queues.set(instance.id, queue);
     }
-    load.queued = queue.enqueue(() => this.run(load));
+    const loadingQueue = queue;
+    placed.then(
+      () => {
+        if (!load.ended) load.queued = loadingQueue.enqueue(() => this.run(load));
+      },
+      () => this.end(load, { kind: "cancelled" }),
+    );
     return outcome;
   }
 
@@ -204,11 +237,11 @@ export class ModelLoads {
       this.end(load, { kind: "loaded" });
       return;
     }
-    await store.commit(this.beforeFailure(load.modelId));
+    store.commit(this.beforeFailure(load.modelId));
     record.instanceIds.delete(load.instance);
     record.failedIn.set(load.instance, Date.now());
     record.fails.set(load.instance, problem);
-    await store.commit([{ put: "model", id: load.modelId, record }]);
+    store.commit([{ put: "model", id: load.modelId, record }]);
     this.end(load, { kind: "failed", message: problem });
   }
 

@@ -75,7 +75,7 @@ export class ModelMeshEmulator {
   private readonly log = createLogger("test.ModelMeshEmulator");
   private readonly runtimes: RuntimeDirectory;
   private readonly store: RegistryStore;
-  private readonly exclusive = new Exclusive();
+  private readonly exclusive: Exclusive;
   private readonly loads: ModelLoads;
   private readonly mesh: MeshState;
   private readonly transitions: VModelTransitions;
@@ -94,6 +94,7 @@ export class ModelMeshEmulator {
 
   private constructor(private readonly options: ModelMeshEmulatorOptions) {
     this.store = new RegistryStore(options.etcd, options.servicePrefix, this.log);
+    this.exclusive = new Exclusive(() => this.store.written());
     this.runtimes = new RuntimeDirectory(
       options.kubeConfig,
       options.namespace,
@@ -156,7 +157,7 @@ export class ModelMeshEmulator {
    * thousands of statuses with the mesh must not slow the mesh down while they measure it.
    */
   peekVModel(vModelId: string): VModelStatusInfo | undefined {
-    const vmodel = this.store.vmodel(vModelId);
+    const vmodel = this.store.cachedVModel(vModelId);
     return vmodel === undefined ? undefined : this.mesh.vmodelStatus(vmodel);
   }
 
@@ -213,7 +214,7 @@ export class ModelMeshEmulator {
     for (const [id, record] of this.store.models()) {
       if (record.instanceIds.size === 0) continue;
       record.instanceIds.clear();
-      await this.mesh.commit([{ put: "model", id, record }]);
+      this.mesh.commit([{ put: "model", id, record }]);
     }
   }
 
@@ -260,7 +261,7 @@ export class ModelMeshEmulator {
         record.instanceIds.size === 0
           ? await this.loads.ensureCopy(id, record, view, record.lu)
           : { kind: "loaded" as const };
-      if (placement.kind !== "loading") await this.mesh.commit([{ put: "model", id, record }]);
+      if (placement.kind !== "loading") this.mesh.commit([{ put: "model", id, record }]);
     }
   }
 }

@@ -1,8 +1,9 @@
 /**
  * TEST INFRASTRUCTURE — part of the ModelMesh emulator. model-mesh serves its registry tables from memory and keeps
  * them current with an etcd watch; so does the emulator, so that reads cost no round trip and only writes go to
- * etcd. Writes of its own are applied at once (with their revision); the watch brings in what others write (tests
- * planting records) and never replaces a newer value with an older one.
+ * etcd. A write of its own is seen by reads from the moment it is staged, before etcd has it, and replaces the
+ * committed value once etcd answers (or vanishes when etcd refuses it); the watch brings in what others write
+ * (tests planting records) and never replaces a newer value with an older one.
  */
 import type { Etcd3, IKeyValue, Watcher } from "etcd3";
 import type { Logger } from "../../../src/controller-runtime/logging.js";
@@ -14,10 +15,18 @@ interface Entry {
   readonly record: JsonRecord | undefined;
 }
 
+/** A write of our own on its way to etcd; reads see it over the committed value. */
+export interface StagedWrite {
+  readonly key: string;
+  readonly record: JsonRecord | undefined;
+}
+
 const RELOAD_DELAY_MS = 500;
 
 export class RecordCache {
   private readonly entries = new Map<string, Entry>();
+  /** The newest staged write of each key, until etcd has it or refused it. */
+  private readonly staged = new Map<string, StagedWrite>();
   private watcher: Watcher | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -53,7 +62,8 @@ export class RecordCache {
    * A change stores a new object, so the one returned stays as it was.
    */
   peek(key: string): Readonly<JsonRecord> | undefined {
-    return this.entries.get(key)?.record;
+    const staged = this.staged.get(key);
+    return staged === undefined ? this.entries.get(key)?.record : staged.record;
   }
 
   /**
@@ -69,7 +79,7 @@ export class RecordCache {
   /** `peek`, with the strong read of `getOrReadIfAbsent`. */
   async peekOrReadIfAbsent(key: string): Promise<Readonly<JsonRecord> | undefined> {
     const cached = this.peek(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined || this.staged.has(key)) return cached;
     const response = await this.etcd.get(`${this.prefix}${key}`).exec();
     const [kv] = response.kvs;
     if (kv !== undefined) this.applyWatched(kv, false);
@@ -79,24 +89,37 @@ export class RecordCache {
   /** Copies of every record whose key starts with `keyPrefix`, by the rest of the key. */
   all(keyPrefix: string): Map<string, JsonRecord> {
     const found = new Map<string, JsonRecord>();
-    for (const [key, entry] of this.entries) {
-      if (entry.record !== undefined && key.startsWith(keyPrefix))
-        found.set(key.slice(keyPrefix.length), structuredClone(entry.record));
-    }
+    for (const [key, record] of this.peekAll(keyPrefix)) found.set(key, structuredClone(record));
     return found;
   }
 
   /** Like `all`, without copies: the records are the cache's own and must not be changed. */
   *peekAll(keyPrefix: string): IterableIterator<[string, Readonly<JsonRecord>]> {
     for (const [key, entry] of this.entries) {
-      if (entry.record !== undefined && key.startsWith(keyPrefix))
+      if (entry.record !== undefined && key.startsWith(keyPrefix) && !this.staged.has(key))
         yield [key.slice(keyPrefix.length), entry.record];
+    }
+    for (const [key, { record }] of this.staged) {
+      if (record !== undefined && key.startsWith(keyPrefix)) yield [key.slice(keyPrefix.length), record];
     }
   }
 
-  /** Records a committed write (`undefined`: deleted) at the transaction's revision. */
-  applyCommitted(key: string, revision: bigint, record: JsonRecord | undefined): void {
-    this.apply(key, revision, record === undefined ? undefined : structuredClone(record));
+  /** Makes a write (`undefined`: a delete) visible to reads while it goes to etcd. */
+  stage(key: string, record: JsonRecord | undefined): StagedWrite {
+    const write = { key, record };
+    this.staged.set(key, write);
+    return write;
+  }
+
+  /** etcd has the staged write, at `revision`. */
+  committed(write: StagedWrite, revision: bigint): void {
+    this.apply(write.key, revision, write.record);
+    this.unstage(write);
+  }
+
+  /** etcd refused the staged write: reads see the committed value again (or a newer staged one). */
+  unstage(write: StagedWrite): void {
+    if (this.staged.get(write.key) === write) this.staged.delete(write.key);
   }
 
   private apply(key: string, revision: bigint, record: JsonRecord | undefined): void {

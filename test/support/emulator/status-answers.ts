@@ -17,14 +17,15 @@ import {
 } from "../../../src/modelmesh-client/gen/mmesh/model-mesh_pb.js";
 import { WAITED_FAILURE_PREFIX } from "./failure-messages.js";
 import type { LoadOutcome } from "./mesh-replies.js";
-import type { ModelRecord, VModelRecord } from "./registry-records.js";
+import type { VModelRecord } from "./registry-records.js";
+import type { ReadonlyModelRecord } from "./registry-store.js";
 
 /** Whether a model's copy on an instance is still loading. */
 export type IsLoading = (modelId: string, instance: string) => boolean;
 
 export function modelStatusInfo(
   modelId: string,
-  record: ModelRecord | undefined,
+  record: ReadonlyModelRecord | undefined,
   isLoading: IsLoading,
 ): ModelStatusInfo {
   if (record === undefined) return create(ModelStatusInfoSchema, { status: ModelStatus.NOT_FOUND });
@@ -57,8 +58,8 @@ export function modelStatusInfo(
 }
 
 export function vmodelStatusInfo(
-  vmodel: VModelRecord,
-  model: (id: string) => ModelRecord | undefined,
+  vmodel: Readonly<VModelRecord>,
+  model: (id: string) => ReadonlyModelRecord | undefined,
   isLoading: IsLoading,
 ): VModelStatusInfo {
   const active = modelStatusInfo(vmodel.active, model(vmodel.active), isLoading);

@@ -125,7 +125,7 @@ export class VModelApi {
       if (pending !== undefined && pending !== targetModelId)
         ops.push(...dropReference(pending, store.model(pending)));
     }
-    await this.mesh.commit(ops);
+    this.mesh.commit(ops);
 
     const answerOf = (record: VModelRecord) => this.mesh.vmodelStatus(record);
     if (transition) {
@@ -150,7 +150,7 @@ export class VModelApi {
     const ops: RegistryOp[] = [];
     for (const id of new Set([vmodel.active, vmodel.target])) ops.push(...dropReference(id, store.model(id)));
     ops.push({ delete: "vmodel", id: request.vModelId });
-    await this.mesh.commit(ops);
+    this.mesh.commit(ops);
     return {};
   }
 

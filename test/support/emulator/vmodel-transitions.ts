@@ -74,7 +74,7 @@ export class VModelTransitions {
         return { target, load: Promise.resolve({ kind: "loaded" }) };
       default: {
         // Nowhere to load it, or it failed everywhere already: the leader marks the transition failed.
-        await this.mesh.commit(this.markFailed(target, vModelId));
+        this.mesh.commit(this.markFailed(target, vModelId));
         const message = placement.kind === "nowhere" ? placement.message : "";
         return { target, load: Promise.resolve({ kind: "failed", message }) };
       }
@@ -89,7 +89,7 @@ export class VModelTransitions {
     const previous = vmodel.active;
     vmodel.active = target;
     vmodel.failed = false;
-    await this.mesh.commit([
+    this.mesh.commit([
       { put: "vmodel", id: vModelId, record: vmodel },
       ...dropReference(previous, store.model(previous)),
     ]);
