@@ -1,5 +1,5 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { KubeApiError } from "../../controller-runtime/kube-client.js";
 import { AggregatingEventRecorder } from "./event-recorder.js";
 
@@ -107,5 +107,22 @@ describe("AggregatingEventRecorder", () => {
     for (let i = 0; i < 10; i++) recorder.record(runtime, "Normal", "R", `m${i}`);
     await recorder.flush();
     expect(calls.length).toBe(3);
+  });
+
+  it("writes a burst at once, then paces the rest", async () => {
+    vi.useFakeTimers();
+    try {
+      const { client, calls } = fakeClient();
+      const recorder = new AggregatingEventRecorder({ client, writesPerSecond: 10, writeBurst: 2 });
+      for (let i = 0; i < 5; i++) recorder.record(runtime, "Normal", "R", `m${i}`);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(calls.length).toBe(2);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(calls.length).toBe(3);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(calls.map((call) => call.body.message)).toEqual(["m0", "m1", "m2", "m3", "m4"]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -2,7 +2,9 @@
  * Kubernetes Events (core/v1) on the objects users look at. Repeats of the same event (same object, type,
  * reason and message) are folded into one Event whose `count` and `lastTimestamp` are patched at most once per
  * interval, so a hot error loop costs the API server a write every few seconds, not one per reconcile. Writes
- * run in the background: `record` never blocks or fails a reconcile.
+ * run in the background, paced like kubelet's (`eventRecordQPS` 50, `eventBurst` 100) so that a storm of Events
+ * (every model of a namespace at once, when its ModelMesh goes or comes back) does not take the API server from
+ * the status writes: `record` never blocks or fails a reconcile, and what the queue cannot hold is dropped.
  */
 import { randomBytes } from "node:crypto";
 import os from "node:os";
@@ -10,6 +12,7 @@ import type { CoreV1Event, KubernetesObject } from "@kubernetes/client-node";
 import { CORE_EVENTS } from "../../apis/resource-types.js";
 import { isStatus, type KubeClient } from "../../controller-runtime/kube-client.js";
 import { createLogger } from "../../controller-runtime/logging.js";
+import { TokenBucketRateLimiter } from "../../controller-runtime/rate-limiter.js";
 import type { EventRecorder, EventType } from "./context.js";
 
 const log = createLogger("events");
@@ -38,6 +41,10 @@ export interface EventRecorderOptions {
   maxRemembered?: number;
   /** Writes waiting their turn; beyond this new events are dropped (and logged), never queued unboundedly. */
   maxPendingWrites?: number;
+  /** Event writes a second once the burst is spent (decision 0201). */
+  writesPerSecond?: number;
+  /** Event writes sent at once before the pace applies. */
+  writeBurst?: number;
   now?: () => number;
 }
 
@@ -60,6 +67,7 @@ export class AggregatingEventRecorder implements EventRecorder {
   readonly #maxRemembered: number;
   readonly #maxPendingWrites: number;
   readonly #now: () => number;
+  readonly #pace: TokenBucketRateLimiter;
   readonly #remembered = new Map<string, Remembered>();
   #pendingWrites = 0;
   #tail: Promise<void> = Promise.resolve();
@@ -73,6 +81,7 @@ export class AggregatingEventRecorder implements EventRecorder {
     this.#maxRemembered = options.maxRemembered ?? 4096;
     this.#maxPendingWrites = options.maxPendingWrites ?? 1000;
     this.#now = options.now ?? Date.now;
+    this.#pace = new TokenBucketRateLimiter(options.writesPerSecond ?? 50, options.writeBurst ?? 100);
   }
 
   record(object: KubernetesObject, type: EventType, reason: string, message: string): void {
@@ -177,6 +186,8 @@ export class AggregatingEventRecorder implements EventRecorder {
 
   async #write(entry: Remembered): Promise<void> {
     if (entry.count === entry.writtenCount) return;
+    const wait = this.#pace.when("events");
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const count = entry.count;
     entry.lastWrittenAt = this.#now();
     if (entry.name !== undefined) {

@@ -131,10 +131,13 @@ export function setupModelController(ctx: ControllerContext): ModelController {
       },
     )
     // The end of a load goes before a burst of new models: it costs one cheap reconcile and a user waits for it.
+    // A namespace's mesh going or coming back goes first too: its statuses are wrong until looked at, while one
+    // that still says Loading after its load ended is only a step behind (decision 0202).
     .watchesChanges(
       connections.events,
       (event) => meshEventKeys(event, sources),
-      (event) => (event.kind === "load-ended" && event.ended ? "urgent" : "high"),
+      (event) =>
+        (event.kind === "load-ended" && event.ended) || event.kind === "namespace" ? "urgent" : "high",
     );
   controller = builder.build((options) => new ModelController(options, connections));
   return controller;
