@@ -29,6 +29,11 @@ export class EtcdProcess {
     return meshEtcdClient(endpoint);
   }
 
+  /** The running process's pid, if it runs. */
+  get pid(): number | undefined {
+    return this.#process?.pid;
+  }
+
   get endpoint(): string {
     return `http://127.0.0.1:${this.clientPort}`;
   }

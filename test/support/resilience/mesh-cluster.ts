@@ -18,6 +18,7 @@ import {
   SERVING_RUNTIMES,
 } from "../../../src/apis/resource-types.js";
 import { LABELS } from "../../../src/builders/constants.js";
+import { Informer, listWatchFor } from "../../../src/controller-runtime/informer.js";
 import type { KubeClient } from "../../../src/controller-runtime/kube-client.js";
 import {
   ModelStatusInfo_ModelStatus as ModelStatus,
@@ -26,6 +27,7 @@ import {
 import { meshServicePrefix } from "../../../src/modelmesh-client/registry/etcd-connection.js";
 import { REGISTRY_TABLE, VMODELS_TABLE } from "../../../src/modelmesh-client/registry/registry-watcher.js";
 import { type ControlPlane, controlPlaneBinaries, startControlPlane } from "../control-plane/index.js";
+import { processCpuMs } from "../control-plane/processes.js";
 import { type ControllerProcess, startControllerProcess } from "../controller/process.js";
 import { installControllerRbac, serviceAccountKubeconfig } from "../controller/service-account.js";
 import { ETCD_SECRET_NAME, SERVICE_NAME } from "../controller/user-config.js";
@@ -125,6 +127,7 @@ export class MeshCluster {
   #relay: Relay | undefined;
   #pods: { stop(): void } | undefined;
   #webhookRegistered = false;
+  #watched: Informer<Isvc> | undefined;
 
   private constructor(
     readonly plane: ControlPlane,
@@ -233,11 +236,10 @@ export class MeshCluster {
   async statusesAgainstMesh(): Promise<{ disagree: number; catchingUp: number; sample: string[] }> {
     const emulator = this.emulator;
     if (emulator === undefined) throw new Error("no emulator runs");
-    const list = await this.client.list<Isvc>(INFERENCE_SERVICES, { namespace: this.namespace });
     let disagree = 0;
     let catchingUp = 0;
     const sample: string[] = [];
-    for (const isvc of list.items) {
+    for (const isvc of await this.watchedInferenceServices()) {
       const name = isvc.metadata?.name ?? "";
       const answer = emulator.peekVModel(name);
       const meshState = answer === undefined ? "Pending" : meshStateName(answer);
@@ -253,6 +255,44 @@ export class MeshCluster {
       }
     }
     return { disagree, catchingUp, sample };
+  }
+
+  /**
+   * The namespace's InferenceServices as a watch has them (started at the first call). A suite that follows
+   * thousands of statuses by the second reads them here: listing them that often would load the API server whose
+   * writes it is timing.
+   */
+  async watchedInferenceServices(): Promise<Isvc[]> {
+    if (this.#watched === undefined) {
+      this.#watched = new Informer<Isvc>({
+        type: INFERENCE_SERVICES,
+        listWatcher: listWatchFor(this.client, INFERENCE_SERVICES),
+        namespace: this.namespace,
+      });
+      this.#watched.start();
+    }
+    if (!(await this.#watched.waitForSync(60_000))) throw new Error("could not list the InferenceServices");
+    return this.#watched.store.list();
+  }
+
+  /**
+   * CPU time used so far, in ms, by each process of the cluster: the API server, its etcd, ModelMesh's etcd, the
+   * running controllers, and this test process (the emulator, the relay and the test's own reads).
+   */
+  cpuMsByProcess(): Record<string, number> {
+    const pids: Record<string, number | undefined> = {
+      ...this.plane.pids,
+      "mesh-etcd": this.etcd.pid,
+      "test-process": process.pid,
+    };
+    for (const [i, controller] of this.controllers.entries())
+      if (controller.isRunning()) pids[`controller-${i}`] = controller.pid;
+    const used: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(pids)) {
+      const ms = pid === undefined ? undefined : processCpuMs(pid);
+      if (ms !== undefined) used[name] = ms;
+    }
+    return used;
   }
 
   /** Publishes a ModelMesh serving on `socketPath` behind the namespace's EndpointSlice; runtime pods go ready. */
@@ -487,6 +527,7 @@ export class MeshCluster {
   }
 
   async stop(): Promise<void> {
+    await this.#watched?.stop();
     for (const controller of this.controllers) await controller.stop().catch(() => undefined);
     this.#pods?.stop();
     await this.#relay?.stop().catch(() => undefined);
