@@ -90,7 +90,7 @@ export class InferenceApi {
       const placement = await exclusive.run(async () => {
         const current = store.model(modelId);
         if (current === undefined) throw new ModelNotFound();
-        const placed = await loads.ensureCopy(modelId, current, this.mesh.view, Date.now());
+        const placed = await loads.ensureCopy(modelId, current, this.mesh.view);
         if (placed.kind === "failed") throw new MeshStatus(status.INTERNAL, latestFailure(current));
         if (placed.kind === "loading" && placed.placed) await this.mesh.placed(modelId);
         return placed;

@@ -64,9 +64,8 @@ export class ModelApi {
   async ensureLoaded(request: EnsureLoadedRequest): Promise<Reply<ModelStatusInfo>> {
     const record = await this.mesh.store.modelStrong(request.modelId);
     if (record === undefined) throw new MeshStatus(status.NOT_FOUND, "model not found");
-    const now = Date.now();
     const given = Number(request.lastUsedTime);
-    const lastUsed = given > 0 && given < now ? given : now;
+    const lastUsed = given > 0 && given < Date.now() ? given : undefined;
     const placement = await this.mesh.loads.ensureCopy(request.modelId, record, this.mesh.view, lastUsed);
     if (placement.kind === "loading" && placement.placed) await this.mesh.placed(request.modelId);
     return this.answer(request.modelId, placement, request.sync);

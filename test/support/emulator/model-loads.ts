@@ -89,13 +89,14 @@ export class ModelLoads {
   /**
    * Makes sure the model has a copy, placing one when it has none. Runs in the exclusive section. The placement
    * writes `record` (with whatever the caller already changed in it) with the new copy and `lu` raised to
-   * `lastUsed`; when nothing is placed, the caller's changes are not written.
+   * `lastUsed`, or to the placement's own time when not given (one instant for both, as model-mesh writes it);
+   * when nothing is placed, the caller's changes are not written.
    */
   async ensureCopy(
     modelId: string,
     record: ModelRecord,
     view: ClusterView,
-    lastUsed: number,
+    lastUsed?: number,
   ): Promise<Placement> {
     const load = this.active.get(modelId);
     if (load) return { kind: "loading", load: load.outcome, placed: false };
@@ -109,7 +110,7 @@ export class ModelLoads {
     counts?.set(instance.id, (counts.get(instance.id) ?? 0) + 1);
     const start = Date.now();
     record.instanceIds.set(instance.id, start);
-    record.lu = Math.max(record.lu, lastUsed);
+    record.lu = Math.max(record.lu, lastUsed ?? start);
     const placed = this.options.store.commit([{ put: "model", id: modelId, record }]);
     return { kind: "loading", load: this.startLoad(modelId, instance, record, placed), placed: true };
   }
