@@ -13,7 +13,6 @@
 
 import { parseArgs } from "node:util";
 import { INFERENCE_SERVICES } from "../src/apis/resource-types.js";
-import { processCpuMs } from "../test/support/control-plane/processes.js";
 import { loadKubeConfig, testClient } from "../test/support/kube/clients.js";
 import { createInferenceServices, forEachRetried, loadPlan } from "../test/support/resilience/load.js";
 import { MeshCluster } from "../test/support/resilience/mesh-cluster.js";
@@ -35,11 +34,8 @@ try {
   await createInferenceServices(cluster.client, cluster.namespace, items, { parallelism: 32 });
   const asController = testClient(loadKubeConfig(cluster.controllerKubeconfigPath));
   const cpu = () => {
-    const { "kube-apiserver": apiServer, etcd } = cluster.plane.pids;
-    return {
-      apiServer: apiServer === undefined ? 0 : (processCpuMs(apiServer) ?? 0),
-      etcd: etcd === undefined ? 0 : (processCpuMs(etcd) ?? 0),
-    };
+    const used = cluster.cpuMsByProcess();
+    return { apiServer: used["kube-apiserver"] ?? 0, etcd: used.etcd ?? 0 };
   };
   const rounds: Array<{ writesPerSecond: number; apiServerCpuMs: number; etcdCpuMs: number }> = [];
   for (let round = 1; round <= ROUNDS; round++) {
