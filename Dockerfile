@@ -1,4 +1,5 @@
-# The controller image: `modelmesh-serving run` on a slim Node LTS base, production dependencies only.
+# The controller image: `modelmesh-serving run` on a slim Node LTS base: the bundle (decision 0204) and the
+# production dependencies it leaves external.
 #
 #   docker build --build-arg BASE_IMAGE_TAG="$(cat BASE_IMAGE_TAG)" \
 #     --build-arg IMAGE_VERSION=v0.1.0 --build-arg COMMIT_SHA="$(git rev-parse HEAD)" -t modelmesh-serving .
@@ -10,8 +11,11 @@ ARG DEV_IMAGE=node:${BASE_IMAGE_TAG}
 FROM ${DEV_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
+# npm ci runs the package's prepare script, which generates the protobuf code from proto/.
+COPY proto ./proto
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
+COPY scripts/bundle.ts ./scripts/
 COPY src ./src
 RUN npm run build
 
@@ -35,12 +39,12 @@ ENV NODE_ENV=production \
     MODELMESH_SERVING_COMMIT=${COMMIT_SHA}
 WORKDIR /app
 COPY --from=production-dependencies /app/node_modules ./node_modules
-COPY --from=build /src/dist/src ./dist/src
+COPY --from=build /src/dist/modelmesh-serving.mjs /src/dist/modelmesh-serving.mjs.map ./dist/
 COPY package.json ./
 COPY crds ./crds
 # The numeric id of the base image's unprivileged `node` user, so that runAsNonRoot can verify it.
 USER 1000:1000
 EXPOSE 8080 8081 9443
 # Exec form: node is PID 1 and receives SIGTERM itself, which lets the controller drain its work queues.
-ENTRYPOINT ["node", "--optimize-for-size", "/app/dist/src/cli/main.js"]
+ENTRYPOINT ["node", "--optimize-for-size", "/app/dist/modelmesh-serving.mjs"]
 CMD ["run"]

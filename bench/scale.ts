@@ -72,7 +72,7 @@ const TIMEOUT_MS = Number(values["timeout-s"]) * 1000;
 const COMMAND: ControllerCommand =
   values["controller-cmd"] === undefined ? "built" : { shell: values["controller-cmd"] };
 const DESCRIBED =
-  typeof COMMAND === "object" ? COMMAND.shell : "dist/src/cli/main.js run (node --optimize-for-size)";
+  typeof COMMAND === "object" ? COMMAND.shell : "dist/modelmesh-serving.mjs run (node --optimize-for-size)";
 const BENCH_NAMESPACES = ["bench-a", "bench-b"];
 const FLOOR_NAMESPACES = ["floor-a", "floor-b"];
 const QUIET_MS = 3000;

@@ -1,24 +1,28 @@
 /**
- * The `modelmesh-serving` entry point as a user runs it (a process, not the in-memory CLI): `--help` on the binary
- * and on each command prints a complete usage on stdout and exits 0.
+ * The `modelmesh-serving` binary as a user runs it (the bundle the image and the package ship, as a process, not
+ * the in-memory CLI): `--help` on it and on each command prints a complete usage on stdout and exits 0, and
+ * `version` names the package's version.
  */
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { BUNDLE_PATH } from "../../scripts/bundle.js";
 import { REPO_ROOT } from "../support/control-plane/index.js";
 import { RUN_OPTIONS } from "../support/controller/run-options.js";
 
 const execFileAsync = promisify(execFile);
 
 async function cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return execFileAsync(
-    process.execPath,
-    ["--import", "tsx", path.join(REPO_ROOT, "src/cli/main.ts"), ...args],
-    {
-      env: { ...process.env, KUBECONFIG: "/nonexistent" },
+  return execFileAsync(process.execPath, [BUNDLE_PATH, ...args], {
+    env: {
+      ...process.env,
+      KUBECONFIG: "/nonexistent",
+      MODELMESH_SERVING_VERSION: "",
+      MODELMESH_SERVING_COMMIT: "",
     },
-  );
+  });
 }
 
 /** Every option each command accepts, as its --help must show them. */
@@ -43,5 +47,17 @@ describe("modelmesh-serving --help", () => {
       expect(stdout).toMatch(new RegExp(`^Usage: modelmesh-serving ${command}`));
       for (const option of OPTIONS[command] ?? []) expect(stdout, option).toContain(option);
     }
+  });
+});
+
+describe("modelmesh-serving version", () => {
+  it("names package.json's version, baked into the bundle, with no stamp in the environment", async () => {
+    const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+      version: string;
+    };
+    expect(await cli(["version"])).toEqual({
+      stdout: `modelmesh-serving ${version} (commit unknown)\n`,
+      stderr: "",
+    });
   });
 });

@@ -1,10 +1,10 @@
 /**
  * The controller image without a Docker engine: hadolint passes on both Dockerfiles, and the runtime stage's recipe
- * (a clean production-only `npm ci`, the compiled sources, the image's entrypoint and env) yields a working
+ * (the build stage's steps, a clean production-only `npm ci`, the image's entrypoint and env) yields a working
  * `modelmesh-serving`.
  */
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -61,31 +61,98 @@ describe("the Dockerfiles", () => {
   });
 });
 
-describe("the runtime stage's recipe, outside Docker", () => {
+/** The instructions of one stage (`FROM ... AS name`), continuation lines joined. */
+function stageInstructions(name: string): { keyword: string; args: string }[] {
+  const stages = dockerfile.replaceAll("\\\n", " ").split(/^(?=FROM )/m);
+  const stage = stages.find((text) =>
+    new RegExp(`^FROM \\S+ AS ${name}$`, "m").test(text.split("\n")[0] ?? ""),
+  );
+  if (stage === undefined) throw new Error(`the Dockerfile has no stage ${name}`);
+  return stage
+    .split("\n")
+    .map((line) => line.match(/^([A-Z]+) (.*)$/))
+    .filter((match) => match !== null)
+    .map(([, keyword = "", args = ""]) => ({ keyword, args }));
+}
+
+/** What a COPY without `--from` names: sources in the build context and a destination. */
+function copyOperands(args: string): { sources: string[]; destination: string } {
+  const words = args.split(/\s+/);
+  return { sources: words.slice(0, -1), destination: words.at(-1) ?? "" };
+}
+
+/** `COPY a b dest`: Docker's rules for a file or a directory's contents into a file or directory destination. */
+function copyInto(from: string, sources: string[], destination: string, workdir: string): void {
+  const target = path.resolve(workdir, destination);
+  const intoDirectory = destination.endsWith("/") || sources.length > 1;
+  for (const source of sources) {
+    const absolute = path.join(from, source);
+    const file = !statSync(absolute).isDirectory();
+    cpSync(absolute, file && intoDirectory ? path.join(target, path.basename(source)) : target, {
+      recursive: true,
+    });
+  }
+}
+
+describe("the Dockerfile's stages, outside Docker", () => {
+  const build = stageInstructions("build");
+
+  it("copy only what .dockerignore lets into the build context", () => {
+    const allowed = readFileSync(path.join(REPO_ROOT, ".dockerignore"), "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("!"))
+      .map((line) => line.slice(1).replace(/\/$/, ""));
+    const copied = build
+      .filter(({ keyword, args }) => keyword === "COPY" && !args.startsWith("--from"))
+      .flatMap(({ args }) => copyOperands(args).sources);
+    expect(copied.length).toBeGreaterThan(0);
+    for (const source of copied)
+      expect(
+        allowed.some((entry) => source === entry || source.startsWith(`${entry}/`)),
+        source,
+      ).toBe(true);
+  });
+
   let app: string;
 
+  // The build stage's COPY and RUN lines in a scratch directory, then the runtime stage's layout: a clean
+  // production-only install, and what it copies from the build stage.
   beforeAll(async () => {
+    const scratch = mkdtempSync(path.join(tmpdir(), "mms-image-build-"));
     app = mkdtempSync(path.join(tmpdir(), "mms-image-"));
-    for (const file of ["package.json", "package-lock.json"])
-      copyFileSync(path.join(REPO_ROOT, file), path.join(app, file));
-    await execFileAsync(
-      "npm",
-      ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"],
-      { cwd: app, timeout: 5 * 60_000 },
-    );
-    await execFileAsync(
-      path.join(REPO_ROOT, "node_modules/.bin/tsc"),
-      [
-        "-p",
-        path.join(REPO_ROOT, "tsconfig.build.json"),
-        "--outDir",
-        path.join(app, "dist"),
-        "--sourceMap",
-        "false",
-      ],
-      { timeout: 5 * 60_000 },
-    );
-  }, 10 * 60_000);
+    try {
+      for (const { keyword, args } of build) {
+        if (keyword === "COPY") {
+          const { sources, destination } = copyOperands(args);
+          copyInto(REPO_ROOT, sources, destination, scratch);
+        } else if (keyword === "RUN") {
+          await execFileAsync("bash", ["-c", args], {
+            cwd: scratch,
+            env: { ...process.env, npm_config_prefer_offline: "true" },
+            timeout: 8 * 60_000,
+          });
+        }
+      }
+      for (const file of ["package.json", "package-lock.json"])
+        copyFileSync(path.join(REPO_ROOT, file), path.join(app, file));
+      await execFileAsync(
+        "npm",
+        ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"],
+        { cwd: app, timeout: 5 * 60_000 },
+      );
+      const fromBuild = dockerfile.match(/^COPY --from=build (.+)$/m)?.[1];
+      if (fromBuild === undefined) throw new Error("the runtime stage copies nothing from the build stage");
+      const { sources, destination } = copyOperands(fromBuild);
+      copyInto(
+        scratch,
+        sources.map((source) => path.relative("/src", source)),
+        destination,
+        app,
+      );
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }, 15 * 60_000);
   afterAll(() => {
     if (app) rmSync(app, { recursive: true, force: true });
   });

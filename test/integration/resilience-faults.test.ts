@@ -156,6 +156,7 @@ describe(`faults during a load of ${N} InferenceServices`, () => {
         await cluster.startEmulator({ onSetVModel: () => (firstCallAt ??= Date.now()) });
         const back = Date.now();
         const cpuAtReturn = cluster.cpuMsByProcess();
+        const requestsAtReturn = await cluster.apiServerRequests();
         let right: Awaited<ReturnType<MeshCluster["statusesAgainstMesh"]>> | undefined;
         const progress: string[] = [];
         const present = expected.size;
@@ -176,6 +177,12 @@ describe(`faults during a load of ${N} InferenceServices`, () => {
             Math.round(ms - (cpuAtReturn[name] ?? 0)),
           ]),
         );
+        const requestsAfterReturn = await cluster.apiServerRequests();
+        const recoveryApiRequests = Object.fromEntries(
+          Object.entries(requestsAfterReturn)
+            .map(([key, count]) => [key, count - (requestsAtReturn[key] ?? 0)] as const)
+            .filter(([, count]) => count > 0),
+        );
         expect(right?.disagree, `after the return: ${progress.join(" | ")}`).toBe(0);
         expect(firstCallAt).toBeDefined();
         const firstCallAfterMs = (firstCallAt ?? 0) - back;
@@ -190,6 +197,7 @@ describe(`faults during a load of ${N} InferenceServices`, () => {
           statusesRightAfterReturnMs: statusesRightAfterMs,
           catchingUpAtThatTime: right?.catchingUp,
           recoveryCpuMs,
+          recoveryApiRequests,
         };
       });
     },

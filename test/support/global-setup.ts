@@ -1,4 +1,5 @@
 import type { TestProject } from "vitest/node";
+import { bundle } from "../../scripts/bundle.js";
 import { startControlPlane } from "./control-plane/index.js";
 
 declare module "vitest" {
@@ -10,8 +11,12 @@ declare module "vitest" {
   }
 }
 
-/** Starts one real control plane for the integration project; suites that restart it start their own. */
+/**
+ * Builds the shipped bundle (a second with esbuild; the suites that run the controller "built" run it) and starts
+ * one real control plane for the integration project; suites that restart it start their own.
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await bundle();
   const plane = await startControlPlane();
   project.provide("kubeconfigPath", plane.kubeconfigPath);
   project.provide("etcdEndpoint", plane.etcdEndpoint);

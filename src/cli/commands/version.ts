@@ -13,16 +13,18 @@ Prints the version and the commit this build comes from (env ${VERSION_ENV} and 
 the image build; otherwise the package version and "unknown").
 `;
 
-/** package.json sits three levels up from both src/cli/commands (sources) and dist/src/cli/commands (build). */
+/** Set to package.json's version by the bundle (scripts/bundle.ts); undeclared when running from sources. */
+declare const MODELMESH_SERVING_PACKAGE_VERSION: string;
+
+/** From sources, package.json sits three levels up from src/cli/commands. */
 function packageVersion(): string {
-  for (const relative of ["../../../package.json", "../../../../package.json"]) {
-    try {
-      const text = readFileSync(new URL(relative, import.meta.url), "utf8");
-      const parsed = JSON.parse(text) as { name?: unknown; version?: unknown };
-      if (parsed.name === "modelmesh-serving" && typeof parsed.version === "string") return parsed.version;
-    } catch {
-      // Not at this level; try the next.
-    }
+  if (typeof MODELMESH_SERVING_PACKAGE_VERSION === "string") return MODELMESH_SERVING_PACKAGE_VERSION;
+  try {
+    const text = readFileSync(new URL("../../../package.json", import.meta.url), "utf8");
+    const parsed = JSON.parse(text) as { name?: unknown; version?: unknown };
+    if (parsed.name === "modelmesh-serving" && typeof parsed.version === "string") return parsed.version;
+  } catch {
+    // Not a checkout: the version is unknown.
   }
   return "unknown";
 }

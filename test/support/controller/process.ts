@@ -1,5 +1,5 @@
 /**
- * The one way to run the controller as a process on this machine: from source (tsx), built (the JS the image
+ * The one way to run the controller as a process on this machine: from source (tsx), built (the bundle the image
  * runs, with its Node flags) or any command line (the bench's `--controller-cmd`), listening on free loopback
  * ports it is given or on what its arguments say, its output kept in a log file. The sandbox, the end-to-end,
  * resilience and security suites, the `run` suites and the bench all start it here.
@@ -7,16 +7,17 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { BUNDLE_PATH } from "../../../scripts/bundle.js";
 import { freePort, REPO_ROOT } from "../control-plane/index.js";
 import { processCpuMs, type RunningProcess, sleep, startProcess } from "../control-plane/processes.js";
 
 const SOURCE_MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
-const BUILT_MAIN = path.join(REPO_ROOT, "dist/src/cli/main.js");
 
 /**
- * `source`: `src/cli/main.ts` through tsx; `built`: `dist/src/cli/main.js` with the image's `--optimize-for-size`
- * (`npm run build` first); `shell`: a command line in which `{kubeconfig}`, `{metrics-addr}` and `{health-addr}`
- * are replaced (the same values are in the environment as `KUBECONFIG`, `METRICS_ADDR`, `HEALTH_ADDR`).
+ * `source`: `src/cli/main.ts` through tsx; `built`: the bundle the image ships, with the image's
+ * `--optimize-for-size` (the integration project's global setup builds it, `npm run build` elsewhere); `shell`: a
+ * command line in which `{kubeconfig}`, `{metrics-addr}` and `{health-addr}` are replaced (the same values are in
+ * the environment as `KUBECONFIG`, `METRICS_ADDR`, `HEALTH_ADDR`).
  */
 export type ControllerCommand = "source" | "built" | { readonly shell: string };
 
@@ -63,7 +64,7 @@ function commandLine(
     return { command: "/bin/sh", args: ["-c", `exec ${line}`] };
   }
   const program =
-    command === "source" ? ["--import", "tsx", SOURCE_MAIN] : ["--optimize-for-size", BUILT_MAIN];
+    command === "source" ? ["--import", "tsx", SOURCE_MAIN] : ["--optimize-for-size", BUNDLE_PATH];
   const listen =
     ports === undefined
       ? []

@@ -1,5 +1,6 @@
 /**
- * Runs `modelmesh-serving run` from source as a child process, the way the installed Deployment would run it: its
+ * Runs `modelmesh-serving run` as a child process, the way the installed Deployment would run it: the bundle the
+ * image ships, with the image's Node flags; its
  * arguments and env come from the installed Deployment's `manager` container, and it authenticates as the
  * install's ServiceAccount (a client certificate for `system:serviceaccount:<ns>:modelmesh-controller` in the
  * service-account groups, which RBAC treats exactly as the ServiceAccount's token), so any permission the install
@@ -49,6 +50,7 @@ export async function startInstalledController(
     dir,
   );
   const controller = await startControllerProcess({
+    command: "built",
     args: manager.args ?? [],
     kubeconfig: await serviceAccountKubeconfig(plane.kubeconfigPath, namespace),
     webhookCertDir: dir,

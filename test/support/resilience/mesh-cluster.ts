@@ -7,6 +7,7 @@
  */
 
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { KubeConfig, KubernetesObject, V1Deployment } from "@kubernetes/client-node";
@@ -293,6 +294,34 @@ export class MeshCluster {
       if (ms !== undefined) used[name] = ms;
     }
     return used;
+  }
+
+  /**
+   * The API server's own count of the requests it served so far, by verb and resource
+   * (`apiserver_request_total`, summed over codes and scopes): what a phase asked of it is the difference.
+   */
+  async apiServerRequests(): Promise<Record<string, number>> {
+    const options: https.RequestOptions = {};
+    await this.kubeConfig.applyToHTTPSOptions(options);
+    const text = await new Promise<string>((resolve, reject) => {
+      https
+        .get(`${this.kubeConfig.getCurrentCluster()?.server}/metrics`, options, (response) => {
+          let body = "";
+          response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+          response.on("end", () => resolve(body)).on("error", reject);
+        })
+        .on("error", reject);
+    });
+    const counts: Record<string, number> = {};
+    for (const line of text.split("\n")) {
+      if (!line.startsWith("apiserver_request_total{")) continue;
+      const labels = Object.fromEntries(
+        [...line.matchAll(/(\w+)="([^"]*)"/g)].map(([, key = "", value = ""]) => [key, value]),
+      );
+      const key = `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ""}`;
+      counts[key] = (counts[key] ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1));
+    }
+    return counts;
   }
 
   /** Publishes a ModelMesh serving on `socketPath` behind the namespace's EndpointSlice; runtime pods go ready. */
