@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resourcePath } from "./kube-client.js";
+import { resourcePath, sameTlsMaterial } from "./kube-client.js";
 
 const configMaps = { apiVersion: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true };
 const isvcs = {
@@ -36,5 +36,22 @@ describe("resourcePath", () => {
     expect(resourcePath(isvcs, { namespace: "ns", subresource: "status" })).toBe(
       "/apis/serving.kserve.io/v1beta1/namespaces/ns/inferenceservices",
     );
+  });
+});
+
+describe("sameTlsMaterial (whether a request can keep the connection pool)", () => {
+  const ca = Buffer.from("ca");
+  const cert = Buffer.from("cert-1");
+  it("is true for the same values, whether the same Buffers or equal copies", () => {
+    expect(sameTlsMaterial([ca, cert, undefined], [ca, cert, undefined])).toBe(true);
+    expect(sameTlsMaterial([ca, cert, "host"], [Buffer.from("ca"), Buffer.from("cert-1"), "host"])).toBe(
+      true,
+    );
+  });
+
+  it("is false when a certificate rotated, appeared or went", () => {
+    expect(sameTlsMaterial([ca, cert], [ca, Buffer.from("cert-2")])).toBe(false);
+    expect(sameTlsMaterial([ca, undefined], [ca, cert])).toBe(false);
+    expect(sameTlsMaterial([ca, cert], [ca, undefined])).toBe(false);
   });
 });

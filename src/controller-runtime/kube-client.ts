@@ -84,7 +84,7 @@ export class KubeClient {
   readonly #server: URL;
   #agent: http.Agent | undefined;
   /** The TLS material `#agent` was built with: credential plugins may hand out a new client certificate. */
-  #agentTls: string | undefined;
+  #agentTls: readonly unknown[] | undefined;
 
   constructor(access: ClusterAccess, metrics: RuntimeMetrics = defaultMetrics()) {
     const cluster = access.getCurrentCluster();
@@ -256,7 +256,7 @@ export class KubeClient {
     const options: https.RequestOptions = {};
     await this.#access.applyToHTTPSOptions(options);
     const tls = tlsMaterial(options);
-    if (this.#agent === undefined || tls !== this.#agentTls) {
+    if (this.#agent === undefined || this.#agentTls === undefined || !sameTlsMaterial(tls, this.#agentTls)) {
       // Requests in flight finish on the previous agent.
       this.#agent = this.#createAgent(options);
       this.#agentTls = tls;
@@ -312,11 +312,18 @@ export class KubeClient {
   }
 }
 
-function tlsMaterial(options: https.RequestOptions): string {
-  const text = (value: unknown) => (value === undefined ? "" : String(value));
-  return [options.ca, options.cert, options.key, options.servername, options.rejectUnauthorized]
-    .map(text)
-    .join("\0");
+function tlsMaterial(options: https.RequestOptions): readonly unknown[] {
+  return [options.ca, options.cert, options.key, options.servername, options.rejectUnauthorized];
+}
+
+/** Same values: usually the very same Buffers, so most requests compare no bytes at all. */
+export function sameTlsMaterial(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.every((value, i) => {
+    const other = b[i];
+    if (value === other) return true;
+    if (Buffer.isBuffer(value) && Buffer.isBuffer(other)) return value.equals(other);
+    return String(value) === String(other);
+  });
 }
 
 function readBody(response: http.IncomingMessage): Promise<string> {

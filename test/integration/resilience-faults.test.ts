@@ -24,6 +24,11 @@ import { MeshCluster } from "../support/resilience/mesh-cluster.js";
 const N = envCount("RESILIENCE_N", 300);
 const OUTAGE_MS = envCount("RESILIENCE_OUTAGE_S", 20) * 1000;
 /**
+ * How often the outage and the return read every status: from the suite's watch and the emulator's memory, so a
+ * fine grain costs the API server nothing (it sets the figures' resolution).
+ */
+const STATUS_POLL_MS = 100;
+/**
  * After ModelMesh's return every status agrees with it within this (issue 13's target), asserted up to
  * {@link RECOVERY_ASSERTED_UP_TO} resources in the namespace. Beyond, the shared CPU sets the pace: every status
  * needs its own write, and the API server here takes about 600 a second with nothing else running
@@ -147,7 +152,7 @@ describe(`faults during a load of ${N} InferenceServices`, () => {
           const notYet = reasons.filter((r) => r !== "RuntimeUnhealthy").length;
           last = `${notYet} of ${reasons.length} not RuntimeUnhealthy: ${JSON.stringify(items.slice(0, 2).map((i) => i.status))}`;
           if (notYet === 0 && unhealthyAfterMs === undefined) unhealthyAfterMs = Date.now() - down;
-          await new Promise((resolve) => setTimeout(resolve, 500));
+          await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_MS));
         }
         expect(unhealthyAfterMs, `during the outage: ${last}`).toBeDefined();
         // The restarted mesh holds no copy: every status must follow it (Loading, then Loaded) within 10 s, and
@@ -167,7 +172,7 @@ describe(`faults during a load of ${N} InferenceServices`, () => {
             `${Date.now() - back}ms:${right.disagree}/${right.catchingUp} ${right.sample[0] ?? ""}`,
           );
           if (right.disagree === 0) break;
-          await new Promise((resolve) => setTimeout(resolve, 500));
+          await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_MS));
         }
         const statusesRightAfterMs = Date.now() - back;
         const cpuAfterReturn = cluster.cpuMsByProcess();

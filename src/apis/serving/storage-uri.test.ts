@@ -39,6 +39,20 @@ describe("parseStorageUri (Go net/url semantics)", () => {
     else expect(result).toStrictEqual({ ok: false, error });
   });
 
+  it.each([
+    ["s3://b/%C3%A9t%C3%A9", "/été"],
+    ["s3://b/caf\u00e9/%F0%9F%99%82/\u{1F642}", "/café/\u{1F642}/\u{1F642}"],
+    // Bytes that are not UTF-8 become U+FFFD, as Go's strings print them; text around them is kept.
+    ["s3://b/%E2%82\u00ac", "/\uFFFD\u00ac"],
+    ["s3://b/x%FFy", "/x\uFFFDy"],
+    ["s3://b/\uD800x", "/\uFFFDx"],
+    ["s3://b/a%2F%2Fb%", null],
+  ])("decodes the path of %j as Go does", (raw, path) => {
+    const result = parseStorageUri(raw);
+    if (path === null) expect(result.ok).toBe(false);
+    else expect(result.ok && result.value.path).toBe(path);
+  });
+
   it("refuses a colon in the first segment of a scheme-less URI", () => {
     expect(parseStorageUri("./a:b")).toStrictEqual({
       ok: true,

@@ -23,7 +23,6 @@ export interface ParsedStorageUri {
 
 const goQuote = (text: string) => JSON.stringify(text);
 
-const HEX = /^[0-9a-fA-F]$/;
 const HOST_SAFE_PUNCTUATION = new Set("-._~!$&'()*+,;=:[]<>\"");
 const USERINFO_SAFE_PUNCTUATION = new Set("-._:~!$&'()*+,;=%@");
 
@@ -31,27 +30,53 @@ function isAsciiAlphanumeric(char: string): boolean {
   return /^[a-zA-Z0-9]$/.test(char);
 }
 
+/** The text as UTF-8 would carry it: a lone surrogate becomes U+FFFD, as Go's strings hold no lone surrogates. */
+function wellFormed(text: string): string {
+  return /[\uD800-\uDFFF]/.test(text) ? Buffer.from(text, "utf8").toString("utf8") : text;
+}
+
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  if (code >= 0x41 && code <= 0x46) return code - 0x37;
+  if (code >= 0x61 && code <= 0x66) return code - 0x57;
+  return -1;
+}
+
+/**
+ * Go's `unescape`: `%XX` becomes its byte, and the bytes are read as UTF-8 (an invalid sequence becomes U+FFFD).
+ * Text between escapes is copied in runs; a run is whole UTF-8 already, so decoding escaped bytes run by run
+ * gives what decoding all bytes at once would.
+ */
 function percentDecode(text: string, mode: "path" | "host" | "fragment"): Result<string> {
-  const bytes: number[] = [];
+  let decoded = "";
+  let escaped: number[] = [];
+  let runStart = 0;
+  const flushEscaped = () => {
+    if (escaped.length === 0) return;
+    decoded += Buffer.from(escaped).toString("utf8");
+    escaped = [];
+  };
   for (let i = 0; i < text.length; i++) {
-    const char = text.charAt(i);
-    if (char === "%") {
-      const sequence = text.slice(i, i + 3);
-      if (sequence.length < 3 || !HEX.test(sequence.charAt(1)) || !HEX.test(sequence.charAt(2))) {
-        return fail(`invalid URL escape ${goQuote(sequence)}`);
-      }
-      bytes.push(Number.parseInt(sequence.slice(1), 16));
+    const code = text.charCodeAt(i);
+    if (code === 0x25) {
+      const high = hexValue(text.charCodeAt(i + 1));
+      const low = hexValue(text.charCodeAt(i + 2));
+      if (high < 0 || low < 0) return fail(`invalid URL escape ${goQuote(text.slice(i, i + 3))}`);
+      decoded += wellFormed(text.slice(runStart, i));
+      escaped.push(high * 16 + low);
       i += 2;
+      runStart = i + 1;
       continue;
     }
-    if (mode === "host" && char.charCodeAt(0) < 0x80 && !isAsciiAlphanumeric(char)) {
-      if (!HOST_SAFE_PUNCTUATION.has(char)) {
-        return fail(`invalid character ${goQuote(char)} in host name`);
+    if (i === runStart) flushEscaped();
+    if (mode === "host" && code < 0x80 && !isAsciiAlphanumeric(text.charAt(i))) {
+      if (!HOST_SAFE_PUNCTUATION.has(text.charAt(i))) {
+        return fail(`invalid character ${goQuote(text.charAt(i))} in host name`);
       }
     }
-    bytes.push(...Buffer.from(char, "utf8"));
   }
-  return ok(Buffer.from(bytes).toString("utf8"));
+  flushEscaped();
+  return ok(decoded + wellFormed(text.slice(runStart)));
 }
 
 /** Splits `scheme:rest`; `scheme` is empty when the text does not start with one. */
@@ -72,10 +97,9 @@ function splitScheme(text: string): Result<{ scheme: string; rest: string }> {
   return ok({ scheme: "", rest: text });
 }
 
-function isControlCharacter(char: string): boolean {
-  const code = char.charCodeAt(0);
-  return code < 0x20 || code === 0x7f;
-}
+/** Go rejects ASCII control characters (and DEL) anywhere in a URL. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 function validPort(port: string): boolean {
   return port === "" || /^[0-9]+$/.test(port);
@@ -108,8 +132,7 @@ function validUserinfo(userinfo: string): boolean {
 
 export function parseStorageUri(raw: string): Result<ParsedStorageUri> {
   const invalid = (error: string) => fail(`parse ${goQuote(raw)}: ${error}`);
-  // Go rejects ASCII control characters (and DEL) anywhere in the URL.
-  if ([...raw].some(isControlCharacter)) return invalid("net/url: invalid control character in URL");
+  if (CONTROL_CHARACTER.test(raw)) return invalid("net/url: invalid control character in URL");
 
   const hashAt = raw.indexOf("#");
   const beforeFragment = hashAt < 0 ? raw : raw.slice(0, hashAt);

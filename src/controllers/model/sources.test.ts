@@ -59,4 +59,21 @@ describe("InferenceService source", () => {
       INFERENCE_SERVICE_MODEL_SOURCE.view({ ...isvc, metadata: { name: "x", namespace: "ns" } }).managed,
     ).toBe(false);
   });
+
+  it("views an object once, and a new version of it afresh", () => {
+    const isvc = {
+      metadata: {
+        name: "x",
+        namespace: "ns",
+        annotations: { "serving.kserve.io/deploymentMode": "ModelMesh" },
+      },
+      spec: { predictor: { sklearn: { storageUri: "s3://b/x" } } },
+    };
+    const first = INFERENCE_SERVICE_MODEL_SOURCE.view(isvc);
+    expect(INFERENCE_SERVICE_MODEL_SOURCE.view(isvc)).toBe(first);
+    const next = { ...isvc, spec: { predictor: { sklearn: { storageUri: "s3://b/y" } } } };
+    const second = INFERENCE_SERVICE_MODEL_SOURCE.view(next);
+    expect(second).not.toBe(first);
+    expect(second.spec.ok && second.spec.value.storage?.path).toBe("y");
+  });
 });

@@ -49,11 +49,28 @@ export interface ModelSource {
   statusObject(object: KubernetesObject, status: PredictorStatus, now: Date): unknown;
 }
 
+/**
+ * One view per object version. An informer replaces an object on every change and never edits one in place, so
+ * the index that files it, its reconciles and the runtime lookups that find it share one parse and conversion
+ * (thousands of status writes each bring a new version through all three).
+ */
+function viewedOnce(view: (object: KubernetesObject) => ModelView): (object: KubernetesObject) => ModelView {
+  const views = new WeakMap<KubernetesObject, ModelView>();
+  return (object) => {
+    let viewed = views.get(object);
+    if (viewed === undefined) {
+      viewed = view(object);
+      views.set(object, viewed);
+    }
+    return viewed;
+  };
+}
+
 export const PREDICTOR_MODEL_SOURCE: ModelSource = {
   id: PREDICTOR_SOURCE,
   kind: PREDICTORS.kind,
   type: PREDICTORS,
-  view(object) {
+  view: viewedOnce((object) => {
     const raw = object as KubernetesObject & { spec?: unknown; status?: unknown };
     const spec = PredictorSpecSchema.safeParse(raw.spec);
     const status = PredictorStatusSchema.safeParse(raw.status ?? undefined);
@@ -64,7 +81,7 @@ export const PREDICTOR_MODEL_SOURCE: ModelSource = {
         : fail(`invalid Predictor spec: ${spec.error.issues.map((i) => i.message).join("; ")}`),
       status: status.success ? status.data : { ...INITIAL_PREDICTOR_STATUS },
     };
-  },
+  }),
   statusObject: (_object, status) => status,
 };
 
@@ -72,7 +89,7 @@ export const INFERENCE_SERVICE_MODEL_SOURCE: ModelSource = {
   id: INFERENCE_SERVICE_SOURCE,
   kind: INFERENCE_SERVICES.kind,
   type: INFERENCE_SERVICES,
-  view(object) {
+  view: viewedOnce((object) => {
     const isvc = object as InferenceService;
     const managed = isModelMeshInferenceService(isvc);
     return {
@@ -80,7 +97,7 @@ export const INFERENCE_SERVICE_MODEL_SOURCE: ModelSource = {
       spec: managed ? convertInferenceService(isvc) : fail("not a ModelMesh InferenceService"),
       status: predictorStatusOfInferenceService(isvc.status),
     };
-  },
+  }),
   statusObject: (object, status, now) =>
     inferenceServiceStatusWith((object as InferenceService).status, status, now),
 };

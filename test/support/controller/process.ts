@@ -63,8 +63,13 @@ function commandLine(
     // `exec` keeps one pid from the shell to the controller, so /proc/<pid> is the controller's.
     return { command: "/bin/sh", args: ["-c", `exec ${line}`] };
   }
+  // Node refuses --cpu-prof and --heapsnapshot-signal in NODE_OPTIONS; this passes them to every controller a
+  // suite starts (CONTRIBUTING.md, "Profiling").
+  const nodeFlags = process.env.MMS_CONTROLLER_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [];
   const program =
-    command === "source" ? ["--import", "tsx", SOURCE_MAIN] : ["--optimize-for-size", BUNDLE_PATH];
+    command === "source"
+      ? [...nodeFlags, "--import", "tsx", SOURCE_MAIN]
+      : ["--optimize-for-size", ...nodeFlags, BUNDLE_PATH];
   const listen =
     ports === undefined
       ? []
