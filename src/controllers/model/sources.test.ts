@@ -39,15 +39,18 @@ describe("specProblem (upstream's validatePredictor)", () => {
 });
 
 describe("InferenceService source", () => {
+  /** A ModelMesh InferenceService `ns/x` with this sklearn predictor. */
+  const modelMeshIsvc = (sklearn: Record<string, unknown>) => ({
+    metadata: {
+      name: "x",
+      namespace: "ns",
+      annotations: { "serving.kserve.io/deploymentMode": "ModelMesh" },
+    },
+    spec: { predictor: { sklearn } },
+  });
+
   it("only ModelMesh InferenceServices are managed; conversion errors are the spec problem", () => {
-    const isvc = {
-      metadata: {
-        name: "x",
-        namespace: "ns",
-        annotations: { "serving.kserve.io/deploymentMode": "ModelMesh" },
-      },
-      spec: { predictor: { sklearn: {} } },
-    };
+    const isvc = modelMeshIsvc({});
     expect(INFERENCE_SERVICE_MODEL_SOURCE.view(isvc)).toMatchObject({
       managed: true,
       spec: {
@@ -61,18 +64,10 @@ describe("InferenceService source", () => {
   });
 
   it("views an object once, and a new version of it afresh", () => {
-    const isvc = {
-      metadata: {
-        name: "x",
-        namespace: "ns",
-        annotations: { "serving.kserve.io/deploymentMode": "ModelMesh" },
-      },
-      spec: { predictor: { sklearn: { storageUri: "s3://b/x" } } },
-    };
+    const isvc = modelMeshIsvc({ storageUri: "s3://b/x" });
     const first = INFERENCE_SERVICE_MODEL_SOURCE.view(isvc);
     expect(INFERENCE_SERVICE_MODEL_SOURCE.view(isvc)).toBe(first);
-    const next = { ...isvc, spec: { predictor: { sklearn: { storageUri: "s3://b/y" } } } };
-    const second = INFERENCE_SERVICE_MODEL_SOURCE.view(next);
+    const second = INFERENCE_SERVICE_MODEL_SOURCE.view(modelMeshIsvc({ storageUri: "s3://b/y" }));
     expect(second).not.toBe(first);
     expect(second.spec.ok && second.spec.value.storage?.path).toBe("y");
   });
