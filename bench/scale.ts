@@ -206,8 +206,8 @@ function writesLine(label: string, counts: WriteCounts): string {
 async function reconcileCounts(controller: ControllerProcess): Promise<string> {
   const parts: string[] = [];
   for (const name of ["Predictor", "ServingRuntimeReconciler", "ServiceReconciler"]) {
-    const total = await controller.metric("controller_runtime_reconcile_total", `controller="${name}"`);
-    const retries = await controller.metric("workqueue_retries_total", `name="${name}"`);
+    const total = await controller.metric("controller_runtime_reconcile_total", { controller: name });
+    const retries = await controller.metric("workqueue_retries_total", { name });
     if (total !== undefined) parts.push(`${name} ${total} (${retries ?? 0} retries)`);
   }
   return parts.join(", ");

@@ -21,7 +21,7 @@ export const BUNDLE_PATH = path.join(REPO_ROOT, "dist/modelmesh-serving.mjs");
 export const EXTERNAL_PACKAGES = ["etcd3", "@grpc/grpc-js"] as const;
 
 /** The constant `src/cli/commands/version.ts` reads in place of package.json. */
-export const PACKAGE_VERSION_CONSTANT = "MODELMESH_SERVING_PACKAGE_VERSION";
+const PACKAGE_VERSION_CONSTANT = "MODELMESH_SERVING_PACKAGE_VERSION";
 
 /** The CommonJS dependencies inlined into the module call `require` for Node's built-ins. */
 const REQUIRE_BANNER =

@@ -82,9 +82,8 @@ export class KubeClient {
   readonly #access: ClusterAccess;
   readonly #metrics: RuntimeMetrics;
   readonly #server: URL;
-  #agent: http.Agent | undefined;
-  /** The TLS material `#agent` was built with: credential plugins may hand out a new client certificate. */
-  #agentTls: readonly unknown[] | undefined;
+  /** The connection pool and the TLS material it was built with (credential plugins may hand out new certificates). */
+  #pool: { readonly agent: http.Agent; readonly tls: readonly unknown[] } | undefined;
 
   constructor(access: ClusterAccess, metrics: RuntimeMetrics = defaultMetrics()) {
     const cluster = access.getCurrentCluster();
@@ -256,11 +255,11 @@ export class KubeClient {
     const options: https.RequestOptions = {};
     await this.#access.applyToHTTPSOptions(options);
     const tls = tlsMaterial(options);
-    if (this.#agent === undefined || this.#agentTls === undefined || !sameTlsMaterial(tls, this.#agentTls)) {
+    if (this.#pool === undefined || !sameTlsMaterial(tls, this.#pool.tls)) {
       // Requests in flight finish on the previous agent.
-      this.#agent = this.#createAgent(options);
-      this.#agentTls = tls;
+      this.#pool = { agent: this.#createAgent(options), tls };
     }
+    const { agent } = this.#pool;
     const url = new URL(this.#server.href.replace(/\/$/, "") + req.path);
     for (const [key, value] of Object.entries(req.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -279,7 +278,7 @@ export class KubeClient {
       const request = transport.request(url, {
         method: req.method,
         headers,
-        agent: this.#agent,
+        agent,
         signal: req.signal,
       });
       request.setTimeout(req.timeoutMs ?? DEFAULT_TIMEOUT_MS, () =>

@@ -10,6 +10,7 @@ import path from "node:path";
 import { BUNDLE_PATH } from "../../../scripts/bundle.js";
 import { freePort, REPO_ROOT } from "../control-plane/index.js";
 import { processCpuMs, type RunningProcess, sleep, startProcess } from "../control-plane/processes.js";
+import { exposedSamples } from "../metrics/exposition.js";
 
 const SOURCE_MAIN = path.join(REPO_ROOT, "src/cli/main.ts");
 
@@ -171,19 +172,16 @@ export class ControllerProcess {
 
   /** Whether this replica holds the leader lock (its metric says so). */
   async isLeader(): Promise<boolean> {
-    const text = await this.#metricsText();
-    return /leader_election_master_status\{[^}]*\} 1/.test(text);
+    const samples = exposedSamples(await this.#metricsText(), "leader_election_master_status");
+    return samples.some((sample) => sample.value === 1);
   }
 
-  /** One metric summed over its series (those whose line contains `labelFilter`), or undefined. */
-  async metric(name: string, labelFilter?: string): Promise<number | undefined> {
-    let sum: number | undefined;
-    for (const line of (await this.#metricsText()).split("\n")) {
-      if (!line.startsWith(name) || (line[name.length] !== "{" && line[name.length] !== " ")) continue;
-      if (labelFilter !== undefined && !line.includes(labelFilter)) continue;
-      sum = (sum ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1));
-    }
-    return sum;
+  /** One metric summed over its series (those with every label in `labels`), or undefined when it has none. */
+  async metric(name: string, labels: Readonly<Record<string, string>> = {}): Promise<number | undefined> {
+    const matching = exposedSamples(await this.#metricsText(), name).filter((sample) =>
+      Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+    );
+    return matching.length === 0 ? undefined : matching.reduce((sum, sample) => sum + sample.value, 0);
   }
 
   /** Peak resident set so far, in MiB (`VmHWM`); the last reading once the process is gone. */

@@ -44,6 +44,7 @@ import { loadKubeConfig, testClient } from "../kube/clients.js";
 import { installCrds } from "../kube/crds.js";
 import { createExactNamespace } from "../kube/namespaces.js";
 import { VALIDATING_WEBHOOK_CONFIGURATIONS } from "../kube/resource-types.js";
+import { exposedSamples } from "../metrics/exposition.js";
 import type { Relay } from "../network/test-host.js";
 import { customRuntime } from "../runtimes/custom-runtime.js";
 import { simulateRuntimePods } from "../sandbox/pod-simulator.js";
@@ -313,13 +314,9 @@ export class MeshCluster {
         .on("error", reject);
     });
     const counts: Record<string, number> = {};
-    for (const line of text.split("\n")) {
-      if (!line.startsWith("apiserver_request_total{")) continue;
-      const labels = Object.fromEntries(
-        [...line.matchAll(/(\w+)="([^"]*)"/g)].map(([, key = "", value = ""]) => [key, value]),
-      );
+    for (const { labels, value } of exposedSamples(text, "apiserver_request_total")) {
       const key = `${labels.verb} ${labels.resource}${labels.subresource ? `/${labels.subresource}` : ""}`;
-      counts[key] = (counts[key] ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1));
+      counts[key] = (counts[key] ?? 0) + value;
     }
     return counts;
   }
